@@ -1,0 +1,45 @@
+package org.mailpush.store;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Mailbox name comparison as IMAP defines it: {@code INBOX} is case-insensitive (RFC 3501 §5.1), every other name
+ * is compared exactly. Names are normalised once, when stored and when looked up, so equality is plain equality.
+ */
+public final class MailboxNames {
+
+    public static final String INBOX = "INBOX";
+
+    private MailboxNames() {
+    }
+
+    /**
+     * Upper-cases a leading {@code INBOX} component (alone, or followed by {@code /} or {@code .}, the two hierarchy
+     * separators a Cyrus can use) and leaves the rest untouched.
+     */
+    public static String normalize(final String mailbox) {
+        if (mailbox.length() >= INBOX.length() && mailbox.regionMatches(true, 0, INBOX, 0, INBOX.length())) {
+            if (mailbox.length() == INBOX.length()) {
+                return INBOX;
+            }
+            final char next = mailbox.charAt(INBOX.length());
+            if (next == '/' || next == '.') {
+                return INBOX + mailbox.substring(INBOX.length());
+            }
+        }
+        return mailbox;
+    }
+
+    /** Normalises every name, keeping the order, dropping duplicates; an absent set becomes empty. */
+    public static Set<String> normalizeAll(final Collection<String> mailboxes) {
+        final Set<String> result = new LinkedHashSet<>();
+        if (mailboxes != null) {
+            for (final String mailbox : mailboxes) {
+                result.add(normalize(mailbox));
+            }
+        }
+        return java.util.Collections.unmodifiableSet(result);
+    }
+}

@@ -1,0 +1,149 @@
+package org.mailpush.store;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The behaviour every engine must show; one subclass per engine supplies the store. */
+abstract class TokenStoreContract {
+
+    static final String TOKEN_A = "2918390218931890821908309283098109381029309829018310983092892829";
+    static final String TOKEN_B = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
+    static final Instant T0 = Instant.parse("2026-11-26T10:00:00.123456Z");
+
+    TokenStore store;
+
+    abstract TokenStore openStore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    static Registration registration(final String user, final String account, final String token,
+                                     final Instant at, final String... mailboxes) {
+        return Registration.of(user, account, token, "com.apple.mobilemail", 2, Set.of(mailboxes),
+                "com.apple.mail.XServer.test", at);
+    }
+
+    @Test
+    void registerThenRouteByOwnerAndMailbox() {
+        assertThat(store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX", "Sent")))
+                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+
+        assertThat(store.registrationsWatching("test", "INBOX")).singleElement().satisfies(r -> {
+            assertThat(r.deviceToken()).isEqualTo(TOKEN_A);
+            assertThat(r.accountId()).isEqualTo("ACC-1");
+            assertThat(r.mailboxes()).containsExactlyInAnyOrder("INBOX", "Sent");
+            assertThat(r.topic()).isEqualTo("com.apple.mail.XServer.test");
+            assertThat(r.firstRegistered()).isEqualTo(T0);
+            assertThat(r.lastRegistered()).isEqualTo(T0);
+        });
+        assertThat(store.registrationsWatching("test", "inbox")).hasSize(1);
+        assertThat(store.registrationsWatching("test", "Sent")).hasSize(1);
+        assertThat(store.registrationsWatching("test", "sent")).isEmpty();
+        assertThat(store.registrationsWatching("test", "Trash")).isEmpty();
+        assertThat(store.registrationsWatching("other", "INBOX")).isEmpty();
+        assertThat(store.count()).isEqualTo(1);
+    }
+
+    @Test
+    void twoPhonesWithTheSameAccountIdAreTwoRegistrations() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+        store.register(registration("test", "ACC-1", TOKEN_B, T0, "INBOX"));
+
+        assertThat(store.registrationsWatching("test", "INBOX")).extracting(Registration::deviceToken)
+                .containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
+    }
+
+    @Test
+    void reRegistrationRefreshesAndReplacesMailboxes() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX", "Sent"));
+        final Instant later = T0.plus(Duration.ofDays(1));
+
+        assertThat(store.register(registration("test", "ACC-1", TOKEN_A, later, "INBOX", "Work")))
+                .isEqualTo(TokenStore.RegisterOutcome.REFRESHED);
+
+        final Registration stored = store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow();
+        assertThat(stored.mailboxes()).containsExactlyInAnyOrder("INBOX", "Work");
+        assertThat(stored.firstRegistered()).isEqualTo(T0);
+        assertThat(stored.lastRegistered()).isEqualTo(later);
+        assertThat(store.count()).isEqualTo(1);
+    }
+
+    @Test
+    void removalByApnsRespectsALaterReRegistration() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+        final RegistrationKey key = new RegistrationKey("ACC-1", TOKEN_A);
+
+        assertThat(store.removeUnlessRegisteredAfter(key, T0.minusSeconds(1))).isFalse();
+        assertThat(store.find(key)).isPresent();
+
+        assertThat(store.removeUnlessRegisteredAfter(key, T0.plusSeconds(1))).isTrue();
+        assertThat(store.find(key)).isEmpty();
+        assertThat(store.registrationsWatching("test", "INBOX")).isEmpty();
+        assertThat(store.count()).isZero();
+    }
+
+    @Test
+    void registrationWithNoMailboxesWatchesNothing() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0));
+        assertThat(store.registrationsOf("test")).singleElement()
+                .satisfies(r -> assertThat(r.mailboxes()).isEmpty());
+        assertThat(store.registrationsWatching("test", "INBOX")).isEmpty();
+    }
+
+    @Test
+    void namesWithSpacesAndNonAsciiRoundTrip() {
+        store.register(registration("jörg@example.org", "ACC-1", TOKEN_A, T0, "Work Stuff", "Entwürfe", "INBOX/日本"));
+        assertThat(store.registrationsWatching("jörg@example.org", "Entwürfe")).hasSize(1);
+        assertThat(store.registrationsWatching("jörg@example.org", "Work Stuff")).hasSize(1);
+        assertThat(store.registrationsWatching("jörg@example.org", "inbox/日本")).hasSize(1);
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneDeviceNeitherFailNorDuplicate() throws Exception {
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            final List<Callable<TokenStore.RegisterOutcome>> tasks = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                final Instant at = T0.plus(i, ChronoUnit.SECONDS);
+                tasks.add(() -> store.register(registration("test", "ACC-1", TOKEN_A, at, "INBOX")));
+            }
+            int added = 0;
+            for (final Future<TokenStore.RegisterOutcome> outcome : pool.invokeAll(tasks)) {
+                if (outcome.get() == TokenStore.RegisterOutcome.ADDED) {
+                    added++;
+                }
+            }
+            assertThat(added).isEqualTo(1);
+            assertThat(store.count()).isEqualTo(1);
+            assertThat(store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow().mailboxes())
+                    .containsExactly("INBOX");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void answersReachable() {
+        assertThat(store.isReachable()).isTrue();
+    }
+}
