@@ -1,0 +1,26 @@
+package org.mailpush.notifyd.cyrus;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One notification as Cyrus's {@code notify_at} client sends it to the notify socket in datagram mode:
+ * {@code METHOD \0 CLASS \0 PRIORITY \0 USER \0 MAILBOX \0 NOPT \0 (OPTION \0)*NOPT MESSAGE \0 [FNAME \0]}.
+ * For mailstore events the method is the {@code event_notifier} of imapd.conf, the class {@code EVENT} and the
+ * message the event JSON.
+ *
+ * @param fileName the optional trailing FNAME field, {@code null} when absent
+ */
+public record NotifyDatagram(String method, String notifyClass, String priority, String user, String mailbox,
+                             List<String> options, String message, String fileName) {
+
+    public NotifyDatagram {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(notifyClass, "notifyClass");
+        Objects.requireNonNull(priority, "priority");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(mailbox, "mailbox");
+        Objects.requireNonNull(message, "message");
+        options = List.copyOf(options);
+    }
+}

@@ -1,0 +1,252 @@
+package org.mailpush.notifyd.cyrus;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.intake.IntakeListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Listens on the Cyrus notify socket: a Unix datagram socket that mailpush creates at the path imapd.conf names in
+ * {@code notifysocket}, with the mode and group that let Cyrus's processes write to it. Each datagram is one event;
+ * they are parsed on a single event-loop thread and handed to a sink that must not block.
+ *
+ * <p>Lifecycle: {@link Builder#bind()} creates the socket (refusing when another process is listening there, such
+ * as Cyrus's own notifyd) and starts reading; {@link #close()} stops reading and removes the socket file.</p>
+ */
+public final class NotifySocketListener implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NotifySocketListener.class);
+
+    private final Path path;
+    private final Channel channel;
+    private final EventLoopGroup group;
+
+    private NotifySocketListener(final Path path, final Channel channel, final EventLoopGroup group) {
+        this.path = path;
+        this.channel = channel;
+        this.group = group;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            Files.deleteIfExists(path);
+        } catch (final IOException e) {
+            LOG.warn("Could not remove the notify socket {}: {}", path, e.getMessage());
+        }
+    }
+
+    /** Builds and binds a {@link NotifySocketListener}; validates everything in {@link #bind()}. */
+    public static final class Builder {
+        private Path path;
+        private Set<PosixFilePermission> mode = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
+        private String group;
+        private String method = "pusher";
+        private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
+        private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
+        private int receiveBufferBytes = 4 * 1024 * 1024;
+        private IntakeListener listener = IntakeListener.NONE;
+        private Consumer<IntakeEvent> sink;
+
+        private Builder() {
+        }
+
+        public Builder path(final Path socketPath) {
+            this.path = socketPath;
+            return this;
+        }
+
+        /** Permissions of the socket file; the writer needs write permission. Default {@code 0660}. */
+        public Builder mode(final Set<PosixFilePermission> permissions) {
+            this.mode = Set.copyOf(permissions);
+            return this;
+        }
+
+        /** Group of the socket file (e.g. {@code mail}, Cyrus's group on Debian); default: left as created. */
+        public Builder group(final String groupName) {
+            this.group = groupName;
+            return this;
+        }
+
+        /** The {@code event_notifier} value of imapd.conf. Default {@code pusher}. */
+        public Builder method(final String eventNotifier) {
+            this.method = eventNotifier;
+            return this;
+        }
+
+        public Builder namespace(final CyrusNamespace cyrusNamespace) {
+            this.namespace = cyrusNamespace;
+            return this;
+        }
+
+        public Builder maxDatagramBytes(final int bytes) {
+            this.maxDatagramBytes = bytes;
+            return this;
+        }
+
+        /** SO_RCVBUF: how many bytes of datagrams the kernel queues while mailpush is busy (capped by the kernel). */
+        public Builder receiveBufferBytes(final int bytes) {
+            this.receiveBufferBytes = bytes;
+            return this;
+        }
+
+        public Builder listener(final IntakeListener intakeListener) {
+            this.listener = intakeListener;
+            return this;
+        }
+
+        /** Where parsed events go; called on the socket thread, must not block. */
+        public Builder sink(final Consumer<IntakeEvent> eventSink) {
+            this.sink = eventSink;
+            return this;
+        }
+
+        /**
+         * Creates the socket, sets its mode and group, and starts reading.
+         *
+         * @throws IOException naming the path and the reason when the socket cannot be created
+         */
+        public NotifySocketListener bind() throws IOException {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(sink, "sink");
+            Objects.requireNonNull(method, "method");
+            if (!Epoll.isAvailable()) {
+                throw new IOException("cannot listen on " + path + ": Unix datagram sockets need Linux epoll ("
+                        + Epoll.unavailabilityCause() + ")");
+            }
+            final Path parent = path.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) {
+                throw new IOException("cannot listen on " + path + ": folder " + parent + " does not exist");
+            }
+            final GroupPrincipal groupPrincipal = lookupGroup();
+            final NotifyDatagramParser datagrams = new NotifyDatagramParser(maxDatagramBytes);
+            final CyrusEventParser events = new CyrusEventParser(method, namespace);
+            final EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("cyrus-notify", true));
+            try {
+                removeStaleSocket(loop);
+                final Bootstrap bootstrap = new Bootstrap()
+                        .group(loop)
+                        .channel(EpollDomainDatagramChannel.class)
+                        .option(ChannelOption.SO_RCVBUF, receiveBufferBytes)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
+                        .handler(new ChannelInitializer<EpollDomainDatagramChannel>() {
+                            @Override
+                            protected void initChannel(final EpollDomainDatagramChannel ch) {
+                                ch.pipeline().addLast(new NotifyDatagramHandler(datagrams, events, listener, sink));
+                            }
+                        });
+                final ChannelFuture bound = bootstrap.bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
+                if (!bound.isSuccess()) {
+                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(), bound.cause());
+                }
+                try {
+                    applyModeAndGroup(groupPrincipal);
+                } catch (final IOException | RuntimeException e) {
+                    bound.channel().close().awaitUninterruptibly();
+                    Files.deleteIfExists(path);
+                    throw e;
+                }
+                LOG.info("Listening for Cyrus events on {} (mode {}, group {}, method \"{}\")", path,
+                        java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged" : group,
+                        method);
+                return new NotifySocketListener(path, bound.channel(), loop);
+            } catch (final IOException | RuntimeException e) {
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            }
+        }
+
+        /**
+         * A socket file left by a crash is removed; one that a live process still reads (Cyrus's own notifyd,
+         * another mailpush) is refused, because taking it over would silently steal that process's events.
+         */
+        private void removeStaleSocket(final EventLoopGroup loop) throws IOException {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            if (!"socket".equals(fileType(path))) {
+                throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
+            }
+            final ChannelFuture probe = new Bootstrap().group(loop).channel(EpollDomainDatagramChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .connect(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
+            if (probe.isSuccess()) {
+                probe.channel().close().awaitUninterruptibly();
+                throw new IOException("cannot listen on " + path + ": another process is listening there"
+                        + " (is Cyrus's own notifyd still configured in cyrus.conf?)");
+            }
+            Files.delete(path);
+            LOG.info("Removed stale notify socket {}", path);
+        }
+
+        private GroupPrincipal lookupGroup() throws IOException {
+            if (group == null) {
+                return null;
+            }
+            try {
+                return path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (final IOException e) {
+                throw new IOException("cannot listen on " + path + ": no group named \"" + group + "\"", e);
+            }
+        }
+
+        private void applyModeAndGroup(final GroupPrincipal groupPrincipal) throws IOException {
+            // Following links on purpose: the JDK changes a no-follow view through open()+fchmod(), which a socket
+            // file refuses (ENXIO); the path is the socket just bound, not a link.
+            final PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+            if (groupPrincipal != null) {
+                view.setGroup(groupPrincipal);
+            }
+            view.setPermissions(mode);
+        }
+
+        private static String fileType(final Path file) throws IOException {
+            final int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return switch (mode & 0170000) {
+                case 0140000 -> "socket";
+                case 0040000 -> "directory";
+                case 0100000 -> "file";
+                default -> "special file";
+            };
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package org.mailpush.notifyd.route;
+
+import org.mailpush.notifyd.event.DeviceRegistration;
+import org.mailpush.notifyd.event.EventType;
+import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.event.MailboxEvent;
+import org.mailpush.notifyd.intake.IntakeListener;
+import org.mailpush.store.DeviceTokens;
+import org.mailpush.store.Registration;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Where an event is routed: a registration is stored, a mailbox event is matched to the registrations of the
+ * mailbox's owner that watch that mailbox, and each match goes to the {@link PushDispatcher}.
+ *
+ * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only enqueues into a bounded queue and
+ * never blocks. One routing thread drains the queue in arrival order (so a registration is stored before the mail
+ * that follows it is routed) and does the store work. When the queue is full, the new event is dropped and reported
+ * to {@link IntakeListener#eventShed}: the door stays responsive and memory stays flat.</p>
+ */
+public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
+
+    private final TokenStore store;
+    private final PushDispatcher dispatcher;
+    private final IntakeListener listener;
+    private final String registrationTopic;
+    private final Clock clock;
+    private final ThreadPoolExecutor executor;
+
+    /**
+     * @param registrationTopic the APNs topic new registrations are answered with (the mail credential's topic)
+     * @param queueCapacity     how many events may wait for routing
+     */
+    public EventRouter(final TokenStore store, final PushDispatcher dispatcher, final IntakeListener listener,
+                       final String registrationTopic, final int queueCapacity, final Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.registrationTopic = registrationTopic;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be at least 1, not " + queueCapacity);
+        }
+        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queueCapacity), runnable -> {
+                    final Thread thread = new Thread(runnable, "event-router");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /** Queues the event for routing; never blocks. */
+    @Override
+    public void accept(final IntakeEvent event) {
+        try {
+            executor.execute(() -> route(event));
+        } catch (final RejectedExecutionException e) {
+            listener.eventShed(event);
+        }
+    }
+
+    /** How many events wait for routing now. */
+    public int queued() {
+        return executor.getQueue().size();
+    }
+
+    /** Routes one event on the calling thread. Store failures are logged, never thrown: the next event goes on. */
+    public void route(final IntakeEvent event) {
+        try {
+            if (event instanceof DeviceRegistration registration) {
+                register(registration);
+            } else if (event instanceof MailboxEvent change) {
+                routeChange(change);
+            }
+        } catch (final TokenStoreException e) {
+            LOG.error("Token store failed while routing a {} event: {}", event.type().wireName(), e.getMessage());
+        } catch (final RuntimeException e) {
+            LOG.error("Could not route a {} event", event.type().wireName(), e);
+        }
+    }
+
+    private void register(final DeviceRegistration device) {
+        final TokenStore.RegisterOutcome outcome = store.register(Registration.of(device.username(),
+                device.accountId(), device.deviceToken(), device.subtopic(), device.apsVersion(), device.mailboxes(),
+                registrationTopic, clock.instant()));
+        LOG.info("Device {} of {} {} for {}", DeviceTokens.mask(device.deviceToken()), device.username(),
+                outcome == TokenStore.RegisterOutcome.ADDED ? "registered" : "re-registered", device.mailboxes());
+    }
+
+    private void routeChange(final MailboxEvent change) {
+        final List<Registration> watching = store.registrationsWatching(change.owner(), change.mailbox());
+        if (watching.isEmpty()) {
+            LOG.debug("{} in {} of {}: no registered device watches it", change.type().wireName(), change.mailbox(),
+                    change.owner());
+            return;
+        }
+        if (change.type().kind() == EventType.Kind.NEW_MAIL) {
+            LOG.debug("{} in {} of {}: {} device(s) to push", change.type().wireName(), change.mailbox(),
+                    change.owner(), watching.size());
+        }
+        for (final Registration registration : watching) {
+            dispatcher.dispatch(new PushIntent(registration, change));
+        }
+    }
+
+    /** Stops taking events, routes what is queued for up to {@code drainTimeout}, then stops. */
+    public void close(final Duration drainTimeout) {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                final int abandoned = executor.shutdownNow().size();
+                LOG.warn("Event router stopped with {} event(s) not routed", abandoned);
+            }
+        } catch (final InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,40 @@
+package org.mailpush.notifyd.cyrus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The datagrams captured from a real Cyrus 3.6.1 (see fixtures/README.md). */
+public final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    public static Path directory() {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures/cyrus-3.6.1").toURI());
+        } catch (final URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static List<Path> datagrams() {
+        try (Stream<Path> files = Files.list(directory())) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".dgram")).sorted().toList();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] datagram(final String name) {
+        try {
+            return Files.readAllBytes(directory().resolve(name));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

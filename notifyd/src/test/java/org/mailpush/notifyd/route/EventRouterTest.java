@@ -1,0 +1,141 @@
+package org.mailpush.notifyd.route;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.notifyd.event.DeviceRegistration;
+import org.mailpush.notifyd.event.EventType;
+import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.event.MailboxEvent;
+import org.mailpush.notifyd.intake.IntakeCounters;
+import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class EventRouterTest {
+
+    static final String TOKEN_A = "2918390218931890821908309283098109381029309829018310983092892829";
+    static final String TOKEN_B = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
+    static final String TOPIC = "com.apple.mail.XServer.TEST";
+
+    @TempDir
+    Path dir;
+
+    private TokenStore store;
+    private final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
+    private final IntakeCounters counters = new IntakeCounters();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
+
+    @BeforeEach
+    void open() {
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private static DeviceRegistration device(final String token, final String... mailboxes) {
+        return new DeviceRegistration("cyrus", "test", 2, "ACC-1", token, "com.apple.mobilemail", Set.of(mailboxes));
+    }
+
+    private static MailboxEvent event(final EventType type, final String owner, final String mailbox) {
+        return new MailboxEvent("cyrus", type, owner, mailbox, 1, 1, Instant.EPOCH, 0);
+    }
+
+    @Test
+    void registrationIsStoredWithTheCredentialTopic() {
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        router.route(device(TOKEN_A, "INBOX", "Sent"));
+
+        final Registration stored = store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow();
+        assertThat(stored.topic()).isEqualTo(TOPIC);
+        assertThat(stored.username()).isEqualTo("test");
+        assertThat(stored.mailboxes()).containsExactlyInAnyOrder("INBOX", "Sent");
+        assertThat(stored.lastRegistered()).isEqualTo(clock.instant());
+        router.close();
+    }
+
+    @Test
+    void newMailReachesEveryDeviceOfTheOwnerThatWatchesTheMailbox() {
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        router.route(device(TOKEN_A, "INBOX", "Sent"));
+        router.route(device(TOKEN_B, "INBOX"));
+
+        router.route(event(EventType.MESSAGE_NEW, "test", "INBOX"));
+        assertThat(pushes).extracting(p -> p.registration().deviceToken()).containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
+
+        pushes.clear();
+        router.route(event(EventType.MESSAGE_APPEND, "test", "Sent"));
+        assertThat(pushes).extracting(p -> p.registration().deviceToken()).containsExactly(TOKEN_A);
+
+        pushes.clear();
+        router.route(event(EventType.MESSAGE_NEW, "test", "Trash"));
+        router.route(event(EventType.MESSAGE_NEW, "someone-else", "INBOX"));
+        assertThat(pushes).isEmpty();
+        router.close();
+    }
+
+    @Test
+    void queuedEventsAreRoutedInArrivalOrder() {
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        router.accept(device(TOKEN_A, "INBOX"));
+        router.accept(event(EventType.MESSAGE_NEW, "test", "INBOX"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> pushes.size() == 1);
+        assertThat(pushes.get(0).cause().type()).isEqualTo(EventType.MESSAGE_NEW);
+        router.close();
+    }
+
+    @Test
+    void aFullQueueShedsNewEventsAndCountsThem() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final EventRouter router = new EventRouter(store, intent -> {
+            blocked.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, counters, TOPIC, 3, clock);
+        router.route(device(TOKEN_A, "INBOX"));
+        final IntakeEvent mail = event(EventType.MESSAGE_NEW, "test", "INBOX");
+        router.accept(mail);                       // taken by the routing thread, which then blocks
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 10; i++) {
+            router.accept(mail);                   // 3 fit in the queue, 7 are shed
+        }
+        assertThat(router.queued()).isEqualTo(3);
+        assertThat(counters.shed()).isEqualTo(7);
+        release.countDown();
+        router.close();
+    }
+
+    @Test
+    void aStoreFailureDoesNotStopRouting() {
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        store.close();                               // every store call now fails
+        router.route(device(TOKEN_A, "INBOX"));
+        router.route(event(EventType.MESSAGE_NEW, "test", "INBOX"));
+        assertThat(pushes).isEmpty();
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        router.close();
+    }
+}
