@@ -32,7 +32,9 @@ import java.util.function.Consumer;
 /**
  * Listens on the Cyrus notify socket: a Unix datagram socket that mailpush creates at the path imapd.conf names in
  * {@code notifysocket}, with the mode and group that let Cyrus's processes write to it. Each datagram is one event;
- * they are parsed on a single event-loop thread and handed to a sink that must not block.
+ * they are parsed on a single event-loop thread and handed to a sink that must not block. That matters: for a
+ * Unix datagram socket the kernel queues only {@code net.unix.max_dgram_qlen} datagrams (512 by default) for a slow
+ * reader and then blocks the sender, which is Cyrus's imapd or lmtpd in the middle of delivering mail.
  *
  * <p>Lifecycle: {@link Builder#bind()} creates the socket (refusing when another process is listening there, such
  * as Cyrus's own notifyd) and starts reading; {@link #close()} stops reading and removes the socket file.</p>
@@ -83,7 +85,6 @@ public final class NotifySocketListener implements AutoCloseable {
         private String method = "pusher";
         private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
         private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
-        private int receiveBufferBytes = 4 * 1024 * 1024;
         private IntakeListener listener = IntakeListener.NONE;
         private Consumer<IntakeEvent> sink;
 
@@ -120,12 +121,6 @@ public final class NotifySocketListener implements AutoCloseable {
 
         public Builder maxDatagramBytes(final int bytes) {
             this.maxDatagramBytes = bytes;
-            return this;
-        }
-
-        /** SO_RCVBUF: how many bytes of datagrams the kernel queues while mailpush is busy (capped by the kernel). */
-        public Builder receiveBufferBytes(final int bytes) {
-            this.receiveBufferBytes = bytes;
             return this;
         }
 
@@ -166,7 +161,6 @@ public final class NotifySocketListener implements AutoCloseable {
                 final Bootstrap bootstrap = new Bootstrap()
                         .group(loop)
                         .channel(EpollDomainDatagramChannel.class)
-                        .option(ChannelOption.SO_RCVBUF, receiveBufferBytes)
                         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
                         .handler(new ChannelInitializer<EpollDomainDatagramChannel>() {
                             @Override

@@ -1,0 +1,180 @@
+package org.mailpush.server.cli;
+
+import ch.qos.logback.classic.Level;
+import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.notifyd.cyrus.NotifyDatagramSender;
+import org.mailpush.pusher.mock.LoopbackApnsServer;
+import org.mailpush.pusher.mock.ReceivedPush;
+import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.ConfigLoader;
+import org.mailpush.server.service.MailpushService;
+import org.mailpush.store.DeviceTokens;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code mailpush demo}: the whole path on one machine with nothing installed but Java. Throwaway certificates, a
+ * mock APNs on loopback, the real service on an H2 file and a real notify socket, fed the datagrams Cyrus would send.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Shows the whole push path on this machine and exits 0 when the push reached APNs.",
+                "Makes throwaway certificates, starts Pushy's mock APNs server on loopback, runs mailpush on an H2"
+                        + " file in a temporary folder, sends it a Cyrus registration and a new-mail event over the"
+                        + " notify socket, and prints what APNs received (device token masked)."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--keep", description = "keep the temporary folder (certificates, config, database) afterwards")
+    boolean keep;
+
+    @Option(names = "--verbose", description = "show the service's own log lines")
+    boolean verbose;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!verbose) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(Level.WARN);
+        }
+        final Path dir = Files.createTempDirectory("mailpush-demo-");
+        try {
+            return demo(dir);
+        } finally {
+            if (keep) {
+                out.println("Kept " + dir);
+            } else {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private int demo(final Path dir) throws Exception {
+        out.println("mailpush demo: registration -> token store -> notify socket -> APNs, all on this machine");
+        out.println();
+
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        final String topic = pki.client().topic();
+        out.println("1. Throwaway CA and mail push certificate, topic " + topic);
+
+        try (LoopbackApnsServer apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(),
+                pki.caCertificateFile(), 0)) {
+            final byte[] tokenBytes = new byte[32];
+            new SecureRandom().nextBytes(tokenBytes);
+            final String token = HexFormat.of().formatHex(tokenBytes);
+            final String accountId = UUID.randomUUID().toString().toUpperCase();
+            apns.allow(topic, token);
+            out.println("2. Mock APNs (Pushy MockApnsServer) on https://localhost:" + apns.port()
+                    + ", checking the topic against the client certificate");
+
+            final Path socket = dir.resolve("notify");
+            final Path config = writeConfig(dir, pki, apns.port(), socket);
+            try (MailpushService service = MailpushService.start(ConfigLoader.load(config))) {
+                out.println("3. mailpush running from " + config);
+                out.println("   store " + dir.resolve("data/tokens") + " (H2), Cyrus notify socket " + socket);
+
+                try (NotifyDatagramSender cyrus = new NotifyDatagramSender(socket)) {
+                    cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"ApplePushService\","
+                            + "\"pid\":4242,\"user\":\"alice\",\"apsVersion\":2,\"apsAccountId\":\"" + accountId
+                            + "\",\"apsDeviceToken\":\"" + token + "\",\"apsSubtopic\":\"com.apple.mobilemail\","
+                            + "\"mailboxes\":[\"INBOX\",\"Sent\"]}"));
+                    out.println("4. Sent Cyrus's ApplePushService datagram: alice registers device "
+                            + DeviceTokens.mask(token) + " for INBOX and Sent");
+                    if (!waitFor(() -> service.store().count() == 1, Duration.ofSeconds(10))) {
+                        out.println("FAILED: the registration did not reach the token store");
+                        return ExitCodes.FAILED;
+                    }
+                    out.println("   token store: " + service.store().count() + " registration");
+
+                    cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"MessageNew\","
+                            + "\"timestamp\":\"" + Instant.now() + "\",\"mailboxID\":\"demo\","
+                            + "\"uri\":\"imap://demo/user/alice;UIDVALIDITY=1/;UID=1\",\"pid\":4243,"
+                            + "\"user\":\"alice\",\"vnd.cmu.mbtype\":\"e\",\"serverFQDN\":\"demo\"}"));
+                    out.println("5. Sent Cyrus's MessageNew datagram for alice's INBOX");
+                }
+
+                if (!waitFor(() -> !apns.received().isEmpty(), Duration.ofSeconds(15))) {
+                    out.println("FAILED: APNs received nothing within 15 s");
+                    return ExitCodes.FAILED;
+                }
+                final List<ReceivedPush> received = apns.received();
+                out.println("6. APNs received " + received.size() + " push:");
+                for (final ReceivedPush push : received) {
+                    out.println("   POST /3/device/" + DeviceTokens.mask(push.token()));
+                    out.println("   apns-topic: " + push.topic());
+                    out.println("   apns-push-type: " + push.pushType()
+                            + (push.priority() == null ? " (no apns-priority)" : ", apns-priority: " + push.priority()));
+                    out.println("   apns-expiration: " + push.expiration());
+                    out.println("   payload: " + push.payload());
+                    out.println("   answer: " + (push.accepted() ? "200 accepted" : "rejected " + push.reason()));
+                }
+                out.println();
+                final boolean ok = received.size() == 1 && received.get(0).accepted()
+                        && received.get(0).token().equals(token);
+                out.println(ok ? "Demo passed: one push for alice's device reached APNs."
+                        : "FAILED: expected exactly one accepted push for the registered device");
+                return ok ? 0 : ExitCodes.FAILED;
+            }
+        } catch (final MailpushService.StartupException | ConfigException e) {
+            out.println("FAILED: mailpush did not start: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+    }
+
+    private static Path writeConfig(final Path dir, final ExamplePki pki, final int apnsPort, final Path socket)
+            throws IOException {
+        final Path config = dir.resolve("mailpush.yaml");
+        Files.writeString(config, String.join("\n",
+                "# Written by mailpush demo: the same configuration a site would write, pointed at a mock APNs.",
+                "store:",
+                "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),
+                "cyrus:",
+                "  notify-socket: " + socket,
+                "  socket-mode: \"0660\"",
+                "apns:",
+                "  host: localhost",
+                "  port: " + apnsPort,
+                "  trust: " + pki.caCertificateFile(),
+                "  credentials:",
+                "    - p12: " + pki.client().p12File(),
+                "      password-file: " + pki.client().p12PasswordFile(),
+                "http:",
+                "  listen: 127.0.0.1:0",
+                ""));
+        return config;
+    }
+
+    private static boolean waitFor(final java.util.function.BooleanSupplier condition, final Duration timeout)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private static void deleteTree(final Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

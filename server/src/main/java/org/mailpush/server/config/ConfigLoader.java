@@ -1,0 +1,200 @@
+package org.mailpush.server.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.mailpush.notifyd.cyrus.CyrusNamespace;
+import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
+import org.mailpush.store.TokenStoreBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads and validates the YAML configuration. Every problem becomes a {@link ConfigException} naming the file, the
+ * key and what is wrong; unknown keys are errors. Relative file paths are resolved against the configuration file's
+ * folder. Stateless.
+ */
+public final class ConfigLoader {
+
+    public static final String DEFAULT_FILE = "/etc/mailpush/mailpush.yaml";
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private ConfigLoader() {
+    }
+
+    public static MailpushConfig load(final Path file) throws ConfigException {
+        final String text;
+        try {
+            text = Files.readString(file);
+        } catch (final NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file");
+        } catch (final IOException e) {
+            throw new ConfigException(file + ": cannot read it (" + e.getMessage() + ")");
+        }
+        try {
+            return parse(text, file);
+        } catch (final ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses configuration text as if read from {@code file} (which names it in errors and anchors relative paths). */
+    static MailpushConfig parse(final String text, final Path file) throws ConfigException {
+        final JsonNode tree;
+        try {
+            tree = YAML.readTree(text);
+        } catch (final JacksonException e) {
+            final String where = e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : "";
+            throw new ConfigException("not valid YAML" + where + ": " + oneLine(e.getOriginalMessage()));
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            throw new ConfigException("is empty; it needs at least apns.credentials and an event source (cyrus)");
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException("must be a mapping of sections (store, cyrus, apns, http)");
+        }
+        final Path base = file.toAbsolutePath().getParent();
+        final ConfigNode root = new ConfigNode(tree, "", base);
+        root.allowOnly("store", "cyrus", "apns", "http");
+        final MailpushConfig.Store store = store(root.section("store"));
+        final Optional<MailpushConfig.Cyrus> cyrus = Optional.ofNullable(cyrus(root.section("cyrus")));
+        final ConfigNode apnsNode = root.section("apns");
+        if (apnsNode == null) {
+            throw new ConfigException("apns: is required (at least one credential under apns.credentials)");
+        }
+        final MailpushConfig.Apns apns = apns(apnsNode);
+        final MailpushConfig.Http http = http(root.section("http"));
+        root.rejectUnknownKeys();
+        if (cyrus.isEmpty()) {
+            throw new ConfigException("cyrus: is required: mailpush needs an event source (cyrus.notify-socket)");
+        }
+        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, apns, http);
+    }
+
+    /** SnakeYAML's messages quote the offending text with a caret over several lines; keep the sentences. */
+    private static String oneLine(final String message) {
+        final StringBuilder line = new StringBuilder();
+        for (final String part : message.split("\\R")) {
+            if (!part.isBlank() && !Character.isWhitespace(part.charAt(0))) {
+                line.append(line.length() > 0 ? ": " : "").append(part.strip());
+            }
+        }
+        return line.toString();
+    }
+
+    private static MailpushConfig.Store store(final ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null);
+        }
+        node.allowOnly("url", "user", "password-file");
+        final String url = node.string("url", TokenStoreBuilder.DEFAULT_URL);
+        if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException(node.keyPath("url") + ": must start with jdbc:h2: or jdbc:postgresql:");
+        }
+        final MailpushConfig.Store store = new MailpushConfig.Store(url, node.string("user", null),
+                node.file("password-file"));
+        node.rejectUnknownKeys();
+        return store;
+    }
+
+    private static MailpushConfig.Cyrus cyrus(final ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return null;
+        }
+        node.allowOnly("notify-socket", "socket-mode", "socket-group", "event-notifier", "altnamespace",
+                "unixhierarchysep", "virtdomains", "max-datagram-bytes");
+        final Path socket = node.requiredFile("notify-socket");
+        final String modeText = node.string("socket-mode", "0660");
+        final Set<PosixFilePermission> mode = mode(node.keyPath("socket-mode"), modeText);
+        if (!mode.contains(PosixFilePermission.OWNER_WRITE)) {
+            throw new ConfigException(node.keyPath("socket-mode") + ": " + modeText
+                    + " leaves the socket unwritable even for its owner");
+        }
+        final String group = node.string("socket-group", null);
+        final String notifier = node.string("event-notifier", "pusher");
+        final CyrusNamespace namespace = new CyrusNamespace(node.bool("altnamespace", true),
+                node.bool("unixhierarchysep", true), node.bool("virtdomains", false));
+        final int maxBytes = node.integer("max-datagram-bytes", NotifyDatagramParser.DEFAULT_MAX_BYTES, 1024,
+                1024 * 1024);
+        node.rejectUnknownKeys();
+        return new MailpushConfig.Cyrus(socket, mode, group, notifier, namespace, maxBytes);
+    }
+
+    private static Set<PosixFilePermission> mode(final String key, final String text) throws ConfigException {
+        if (!text.matches("0?[0-7]{3}")) {
+            throw new ConfigException(key + ": must be an octal mode like \"0660\", not \"" + text + "\"");
+        }
+        final String digits = text.length() == 4 ? text.substring(1) : text;
+        final StringBuilder symbolic = new StringBuilder();
+        for (final char digit : digits.toCharArray()) {
+            final int bits = digit - '0';
+            symbolic.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-')
+                    .append((bits & 1) != 0 ? 'x' : '-');
+        }
+        return PosixFilePermissions.fromString(symbolic.toString());
+    }
+
+    private static MailpushConfig.Apns apns(final ConfigNode node) throws ConfigException {
+        node.allowOnly("host", "port", "trust", "credentials");
+        final String host = node.string("host", "api.push.apple.com");
+        final int port = node.integer("port", 443, 1, 65535);
+        final Path trust = node.file("trust");
+        final List<MailpushConfig.Credential> credentials = new ArrayList<>();
+        for (final ConfigNode entry : node.sections("credentials")) {
+            credentials.add(credential(entry));
+        }
+        if (credentials.isEmpty()) {
+            throw new ConfigException(node.keyPath("credentials") + ": is required: at least one of p12, pem or p8");
+        }
+        node.rejectUnknownKeys();
+        return new MailpushConfig.Apns(host, port, trust, credentials);
+    }
+
+    private static MailpushConfig.Credential credential(final ConfigNode node) throws ConfigException {
+        node.allowOnly("p12", "pem", "key", "password-file", "p8", "team-id", "key-id", "topic");
+        final int forms = (node.has("p12") ? 1 : 0) + (node.has("pem") ? 1 : 0) + (node.has("p8") ? 1 : 0);
+        if (forms != 1) {
+            throw new ConfigException(node.path() + ": must have exactly one of p12, pem or p8");
+        }
+        final MailpushConfig.Credential credential;
+        if (node.has("p12")) {
+            credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.PKCS12,
+                    node.requiredFile("p12"), null, node.file("password-file"), null, null, null);
+        } else if (node.has("pem")) {
+            credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.PEM,
+                    node.requiredFile("pem"), node.file("key"), node.file("password-file"), null, null, null);
+        } else {
+            credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.TOKEN_KEY,
+                    node.requiredFile("p8"), null, null, node.requiredString("team-id"), node.requiredString("key-id"),
+                    node.requiredString("topic"));
+        }
+        node.rejectUnknownKeys();
+        return credential;
+    }
+
+    private static MailpushConfig.Http http(final ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return new MailpushConfig.Http(HostPort.parse("127.0.0.1:9180"));
+        }
+        node.allowOnly("listen");
+        final String listen = node.string("listen", "127.0.0.1:9180");
+        final HostPort address;
+        try {
+            address = HostPort.parse(listen);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(node.keyPath("listen") + ": " + e.getMessage());
+        }
+        node.rejectUnknownKeys();
+        return new MailpushConfig.Http(address);
+    }
+}

@@ -1,0 +1,164 @@
+package org.mailpush.server.service;
+
+import org.mailpush.notifyd.cyrus.NotifySocketListener;
+import org.mailpush.notifyd.intake.IntakeCounters;
+import org.mailpush.notifyd.route.EventRouter;
+import org.mailpush.pusher.ApnsPusher;
+import org.mailpush.pusher.credentials.ApnsCredential;
+import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.CredentialFactory;
+import org.mailpush.server.config.MailpushConfig;
+import org.mailpush.server.config.SecretFiles;
+import org.mailpush.server.ops.OpsHttpServer;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.store.TokenStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * A running mailpush: the token store, the pusher, the event router, the Cyrus notify socket and the ops endpoint,
+ * wired from one {@link MailpushConfig}.
+ *
+ * <p>{@link #start} starts the parts in dependency order (store, credentials and pusher, router, ops endpoint, then
+ * the intake that lets events in) and either all of them run or none does: a failure stops what was started and is
+ * reported as one {@link StartupException} naming the key or resource at fault. {@link #close()} stops them in
+ * reverse order, draining queued events first.</p>
+ */
+public final class MailpushService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailpushService.class);
+
+    /** Queued events beyond this are shed (counted) rather than buffered without bound. */
+    static final int ROUTING_QUEUE_CAPACITY = 10_000;
+
+    private final Deque<AutoCloseable> started;
+    private final TokenStore store;
+    private final IntakeCounters intake;
+    private final OpsHttpServer ops;
+
+    private MailpushService(final Deque<AutoCloseable> started, final TokenStore store, final IntakeCounters intake,
+                            final OpsHttpServer ops) {
+        this.started = started;
+        this.store = store;
+        this.intake = intake;
+        this.ops = ops;
+    }
+
+    /** mailpush could not start; the message says why in one line. */
+    public static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StartupException(final String message, final Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public static MailpushService start(final MailpushConfig config) throws StartupException {
+        final Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            final List<ApnsCredential> credentials = new ArrayList<>();
+            for (final MailpushConfig.Credential entry : config.apns().credentials()) {
+                credentials.add(CredentialFactory.load(entry));
+            }
+
+            final TokenStoreBuilder storeBuilder = new TokenStoreBuilder().url(config.store().url());
+            if (config.store().user() != null || config.store().passwordFile() != null) {
+                storeBuilder.credentials(config.store().user(), config.store().passwordFile() == null ? null
+                        : new String(SecretFiles.readPassword("store.password-file", config.store().passwordFile())));
+            }
+            final TokenStore store = storeBuilder.build();
+            started.push(store);
+
+            final ApnsPusher.Builder pusherBuilder = ApnsPusher.builder()
+                    .apnsServer(config.apns().host(), config.apns().port())
+                    .registrations(store);
+            if (config.apns().trust() != null) {
+                pusherBuilder.trustedServerCertificates(config.apns().trust());
+            }
+            credentials.forEach(pusherBuilder::credential);
+            final ApnsPusher pusher = pusherBuilder.build();
+            started.push(pusher);
+            for (final ApnsCredential credential : credentials) {
+                LOG.info("APNs credential for topic {} from {}{}", credential.topic(), credential.source(),
+                        credential.notAfter().map(t -> ", valid until " + t).orElse(""));
+            }
+
+            final IntakeCounters intake = new IntakeCounters();
+            final EventRouter router = new EventRouter(store, PushDispatchers.newMailTo(pusher), intake,
+                    pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
+            started.push(() -> router.close(Duration.ofSeconds(10)));
+
+            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen());
+            started.push(ops);
+
+            if (config.cyrus().isPresent()) {
+                final MailpushConfig.Cyrus cyrus = config.cyrus().get();
+                final NotifySocketListener listener = NotifySocketListener.builder()
+                        .path(cyrus.notifySocket())
+                        .mode(cyrus.socketMode())
+                        .group(cyrus.socketGroup())
+                        .method(cyrus.eventNotifier())
+                        .namespace(cyrus.namespace())
+                        .maxDatagramBytes(cyrus.maxDatagramBytes())
+                        .listener(intake)
+                        .sink(router)
+                        .bind();
+                started.push(listener);
+            }
+            LOG.info("mailpush started ({} registrations)", store.count());
+            return new MailpushService(started, store, intake, ops);
+        } catch (final ConfigException e) {
+            stopAll(started);
+            throw new StartupException(e.getMessage(), e);
+        } catch (final SSLException e) {
+            stopAll(started);
+            throw new StartupException("cannot set up TLS for APNs: " + e.getMessage(), e);
+        } catch (final TokenStoreException | IOException | IllegalArgumentException e) {
+            stopAll(started);
+            throw new StartupException(e.getMessage(), e);
+        } catch (final RuntimeException e) {
+            stopAll(started);
+            throw e;
+        }
+    }
+
+    public TokenStore store() {
+        return store;
+    }
+
+    public IntakeCounters intake() {
+        return intake;
+    }
+
+    public java.net.InetSocketAddress opsAddress() {
+        return ops.address();
+    }
+
+    /** Stops intake first, then drains the router, closes APNs connections and the store. */
+    @Override
+    public void close() {
+        LOG.info("mailpush stopping");
+        stopAll(started);
+    }
+
+    private static void stopAll(final Deque<AutoCloseable> started) {
+        while (!started.isEmpty()) {
+            final AutoCloseable part = started.pop();
+            try {
+                part.close();
+            } catch (final Exception e) {
+                LOG.warn("Error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.mailpush.server.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.notifyd.cyrus.CyrusNamespace;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String MINIMAL = """
+            cyrus:
+              notify-socket: /run/cyrus/socket/notify
+            apns:
+              credentials:
+                - p12: /etc/mailpush/mail.p12
+                  password-file: /etc/mailpush/mail.p12.pass
+            """;
+
+    private MailpushConfig load(final String yaml) throws Exception {
+        final Path file = dir.resolve("mailpush.yaml");
+        Files.writeString(file, yaml);
+        return ConfigLoader.load(file);
+    }
+
+    private void assertRefused(final String yaml, final String message) {
+        assertThatThrownBy(() -> load(yaml))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(dir.resolve("mailpush.yaml") + ": " + message);
+    }
+
+    @Test
+    void minimalConfigGetsTheDocumentedDefaults() throws Exception {
+        final MailpushConfig config = load(MINIMAL);
+        assertThat(config.store().url()).isEqualTo("jdbc:h2:file:./data/tokens");
+        assertThat(config.apns().host()).isEqualTo("api.push.apple.com");
+        assertThat(config.apns().port()).isEqualTo(443);
+        assertThat(config.apns().trust()).isNull();
+        assertThat(config.http().listen()).isEqualTo(new HostPort("127.0.0.1", 9180));
+        final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
+        assertThat(cyrus.notifySocket()).isEqualTo(Path.of("/run/cyrus/socket/notify"));
+        assertThat(PosixFilePermissions.toString(cyrus.socketMode())).isEqualTo("rw-rw----");
+        assertThat(cyrus.eventNotifier()).isEqualTo("pusher");
+        assertThat(cyrus.namespace()).isEqualTo(CyrusNamespace.DEFAULT);
+        assertThat(config.apns().credentials()).singleElement().satisfies(c -> {
+            assertThat(c.kind()).isEqualTo(MailpushConfig.Credential.Kind.PKCS12);
+            assertThat(c.key()).isEqualTo("apns.credentials[0]");
+            assertThat(c.passwordFile()).isEqualTo(Path.of("/etc/mailpush/mail.p12.pass"));
+        });
+    }
+
+    @Test
+    void everyDocumentedKey() throws Exception {
+        final MailpushConfig config = load("""
+                store:
+                  url: jdbc:postgresql://db1:5432,db2:5432/mailpush?targetServerType=primary
+                  user: mailpush
+                  password-file: db.pass
+                cyrus:
+                  notify-socket: sock/notify
+                  socket-mode: "0620"
+                  socket-group: mail
+                  event-notifier: apns
+                  altnamespace: false
+                  unixhierarchysep: no
+                  virtdomains: true
+                  max-datagram-bytes: 32768
+                apns:
+                  host: api.sandbox.push.apple.com
+                  port: 2197
+                  trust: ca.pem
+                  credentials:
+                    - pem: mail.pem
+                      key: mail.key
+                      password-file: mail.pass
+                    - p8: AuthKey_ABCDE12345.p8
+                      team-id: TEAM123456
+                      key-id: ABCDE12345
+                      topic: com.apple.mail.XServer.x
+                http:
+                  listen: "[::1]:9999"
+                """);
+        assertThat(config.store().user()).isEqualTo("mailpush");
+        assertThat(config.store().passwordFile()).isEqualTo(dir.resolve("db.pass"));
+        final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
+        assertThat(cyrus.notifySocket()).isEqualTo(dir.resolve("sock/notify"));
+        assertThat(PosixFilePermissions.toString(cyrus.socketMode())).isEqualTo("rw--w----");
+        assertThat(cyrus.socketGroup()).isEqualTo("mail");
+        assertThat(cyrus.eventNotifier()).isEqualTo("apns");
+        assertThat(cyrus.namespace()).isEqualTo(new CyrusNamespace(false, false, true));
+        assertThat(cyrus.maxDatagramBytes()).isEqualTo(32768);
+        assertThat(config.apns().port()).isEqualTo(2197);
+        assertThat(config.apns().trust()).isEqualTo(dir.resolve("ca.pem"));
+        assertThat(config.apns().credentials().get(0).keyFile()).isEqualTo(dir.resolve("mail.key"));
+        assertThat(config.apns().credentials().get(1).kind()).isEqualTo(MailpushConfig.Credential.Kind.TOKEN_KEY);
+        assertThat(config.apns().credentials().get(1).teamId()).isEqualTo("TEAM123456");
+        assertThat(config.http().listen()).isEqualTo(new HostPort("::1", 9999));
+    }
+
+    @Test
+    void eachProblemIsOneLineNamingTheKey() {
+        assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
+        assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
+        assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, store)");
+        assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
+                "cyrus.notify_socket: unknown key (did you mean notify-socket?)");
+        assertRefused("cyrus:\n  notify-socket: /x\n", "apns: is required (at least one credential under apns.credentials)");
+        assertRefused("apns:\n  credentials:\n    - p12: /x\n", "cyrus: is required: mailpush needs an event source (cyrus.notify-socket)");
+        assertRefused(MINIMAL + "http:\n  listen: localhost\n",
+                "http.listen: must be host:port, like 127.0.0.1:9180, not \"localhost\"");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  port: https"),
+                "apns.port: must be a number in 1..65535, not \"https\"");
+        assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
+                "notify-socket: /x\n  socket-mode: \"660x\""), "cyrus.socket-mode: must be an octal mode like \"0660\", not \"660x\"");
+        assertRefused(MINIMAL.replace("- p12: /etc/mailpush/mail.p12", "- p12: /a.p12\n      pem: /b.pem"),
+                "apns.credentials[0]: must have exactly one of p12, pem or p8");
+        assertRefused("cyrus:\n  notify-socket: /x\napns:\n  credentials: []\n",
+                "apns.credentials: is required: at least one of p12, pem or p8");
+        assertRefused(MINIMAL + "store:\n  url: jdbc:mysql://x/y\n", "store.url: must start with jdbc:h2: or jdbc:postgresql:");
+        assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
+                "password-file: /etc/mailpush/mail.p12.pass\n      p8-team: x"),
+                "apns.credentials[0].p8-team: unknown key (known here: key, key-id, p12, p8, password-file, pem, team-id, topic)");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        final Path missing = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> ConfigLoader.load(missing)).hasMessage(missing + ": no such file");
+    }
+}
