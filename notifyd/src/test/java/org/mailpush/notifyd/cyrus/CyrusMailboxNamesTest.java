@@ -32,6 +32,29 @@ class CyrusMailboxNamesTest {
     }
 
     @Test
+    void everyCapturedUriMapsToItsOwnerAndMailbox() throws Exception {
+        final NotifyDatagramParser datagrams = new NotifyDatagramParser(NotifyDatagramParser.DEFAULT_MAX_BYTES);
+        final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        final java.util.Map<String, String> mailboxes = new java.util.TreeMap<>();
+        for (final java.nio.file.Path file : Fixtures.datagrams()) {
+            final String uri = json.readTree(datagrams.parse(java.nio.file.Files.readAllBytes(file)).message())
+                    .path("uri").asText(null);
+            if (uri != null) {
+                final CyrusMailboxNames.Location location = new CyrusMailboxNames(DEFAULT).locate(uri).orElseThrow();
+                assertThat(location.owner()).as(uri).isEqualTo("test");
+                assertThat(location.uidValidity()).as(uri).isEqualTo(1795733256L);
+                mailboxes.put(file.getFileName().toString(), location.mailbox());
+            }
+        }
+        assertThat(mailboxes).hasSize(11)
+                .containsEntry("01-MailboxCreate.dgram", "INBOX")
+                .containsEntry("02-MailboxCreate.dgram", "Sent")
+                .containsEntry("03-MailboxCreate.dgram", "Trash")
+                .containsEntry("06-MessageNew.dgram", "INBOX")
+                .containsEntry("13-MessageExpunge.dgram", "INBOX");
+    }
+
+    @Test
     void withoutAltnamespaceFoldersAreUnderInbox() throws Exception {
         assertLocation(STANDARD_SLASH, "imap://vm/user/test/Sent;UIDVALIDITY=7", "test", "INBOX/Sent", 7, 0);
         assertLocation(STANDARD_SLASH, "imap://vm/user/test;UIDVALIDITY=7", "test", "INBOX", 7, 0);
