@@ -115,7 +115,7 @@ public final class MailpushService implements AutoCloseable {
                         .bind();
                 started.push(listener);
             }
-            LOG.info("mailpush started ({} registrations)", store.count());
+            LOG.info("mailpush started; {} registration(s) in the store", store.count());
             return new MailpushService(started, store, intake, ops);
         } catch (final ConfigException e) {
             stopAll(started);
