@@ -2,167 +2,151 @@ package org.mailpush.pusher;
 
 import com.eatthepath.pushy.apns.ApnsClient;
 import com.eatthepath.pushy.apns.ApnsClientBuilder;
-import com.eatthepath.pushy.apns.PushNotificationResponse;
-import com.eatthepath.pushy.apns.PushType;
-import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.mailpush.pusher.credentials.ApnsCredential;
 import org.mailpush.pusher.credentials.CertificateCredential;
 import org.mailpush.pusher.credentials.TokenKeyCredential;
-import org.mailpush.store.DeviceTokens;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
-import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends mail pushes to APNs through Pushy, one HTTP/2 client per credential (topic), and acts on Apple's answer:
- * a token Apple calls invalid loses its registration.
+ * Delivers mail pushes to APNs the way a production provider must: coalesced per device, bounded in memory and in
+ * flight, retried with back-off when Apple or the network fails, stopped per credential when Apple refuses it, and
+ * never retried when Apple says the answer is final.
  *
- * <p>Threading: {@link #push} may be called from any thread and never blocks; Pushy does the I/O on its event loop
- * and the answer is handled (store updates, listener) on one result thread, so the event loop never waits for the
- * database. Lifecycle: build with {@link #builder()}, {@link #close()} when done; pushes after close fail.</p>
+ * <p>Each push is {@code POST /3/device/<token>} with {@code apns-topic} = the credential's topic,
+ * {@code apns-push-type: background}, no {@code apns-priority}, {@code apns-expiration} = now + 24 h (by default)
+ * and the payload {@code {"aps":{"account-id":"..."}}}, through one Pushy client per credential.</p>
+ *
+ * <p>Threading: {@link #submit} and {@link #send} may be called from any thread and never block on the network.
+ * Lifecycle: build with {@link #builder()}; {@link #close(Duration)} stops taking work, drains, and reports what it
+ * abandoned. Credential files changed on disk are reloaded on the pusher's timer thread.</p>
  */
 public final class ApnsPusher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApnsPusher.class);
 
-    private final Map<String, ApnsClient> clientsByTopic;
-    private final String defaultTopic;
-    private final TokenStore registrations;
-    private final Duration expiration;
-    private final Clock clock;
-    private final PushListener listener;
-    private final ExecutorService results;
+    private final DeliveryEngine engine;
+    private final PusherStats stats;
     private final EventLoopGroup eventLoop;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService results;
+    private final Duration shutdownTimeout;
 
-    private ApnsPusher(final Map<String, ApnsClient> clientsByTopic, final String defaultTopic,
-                       final TokenStore registrations, final Duration expiration, final Clock clock,
-                       final PushListener listener, final EventLoopGroup eventLoop) {
+    private ApnsPusher(final DeliveryEngine engine, final PusherStats stats, final EventLoopGroup eventLoop,
+                       final ScheduledExecutorService timers, final ExecutorService results,
+                       final Duration shutdownTimeout) {
+        this.engine = engine;
+        this.stats = stats;
         this.eventLoop = eventLoop;
-        this.clientsByTopic = clientsByTopic;
-        this.defaultTopic = defaultTopic;
-        this.registrations = registrations;
-        this.expiration = expiration;
-        this.clock = clock;
-        this.listener = listener;
-        this.results = Executors.newSingleThreadExecutor(runnable -> {
-            final Thread thread = new Thread(runnable, "apns-results");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timers = timers;
+        this.results = results;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The topic used for registrations that name none, and answered to devices that register. */
+    /** The topic used for registrations that name none (the first credential's). */
     public String defaultTopic() {
-        return defaultTopic;
+        return engine.slots().get(0).topic();
     }
 
     /**
-     * Tells the device of {@code registration} to check its account now.
-     *
-     * @return completes with the outcome when APNs answered or the connection failed; never completes exceptionally
+     * Asks for a push to {@code registration}'s device because of {@code kind}. New mail for an idle device goes out
+     * at once; the rest is coalesced (see {@link PushKind}). Never blocks.
      */
-    public CompletableFuture<PushResult> push(final Registration registration) {
-        final String topic = registration.topic() != null && clientsByTopic.containsKey(registration.topic())
-                ? registration.topic() : defaultTopic;
-        final ApnsClient client = clientsByTopic.get(topic);
-        final Instant sentAt = clock.instant();
-        final long started = System.nanoTime();
-        final SimpleApnsPushNotification notification = new SimpleApnsPushNotification(registration.deviceToken(),
-                topic, MailPayload.forAccount(registration.accountId()), sentAt.plus(expiration), null,
-                PushType.BACKGROUND, null, null);
-        return client.sendNotification(notification)
-                .handleAsync((response, error) -> complete(registration, sentAt, started, response, error), results);
+    public SubmitOutcome submit(final Registration registration, final PushKind kind) {
+        return engine.submit(registration, kind);
     }
 
-    private PushResult complete(final Registration registration, final Instant sentAt, final long started,
-                                final PushNotificationResponse<SimpleApnsPushNotification> response,
-                                final Throwable error) {
-        final Duration roundTrip = Duration.ofNanos(System.nanoTime() - started);
-        final PushResult result;
-        if (error != null) {
-            result = new PushResult(registration, ApnsVerdict.RETRYABLE, 0, null, null, error, false, roundTrip);
-            LOG.warn("Push to {} of {} failed without an answer: {}", DeviceTokens.mask(registration.deviceToken()),
-                    registration.username(), error.toString());
-        } else {
-            final String reason = response.getRejectionReason().orElse(null);
-            final ApnsVerdict verdict = ResponsePolicy.classify(response.getStatusCode(), reason);
-            final Instant invalidatedAt = response.getTokenInvalidationTimestamp().orElse(null);
-            boolean removed = false;
-            if (verdict == ApnsVerdict.TOKEN_INVALID) {
-                removed = remove(registration, reason, invalidatedAt != null ? invalidatedAt : sentAt);
-            } else if (verdict != ApnsVerdict.ACCEPTED) {
-                LOG.warn("APNs refused the push to {} of {}: {} {} ({})", DeviceTokens.mask(registration.deviceToken()),
-                        registration.username(), response.getStatusCode(), reason, verdict);
-            } else {
-                LOG.debug("APNs accepted the push to {} of {}", DeviceTokens.mask(registration.deviceToken()),
-                        registration.username());
-            }
-            result = new PushResult(registration, verdict, response.getStatusCode(), reason, invalidatedAt, null,
-                    removed, roundTrip);
-        }
-        try {
-            listener.pushCompleted(result);
-        } catch (final RuntimeException e) {
-            LOG.warn("Push listener failed", e);
-        }
-        return result;
+    /**
+     * Pushes to {@code registration}'s device now, outside coalescing (an admin's test push), with the same limits,
+     * retries and response policy.
+     *
+     * @return completes with the final outcome; never completes exceptionally unless the pusher is closed
+     */
+    public CompletableFuture<PushResult> send(final Registration registration) {
+        return engine.send(registration);
     }
 
-    private boolean remove(final Registration registration, final String reason, final Instant invalidatedAt) {
-        try {
-            final boolean removed = registrations.removeUnlessRegisteredAfter(registration.key(), invalidatedAt);
-            if (removed) {
-                LOG.info("Removed device {} of {}: APNs says {}", DeviceTokens.mask(registration.deviceToken()),
-                        registration.username(), reason);
-            } else {
-                LOG.info("Kept device {} of {} despite APNs {}: it re-registered after {}",
-                        DeviceTokens.mask(registration.deviceToken()), registration.username(), reason, invalidatedAt);
-            }
-            return removed;
-        } catch (final TokenStoreException e) {
-            LOG.error("Could not remove device {} of {} after APNs {}: {}",
-                    DeviceTokens.mask(registration.deviceToken()), registration.username(), reason, e.getMessage());
-            return false;
-        }
+    public PusherStats stats() {
+        return stats;
     }
 
-    /** Closes the APNs connections (letting in-flight requests finish) and the result thread. */
-    @Override
-    public void close() {
+    /** Devices with a push pending. */
+    public int pending() {
+        return engine.pending();
+    }
+
+    /** Requests sent to APNs and not yet answered. */
+    public int inFlight() {
+        return engine.inFlight();
+    }
+
+    /** Each credential: topic, source, usable or why not, expiry, circuit breaker state. */
+    public List<CredentialStatus> credentials() {
+        final List<CredentialStatus> statuses = new ArrayList<>();
+        for (final CredentialSlot slot : engine.slots()) {
+            statuses.add(slot.status());
+        }
+        return statuses;
+    }
+
+    /** The Resilience4j circuit breakers, one per credential, for metrics. */
+    public List<CircuitBreaker> circuitBreakers() {
+        return engine.slots().stream().map(slot -> slot.breaker).toList();
+    }
+
+    /** The Resilience4j retry policies, one per credential, for metrics. */
+    public List<Retry> retries() {
+        return engine.slots().stream().map(slot -> slot.retry).toList();
+    }
+
+    /**
+     * Stops taking work, sends what waits for a coalescing window or delay now, waits up to {@code timeout} for
+     * deliveries in flight or waiting to retry, then closes the APNs connections.
+     *
+     * @return how many pushes were abandoned
+     */
+    public int close(final Duration timeout) {
+        final int abandoned = engine.drain(timeout);
+        if (abandoned > 0) {
+            LOG.warn("Pusher stopped with {} push(es) undelivered (queued, in flight or waiting to retry)", abandoned);
+        }
+        timers.shutdownNow();
         final List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (final ApnsClient client : clientsByTopic.values()) {
-            closing.add(client.close());
+        for (final CredentialSlot slot : engine.slots()) {
+            closing.add(slot.client().close());
         }
         try {
             CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
         } catch (final Exception e) {
-            LOG.warn("APNs clients did not close cleanly: {}", e.toString());
+            LOG.warn("APNs connections did not close cleanly: {}", e.toString());
         }
-        // No quiet period: the clients are closed, nothing can still be scheduled that matters.
         eventLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         results.shutdown();
         try {
@@ -170,26 +154,50 @@ public final class ApnsPusher implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return abandoned;
+    }
+
+    /** {@link #close(Duration)} with the configured shutdown timeout. */
+    @Override
+    public void close() {
+        close(shutdownTimeout);
     }
 
     /**
-     * Builds an {@link ApnsPusher}. Everything is validated in {@link #build()}, which also builds the Pushy clients
-     * (they connect on the first push).
+     * Builds an {@link ApnsPusher}. Every setting is validated in {@link #build()}, which loads each credential
+     * once and builds its Pushy client (clients connect on the first push).
      */
     public static final class Builder {
-        private String host = "api.push.apple.com";
+        private String host;
         private int port = 443;
         private Path trustedServerCertificates;
-        private final List<ApnsCredential> credentials = new ArrayList<>();
+        private final List<CredentialSource> credentials = new ArrayList<>();
         private TokenStore registrations;
         private Duration expiration = Duration.ofHours(24);
         private Clock clock = Clock.systemUTC();
         private PushListener listener = PushListener.NONE;
+        private int maxPending = 10_000;
+        private int maxInFlight = 1_000;
+        private Duration newMailWindow = Duration.ofSeconds(1);
+        private Duration changeDelay = Duration.ofSeconds(30);
+        private int maxAttempts = 12;
+        private Duration initialBackoff = Duration.ofSeconds(1);
+        private Duration maxBackoff = Duration.ofMinutes(5);
+        private float failureRateThreshold = 50;
+        private int circuitWindow = 20;
+        private int circuitMinimumCalls = 10;
+        private Duration circuitOpenFor = Duration.ofSeconds(30);
+        private Duration reloadInterval = Duration.ofSeconds(10);
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {
         }
 
-        /** APNs host and port; default {@code api.push.apple.com:443}. */
+        /**
+         * Sends to this host and port for every credential (a test server). Without it each credential goes to its
+         * own environment's gateway ({@link CredentialSource#apnsHost()}, production by default) on port 443.
+         */
         public Builder apnsServer(final String apnsHost, final int apnsPort) {
             this.host = apnsHost;
             this.port = apnsPort;
@@ -202,9 +210,14 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
-        /** Adds a credential; the first one added is the default topic. One credential per topic. */
+        /** Adds a credential that never changes. The first credential added serves the default topic. */
         public Builder credential(final ApnsCredential credential) {
-            this.credentials.add(Objects.requireNonNull(credential, "credential"));
+            return credential(CredentialSource.fixed(Objects.requireNonNull(credential, "credential")));
+        }
+
+        /** Adds a credential that is loaded again when its files change. */
+        public Builder credential(final CredentialSource source) {
+            this.credentials.add(Objects.requireNonNull(source, "source"));
             return this;
         }
 
@@ -214,7 +227,7 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
-        /** How long APNs keeps trying to deliver; default 24 hours. */
+        /** How long APNs keeps trying to deliver, and how long mailpush retries; default 24 hours. */
         public Builder expiration(final Duration pushExpiration) {
             this.expiration = pushExpiration;
             return this;
@@ -230,46 +243,176 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
+        /** Devices with a push pending at most; beyond, new requests are shed (counted). Default 10,000. */
+        public Builder maxPending(final int devices) {
+            this.maxPending = devices;
+            return this;
+        }
+
+        /** Requests in flight per credential at most. Default 1,000. */
+        public Builder maxInFlight(final int requests) {
+            this.maxInFlight = requests;
+            return this;
+        }
+
+        /** At most one new-mail push per device per window; default 1 s. */
+        public Builder newMailWindow(final Duration window) {
+            this.newMailWindow = window;
+            return this;
+        }
+
+        /** How long a push for read/flag/expunge changes waits, coalescing; default 30 s. */
+        public Builder changeDelay(final Duration delay) {
+            this.changeDelay = delay;
+            return this;
+        }
+
         /**
-         * @throws IllegalArgumentException when no credential is given, two share a topic, or a setting is out of
-         *                                  range
-         * @throws SSLException             when a TLS context cannot be made from a credential or the trust file
+         * Retries of retryable failures (429, 5xx, Shutdown, transport failure): at most {@code attempts} requests
+         * per push, exponential back-off from {@code initial} doubling up to {@code max}, with ±50% jitter, and never
+         * past the push's expiry. Default 12 attempts, 1 s, 5 min.
          */
-        public ApnsPusher build() throws SSLException {
+        public Builder retry(final int attempts, final Duration initial, final Duration max) {
+            this.maxAttempts = attempts;
+            this.initialBackoff = initial;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * The per-credential circuit breaker: it opens when at least {@code failureRatePercent} of the last
+         * {@code window} requests (once {@code minimumCalls} were made) failed retryably, refuses requests for
+         * {@code openFor}, then lets a few through to probe. Default 50%, 20, 10, 30 s.
+         */
+        public Builder circuitBreaker(final float failureRatePercent, final int window, final int minimumCalls,
+                                      final Duration openFor) {
+            this.failureRateThreshold = failureRatePercent;
+            this.circuitWindow = window;
+            this.circuitMinimumCalls = minimumCalls;
+            this.circuitOpenFor = openFor;
+            return this;
+        }
+
+        /** How often credential files are checked for changes; default 10 s, {@link Duration#ZERO} for never. */
+        public Builder reloadInterval(final Duration interval) {
+            this.reloadInterval = interval;
+            return this;
+        }
+
+        /** How long {@link #close()} waits for deliveries to finish; default 10 s. */
+        public Builder shutdownTimeout(final Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** How long connecting to APNs may take; default 10 s. */
+        public Builder connectTimeout(final Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when a setting is out of range or no credential is given
+         * @throws IOException              when a credential does not load or its TLS context cannot be made
+         */
+        public ApnsPusher build() throws IOException {
             Objects.requireNonNull(registrations, "registrations");
             if (credentials.isEmpty()) {
                 throw new IllegalArgumentException("at least one APNs credential is needed");
             }
-            if (host == null || host.isBlank() || port < 1 || port > 65535) {
+            if (host != null && (host.isBlank() || port < 1 || port > 65535)) {
                 throw new IllegalArgumentException("APNs server must be a host and a port in 1..65535");
             }
-            if (expiration.isNegative() || expiration.compareTo(Duration.ofDays(30)) > 0) {
-                throw new IllegalArgumentException("expiration must be between 0 and 30 days");
+            requireRange("expiration", expiration, Duration.ZERO, Duration.ofDays(30));
+            requireRange("newMailWindow", newMailWindow, Duration.ZERO, Duration.ofMinutes(10));
+            requireRange("changeDelay", changeDelay, Duration.ZERO, Duration.ofHours(1));
+            requireRange("initialBackoff", initialBackoff, Duration.ofMillis(1), Duration.ofHours(1));
+            requireRange("maxBackoff", maxBackoff, initialBackoff, Duration.ofHours(6));
+            requireRange("circuitOpenFor", circuitOpenFor, Duration.ofMillis(1), Duration.ofHours(1));
+            requireRange("reloadInterval", reloadInterval, Duration.ZERO, Duration.ofHours(24));
+            requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
+            if (maxPending < 1 || maxInFlight < 1 || maxAttempts < 1 || circuitWindow < 1 || circuitMinimumCalls < 1
+                    || failureRateThreshold <= 0 || failureRateThreshold > 100) {
+                throw new IllegalArgumentException("maxPending, maxInFlight, retry attempts and the circuit window"
+                        + " must be at least 1, the failure rate in (0, 100]");
             }
-            final Map<String, ApnsClient> clients = new LinkedHashMap<>();
+
+            final RetryConfig retryConfig = RetryConfig.<Attempt>custom()
+                    .maxAttempts(maxAttempts)
+                    .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(initialBackoff, 2.0, 0.5, maxBackoff))
+                    .retryOnResult(attempt -> attempt.verdict() == ApnsVerdict.RETRYABLE)
+                    .build();
+            final CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
+                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                    .slidingWindowSize(circuitWindow)
+                    .minimumNumberOfCalls(Math.min(circuitMinimumCalls, circuitWindow))
+                    .failureRateThreshold(failureRateThreshold)
+                    .waitDurationInOpenState(circuitOpenFor)
+                    .permittedNumberOfCallsInHalfOpenState(3)
+                    .build();
+
             // One I/O thread serves every APNs connection: HTTP/2 multiplexes, and the work per push is small.
             final EventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("apns-io", true));
+            final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+                    daemon("pusher-timers"));
+            final ExecutorService results = Executors.newSingleThreadExecutor(daemon("apns-results"));
+            final List<CredentialSlot> slots = new ArrayList<>();
+            final CredentialReloader.ClientFactory clientFactory = (credential, apnsHost) ->
+                    client(credential, apnsHost, eventLoop);
             try {
-                for (final ApnsCredential credential : credentials) {
-                    if (clients.containsKey(credential.topic())) {
-                        throw new IllegalArgumentException("two credentials for topic " + credential.topic() + ": "
-                                + credential.source() + " and another");
+                for (final CredentialSource source : credentials) {
+                    final ApnsCredential credential;
+                    try {
+                        credential = source.load();
+                    } catch (final IOException | RuntimeException e) {
+                        throw e;
+                    } catch (final Exception e) {
+                        throw new IOException(e.getMessage(), e);
                     }
-                    clients.put(credential.topic(), client(credential, eventLoop));
+                    for (final CredentialSlot other : slots) {
+                        if (other.topic().equals(credential.topic())) {
+                            throw new IllegalArgumentException("two credentials for topic " + credential.topic()
+                                    + ": " + other.credential().source() + " and " + credential.source());
+                        }
+                    }
+                    final String apnsHost = host != null ? host
+                            : source.apnsHost() != null ? source.apnsHost() : "api.push.apple.com";
+                    final CircuitBreaker breaker = CircuitBreaker.of("apns-" + credential.topic(), breakerConfig);
+                    breaker.getEventPublisher().onStateTransition(event -> LOG.warn(
+                            "Circuit breaker for topic {}: {}", credential.topic(), event.getStateTransition()));
+                    slots.add(new CredentialSlot(source, credential, clientFactory.create(credential, apnsHost),
+                            apnsHost, maxInFlight, breaker, Retry.of("apns-" + credential.topic(), retryConfig)));
                 }
-            } catch (final SSLException | RuntimeException e) {
-                clients.values().forEach(ApnsClient::close);
+            } catch (final IOException | RuntimeException e) {
+                slots.forEach(slot -> slot.client().close());
                 eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                timers.shutdownNow();
+                results.shutdownNow();
                 throw e;
             }
-            return new ApnsPusher(clients, credentials.get(0).topic(), registrations, expiration, clock, listener,
-                    eventLoop);
+            final PusherStats stats = new PusherStats();
+            final DeliveryEngine engine = new DeliveryEngine(
+                    new PushCoalescer(newMailWindow.toNanos(), changeDelay.toNanos(), maxPending), slots,
+                    registrations, expiration, clock, listener, stats, timers, results);
+            if (!reloadInterval.isZero()) {
+                final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
+                timers.scheduleWithFixedDelay(() -> {
+                    try {
+                        reloader.check();
+                    } catch (final RuntimeException e) {
+                        LOG.error("Credential reload check failed", e);
+                    }
+                }, reloadInterval.toMillis(), reloadInterval.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return new ApnsPusher(engine, stats, eventLoop, timers, results, shutdownTimeout);
         }
 
-        private ApnsClient client(final ApnsCredential credential, final EventLoopGroup eventLoop)
-                throws SSLException {
-            final ApnsClientBuilder builder = new ApnsClientBuilder().setApnsServer(host, port)
-                    .setEventLoopGroup(eventLoop);
+        private ApnsClient client(final ApnsCredential credential, final String apnsHost,
+                                  final EventLoopGroup eventLoop) throws IOException {
+            final ApnsClientBuilder builder = new ApnsClientBuilder()
+                    .setApnsServer(apnsHost, host != null ? port : 443)
+                    .setEventLoopGroup(eventLoop)
+                    .setConnectionTimeout(connectTimeout);
             if (trustedServerCertificates != null) {
                 builder.setTrustedServerCertificateChain(trustedServerCertificates.toFile());
             }
@@ -279,6 +422,22 @@ public final class ApnsPusher implements AutoCloseable {
                 builder.setSigningKey(tokenKey.signingKey());
             }
             return builder.build();
+        }
+
+        private static void requireRange(final String name, final Duration value, final Duration min,
+                                         final Duration max) {
+            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not "
+                        + value);
+            }
+        }
+
+        private static java.util.concurrent.ThreadFactory daemon(final String name) {
+            return runnable -> {
+                final Thread thread = new Thread(runnable, name);
+                thread.setDaemon(true);
+                return thread;
+            };
         }
     }
 }

@@ -16,11 +16,12 @@ import java.util.Optional;
  * @param tokenInvalidatedAt     for 410, when Apple says the token stopped being valid
  * @param failure                the transport failure, {@code null} when APNs answered
  * @param registrationRemoved    whether the registration was deleted because of this answer
- * @param roundTrip              from sending to the answer
+ * @param roundTrip              from the first attempt to the final answer
+ * @param attempts               requests sent to APNs for this push (0 when none could be sent)
  */
 public record PushResult(Registration registration, ApnsVerdict verdict, int status, String reason,
                          Instant tokenInvalidatedAt, Throwable failure, boolean registrationRemoved,
-                         Duration roundTrip) {
+                         Duration roundTrip, int attempts) {
 
     public PushResult {
         Objects.requireNonNull(registration, "registration");
@@ -39,10 +40,12 @@ public record PushResult(Registration registration, ApnsVerdict verdict, int sta
     /** One line for a log or a terminal: masked token, status, reason. */
     public String describe() {
         final String device = DeviceTokens.mask(registration.deviceToken());
-        if (failure != null) {
-            return device + ": no answer (" + failure.getClass().getSimpleName() + ": " + failure.getMessage() + ")";
+        final String tries = attempts == 1 ? "" : " after " + attempts + " attempts";
+        if (status == 0) {
+            return device + ": no answer" + tries + " (" + (failure != null
+                    ? failure.getClass().getSimpleName() + ": " + failure.getMessage() : reason) + ")";
         }
-        return device + ": " + status + (reason != null ? " " + reason : "")
+        return device + ": " + status + (reason != null ? " " + reason : "") + tries
                 + (registrationRemoved ? ", registration removed" : "") + " in " + roundTrip.toMillis() + " ms";
     }
 }

@@ -85,7 +85,7 @@ class ApnsPusherTest {
         final Registration registration = register(TOKEN, Instant.now());
         final Instant before = Instant.now();
 
-        final PushResult result = pusher.push(registration).get(10, TimeUnit.SECONDS);
+        final PushResult result = pusher.send(registration).get(10, TimeUnit.SECONDS);
 
         assertThat(result.accepted()).isTrue();
         assertThat(result.status()).isEqualTo(200);
@@ -106,7 +106,7 @@ class ApnsPusherTest {
         final Registration registration = register(DEAD, Instant.now().minus(Duration.ofDays(2)));
         apns.unregister(DEAD, Instant.now().minus(Duration.ofDays(1)));
         try {
-            final PushResult result = pusher.push(registration).get(10, TimeUnit.SECONDS);
+            final PushResult result = pusher.send(registration).get(10, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(410);
             assertThat(result.reason()).isEqualTo("Unregistered");
@@ -125,7 +125,7 @@ class ApnsPusherTest {
         apns.unregister(token, Instant.now().minus(Duration.ofDays(1)));
         final Registration registration = register(token, Instant.now());
 
-        final PushResult result = pusher.push(registration).get(10, TimeUnit.SECONDS);
+        final PushResult result = pusher.send(registration).get(10, TimeUnit.SECONDS);
 
         assertThat(result.status()).isEqualTo(410);
         assertThat(result.registrationRemoved()).isFalse();
@@ -138,7 +138,7 @@ class ApnsPusherTest {
         final String token = "dd" + TOKEN;
         final Registration registration = register(token, Instant.now());
 
-        final PushResult result = pusher.push(registration).get(10, TimeUnit.SECONDS);
+        final PushResult result = pusher.send(registration).get(10, TimeUnit.SECONDS);
 
         assertThat(result.status()).isEqualTo(400);
         assertThat(result.reason()).isEqualTo("BadDeviceToken");
@@ -153,12 +153,16 @@ class ApnsPusherTest {
                 .trustedServerCertificates(pki.caCertificateFile())
                 .credential(CredentialLoader.loadPkcs12(pki.client().p12File(), ExamplePki.PASSWORD.toCharArray()))
                 .registrations(store)
+                .retry(3, Duration.ofMillis(10), Duration.ofMillis(20))
                 .build();
         try {
-            final PushResult result = nowhere.push(register(TOKEN, Instant.now())).get(20, TimeUnit.SECONDS);
+            final PushResult result = nowhere.send(register(TOKEN, Instant.now())).get(20, TimeUnit.SECONDS);
             assertThat(result.verdict()).isEqualTo(ApnsVerdict.RETRYABLE);
             assertThat(result.status()).isZero();
             assertThat(result.failure()).isNotNull();
+            assertThat(result.attempts()).isEqualTo(3);
+            assertThat(nowhere.stats().abandoned()).isEqualTo(1);
+            assertThat(nowhere.stats().transportFailures()).isEqualTo(3);
             assertThat(store.count()).isEqualTo(1);
         } finally {
             nowhere.close();

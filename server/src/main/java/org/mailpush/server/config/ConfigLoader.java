@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
+import org.mailpush.pusher.credentials.ApnsEnvironment;
 import org.mailpush.store.TokenStoreBuilder;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -145,8 +147,9 @@ public final class ConfigLoader {
     }
 
     private static MailpushConfig.Apns apns(final ConfigNode node) throws ConfigException {
-        node.allowOnly("host", "port", "trust", "credentials");
-        final String host = node.string("host", "api.push.apple.com");
+        node.allowOnly("host", "port", "trust", "credentials", "max-pending", "max-in-flight", "new-mail-window",
+                "change-delay", "expiration", "retry", "circuit-breaker", "reload-interval", "shutdown-timeout");
+        final String host = node.string("host", null);
         final int port = node.integer("port", 443, 1, 65535);
         final Path trust = node.file("trust");
         final List<MailpushConfig.Credential> credentials = new ArrayList<>();
@@ -156,27 +159,75 @@ public final class ConfigLoader {
         if (credentials.isEmpty()) {
             throw new ConfigException(node.keyPath("credentials") + ": is required: at least one of p12, pem or p8");
         }
+        final MailpushConfig.Delivery delivery = delivery(node);
         node.rejectUnknownKeys();
-        return new MailpushConfig.Apns(host, port, trust, credentials);
+        return new MailpushConfig.Apns(host, port, trust, credentials, delivery);
+    }
+
+    private static MailpushConfig.Delivery delivery(final ConfigNode node) throws ConfigException {
+        final int maxPending = node.integer("max-pending", 10_000, 1, 10_000_000);
+        final int maxInFlight = node.integer("max-in-flight", 1_000, 1, 100_000);
+        final Duration window = node.duration("new-mail-window", Duration.ofSeconds(1), Duration.ZERO,
+                Duration.ofMinutes(10));
+        final Duration changeDelay = node.duration("change-delay", Duration.ofSeconds(30), Duration.ZERO,
+                Duration.ofHours(1));
+        final Duration expiration = node.duration("expiration", Duration.ofHours(24), Duration.ZERO,
+                Duration.ofDays(30));
+        int attempts = 12;
+        Duration initial = Duration.ofSeconds(1);
+        Duration max = Duration.ofMinutes(5);
+        final ConfigNode retry = node.section("retry");
+        if (retry != null) {
+            retry.allowOnly("max-attempts", "initial-backoff", "max-backoff");
+            attempts = retry.integer("max-attempts", attempts, 1, 100);
+            initial = retry.duration("initial-backoff", initial, Duration.ofMillis(1), Duration.ofHours(1));
+            max = retry.duration("max-backoff", max, initial, Duration.ofHours(6));
+        }
+        int failureRate = 50;
+        int breakerWindow = 20;
+        int minimumCalls = 10;
+        Duration openFor = Duration.ofSeconds(30);
+        final ConfigNode breaker = node.section("circuit-breaker");
+        if (breaker != null) {
+            breaker.allowOnly("failure-rate", "window", "minimum-calls", "open-for");
+            failureRate = breaker.integer("failure-rate", failureRate, 1, 100);
+            breakerWindow = breaker.integer("window", breakerWindow, 1, 10_000);
+            minimumCalls = breaker.integer("minimum-calls", minimumCalls, 1, 10_000);
+            openFor = breaker.duration("open-for", openFor, Duration.ofMillis(1), Duration.ofHours(1));
+        }
+        final Duration reload = node.duration("reload-interval", Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofDays(1));
+        final Duration shutdown = node.duration("shutdown-timeout", Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofMinutes(10));
+        return new MailpushConfig.Delivery(maxPending, maxInFlight, window, changeDelay, expiration, attempts,
+                initial, max, failureRate, breakerWindow, minimumCalls, openFor, reload, shutdown);
     }
 
     private static MailpushConfig.Credential credential(final ConfigNode node) throws ConfigException {
-        node.allowOnly("p12", "pem", "key", "password-file", "p8", "team-id", "key-id", "topic");
+        node.allowOnly("p12", "pem", "key", "password-file", "p8", "team-id", "key-id", "topic", "environment");
         final int forms = (node.has("p12") ? 1 : 0) + (node.has("pem") ? 1 : 0) + (node.has("p8") ? 1 : 0);
         if (forms != 1) {
             throw new ConfigException(node.path() + ": must have exactly one of p12, pem or p8");
         }
+        final String environmentText = node.string("environment", "production");
+        final ApnsEnvironment environment = switch (environmentText) {
+            case "production" -> ApnsEnvironment.PRODUCTION;
+            case "development", "sandbox" -> ApnsEnvironment.DEVELOPMENT;
+            default -> throw new ConfigException(node.keyPath("environment")
+                    + ": must be production or development (sandbox), not \"" + environmentText + "\"");
+        };
         final MailpushConfig.Credential credential;
         if (node.has("p12")) {
             credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.PKCS12,
-                    node.requiredFile("p12"), null, node.file("password-file"), null, null, null);
+                    node.requiredFile("p12"), null, node.file("password-file"), null, null, null, environment);
         } else if (node.has("pem")) {
             credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.PEM,
-                    node.requiredFile("pem"), node.file("key"), node.file("password-file"), null, null, null);
+                    node.requiredFile("pem"), node.file("key"), node.file("password-file"), null, null, null,
+                    environment);
         } else {
             credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.TOKEN_KEY,
                     node.requiredFile("p8"), null, null, node.requiredString("team-id"), node.requiredString("key-id"),
-                    node.requiredString("topic"));
+                    node.requiredString("topic"), environment);
         }
         node.rejectUnknownKeys();
         return credential;

@@ -103,6 +103,46 @@ final class ConfigNode {
         return number;
     }
 
+    /** A duration like {@code 500ms}, {@code 30s}, {@code 5m}, {@code 24h}, {@code 30d}. */
+    java.time.Duration duration(final String key, final java.time.Duration defaultValue,
+                                final java.time.Duration min, final java.time.Duration max) throws ConfigException {
+        final String text = string(key, null);
+        if (text == null) {
+            return defaultValue;
+        }
+        final java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(text);
+        if (!matcher.matches()) {
+            throw new ConfigException(keyPath(key) + ": must be a duration like 500ms, 30s, 5m, 24h or 30d, not \""
+                    + text + "\"");
+        }
+        final long amount = Long.parseLong(matcher.group(1));
+        final java.time.Duration value = switch (matcher.group(2)) {
+            case "ms" -> java.time.Duration.ofMillis(amount);
+            case "s" -> java.time.Duration.ofSeconds(amount);
+            case "m" -> java.time.Duration.ofMinutes(amount);
+            case "h" -> java.time.Duration.ofHours(amount);
+            default -> java.time.Duration.ofDays(amount);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException(keyPath(key) + ": must be between " + human(min) + " and " + human(max)
+                    + ", not " + text);
+        }
+        return value;
+    }
+
+    private static String human(final java.time.Duration duration) {
+        if (duration.toMillis() < 1000) {
+            return duration.toMillis() + "ms";
+        }
+        if (duration.toSeconds() < 60 || duration.toSeconds() % 60 != 0) {
+            return duration.toSeconds() + "s";
+        }
+        if (duration.toMinutes() < 60 || duration.toMinutes() % 60 != 0) {
+            return duration.toMinutes() + "m";
+        }
+        return duration.toHours() % 24 != 0 ? duration.toHours() + "h" : duration.toDays() + "d";
+    }
+
     boolean bool(final String key, final boolean defaultValue) throws ConfigException {
         final JsonNode value = take(key);
         if (value == null) {

@@ -1,8 +1,10 @@
 package org.mailpush.server.config;
 
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
+import org.mailpush.pusher.credentials.ApnsEnvironment;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Optional;
@@ -24,8 +26,19 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Ap
                         String eventNotifier, CyrusNamespace namespace, int maxDatagramBytes) {
     }
 
-    /** {@code apns:} where pushes go and what signs them. */
-    public record Apns(String host, int port, Path trust, List<Credential> credentials) {
+    /**
+     * {@code apns:} where pushes go, what signs them, and how delivery behaves.
+     *
+     * @param host {@code null} unless set: then every credential goes to its environment's Apple gateway
+     */
+    public record Apns(String host, int port, Path trust, List<Credential> credentials, Delivery delivery) {
+    }
+
+    /** The delivery tunables under {@code apns:}; the defaults suit a site of any size. */
+    public record Delivery(int maxPending, int maxInFlight, Duration newMailWindow, Duration changeDelay,
+                           Duration expiration, int retryAttempts, Duration initialBackoff, Duration maxBackoff,
+                           int circuitFailureRate, int circuitWindow, int circuitMinimumCalls,
+                           Duration circuitOpenFor, Duration reloadInterval, Duration shutdownTimeout) {
     }
 
     /**
@@ -34,7 +47,7 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Ap
      * @param key the config path of this entry, e.g. {@code apns.credentials[0]}, for messages
      */
     public record Credential(String key, Kind kind, Path file, Path keyFile, Path passwordFile, String teamId,
-                             String keyId, String topic) {
+                             String keyId, String topic, ApnsEnvironment environment) {
 
         /** The three forms a credential comes in. */
         public enum Kind { PKCS12, PEM, TOKEN_KEY }

@@ -4,9 +4,9 @@ import org.mailpush.notifyd.cyrus.NotifySocketListener;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.pusher.ApnsPusher;
-import org.mailpush.pusher.credentials.ApnsCredential;
+import org.mailpush.pusher.CredentialStatus;
 import org.mailpush.server.config.ConfigException;
-import org.mailpush.server.config.CredentialFactory;
+import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.SecretFiles;
 import org.mailpush.server.ops.OpsHttpServer;
@@ -21,9 +21,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
 
 /**
  * A running mailpush: the token store, the pusher, the event router, the Cyrus notify socket and the ops endpoint,
@@ -66,11 +64,6 @@ public final class MailpushService implements AutoCloseable {
     public static MailpushService start(final MailpushConfig config) throws StartupException {
         final Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            final List<ApnsCredential> credentials = new ArrayList<>();
-            for (final MailpushConfig.Credential entry : config.apns().credentials()) {
-                credentials.add(CredentialFactory.load(entry));
-            }
-
             final TokenStoreBuilder storeBuilder = new TokenStoreBuilder().url(config.store().url());
             if (config.store().user() != null || config.store().passwordFile() != null) {
                 storeBuilder.credentials(config.store().user(), config.store().passwordFile() == null ? null
@@ -79,22 +72,38 @@ public final class MailpushService implements AutoCloseable {
             final TokenStore store = storeBuilder.build();
             started.push(store);
 
+            final MailpushConfig.Apns apns = config.apns();
+            final MailpushConfig.Delivery delivery = apns.delivery();
             final ApnsPusher.Builder pusherBuilder = ApnsPusher.builder()
-                    .apnsServer(config.apns().host(), config.apns().port())
-                    .registrations(store);
-            if (config.apns().trust() != null) {
-                pusherBuilder.trustedServerCertificates(config.apns().trust());
+                    .registrations(store)
+                    .maxPending(delivery.maxPending())
+                    .maxInFlight(delivery.maxInFlight())
+                    .newMailWindow(delivery.newMailWindow())
+                    .changeDelay(delivery.changeDelay())
+                    .expiration(delivery.expiration())
+                    .retry(delivery.retryAttempts(), delivery.initialBackoff(), delivery.maxBackoff())
+                    .circuitBreaker(delivery.circuitFailureRate(), delivery.circuitWindow(),
+                            delivery.circuitMinimumCalls(), delivery.circuitOpenFor())
+                    .reloadInterval(delivery.reloadInterval())
+                    .shutdownTimeout(delivery.shutdownTimeout());
+            if (apns.host() != null) {
+                pusherBuilder.apnsServer(apns.host(), apns.port());
             }
-            credentials.forEach(pusherBuilder::credential);
+            if (apns.trust() != null) {
+                pusherBuilder.trustedServerCertificates(apns.trust());
+            }
+            for (final MailpushConfig.Credential entry : apns.credentials()) {
+                pusherBuilder.credential(new ConfigCredentialSource(entry));
+            }
             final ApnsPusher pusher = pusherBuilder.build();
             started.push(pusher);
-            for (final ApnsCredential credential : credentials) {
-                LOG.info("APNs credential for topic {} from {}{}", credential.topic(), credential.source(),
-                        credential.notAfter().map(t -> ", valid until " + t).orElse(""));
+            for (final CredentialStatus credential : pusher.credentials()) {
+                LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(), credential.source(),
+                        credential.apnsHost(), credential.notAfter().map(t -> ", valid until " + t).orElse(""));
             }
 
             final IntakeCounters intake = new IntakeCounters();
-            final EventRouter router = new EventRouter(store, PushDispatchers.newMailTo(pusher), intake,
+            final EventRouter router = new EventRouter(store, PushDispatchers.to(pusher), intake,
                     pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
 

@@ -3,10 +3,12 @@ package org.mailpush.server.config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
+import org.mailpush.pusher.credentials.ApnsEnvironment;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,8 +43,12 @@ class ConfigLoaderTest {
     void minimalConfigGetsTheDocumentedDefaults() throws Exception {
         final MailpushConfig config = load(MINIMAL);
         assertThat(config.store().url()).isEqualTo("jdbc:h2:file:./data/tokens");
-        assertThat(config.apns().host()).isEqualTo("api.push.apple.com");
+        assertThat(config.apns().host()).as("each credential's own gateway").isNull();
         assertThat(config.apns().port()).isEqualTo(443);
+        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(10_000, 1_000,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(24), 12, Duration.ofSeconds(1),
+                Duration.ofMinutes(5), 50, 20, 10, Duration.ofSeconds(30), Duration.ofSeconds(10),
+                Duration.ofSeconds(10)));
         assertThat(config.apns().trust()).isNull();
         assertThat(config.http().listen()).isEqualTo(new HostPort("127.0.0.1", 9180));
         final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
@@ -54,6 +60,7 @@ class ConfigLoaderTest {
             assertThat(c.kind()).isEqualTo(MailpushConfig.Credential.Kind.PKCS12);
             assertThat(c.key()).isEqualTo("apns.credentials[0]");
             assertThat(c.passwordFile()).isEqualTo(Path.of("/etc/mailpush/mail.p12.pass"));
+            assertThat(c.environment()).isEqualTo(ApnsEnvironment.PRODUCTION);
         });
     }
 
@@ -77,10 +84,27 @@ class ConfigLoaderTest {
                   host: api.sandbox.push.apple.com
                   port: 2197
                   trust: ca.pem
+                  max-pending: 500
+                  max-in-flight: 50
+                  new-mail-window: 2s
+                  change-delay: 1m
+                  expiration: 12h
+                  retry:
+                    max-attempts: 4
+                    initial-backoff: 250ms
+                    max-backoff: 10s
+                  circuit-breaker:
+                    failure-rate: 80
+                    window: 30
+                    minimum-calls: 5
+                    open-for: 1m
+                  reload-interval: 0s
+                  shutdown-timeout: 20s
                   credentials:
                     - pem: mail.pem
                       key: mail.key
                       password-file: mail.pass
+                      environment: sandbox
                     - p8: AuthKey_ABCDE12345.p8
                       team-id: TEAM123456
                       key-id: ABCDE12345
@@ -100,6 +124,11 @@ class ConfigLoaderTest {
         assertThat(config.apns().port()).isEqualTo(2197);
         assertThat(config.apns().trust()).isEqualTo(dir.resolve("ca.pem"));
         assertThat(config.apns().credentials().get(0).keyFile()).isEqualTo(dir.resolve("mail.key"));
+        assertThat(config.apns().credentials().get(0).environment()).isEqualTo(ApnsEnvironment.DEVELOPMENT);
+        assertThat(config.apns().host()).isEqualTo("api.sandbox.push.apple.com");
+        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(500, 50, Duration.ofSeconds(2),
+                Duration.ofMinutes(1), Duration.ofHours(12), 4, Duration.ofMillis(250), Duration.ofSeconds(10), 80,
+                30, 5, Duration.ofMinutes(1), Duration.ZERO, Duration.ofSeconds(20)));
         assertThat(config.apns().credentials().get(1).kind()).isEqualTo(MailpushConfig.Credential.Kind.TOKEN_KEY);
         assertThat(config.apns().credentials().get(1).teamId()).isEqualTo("TEAM123456");
         assertThat(config.http().listen()).isEqualTo(new HostPort("::1", 9999));
@@ -127,7 +156,15 @@ class ConfigLoaderTest {
         assertRefused(MINIMAL + "store:\n  url: jdbc:mysql://x/y\n", "store.url: must start with jdbc:h2: or jdbc:postgresql:");
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
                 "password-file: /etc/mailpush/mail.p12.pass\n      p8-team: x"),
-                "apns.credentials[0].p8-team: unknown key (known here: key, key-id, p12, p8, password-file, pem, team-id, topic)");
+                "apns.credentials[0].p8-team: unknown key (known here: environment, key, key-id, p12, p8, password-file,"
+                        + " pem, team-id, topic)");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  change-delay: 30"),
+                "apns.change-delay: must be a duration like 500ms, 30s, 5m, 24h or 30d, not \"30\"");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  retry:\n    initial-backoff: 2h"),
+                "apns.retry.initial-backoff: must be between 1ms and 1h, not 2h");
+        assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
+                "password-file: /etc/mailpush/mail.p12.pass\n      environment: staging"),
+                "apns.credentials[0].environment: must be production or development (sandbox), not \"staging\"");
     }
 
     @Test

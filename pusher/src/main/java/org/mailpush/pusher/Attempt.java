@@ -1,0 +1,32 @@
+package org.mailpush.pusher;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * How one HTTP/2 request to APNs ended (or why it was not sent).
+ *
+ * @param status the HTTP status, {@code 0} when APNs did not answer
+ */
+record Attempt(ApnsVerdict verdict, int status, String reason, Instant tokenInvalidatedAt, Throwable failure,
+               Duration roundTrip) {
+
+    static final String CIRCUIT_OPEN = "CircuitOpen";
+    static final String CREDENTIAL_DISABLED = "CredentialDisabled";
+
+    /** Not sent: the credential's circuit breaker is open. */
+    static Attempt circuitOpen() {
+        return new Attempt(ApnsVerdict.RETRYABLE, 0, CIRCUIT_OPEN, null, null, Duration.ZERO);
+    }
+
+    /** Not sent: APNs refused the credential earlier. */
+    static Attempt credentialDisabled(final String problem) {
+        return new Attempt(ApnsVerdict.CREDENTIAL_INVALID, 0, CREDENTIAL_DISABLED + ": " + problem, null, null,
+                Duration.ZERO);
+    }
+
+    /** Whether a request went out and APNs answered it. */
+    boolean answered() {
+        return status != 0;
+    }
+}

@@ -1,0 +1,82 @@
+package org.mailpush.pusher;
+
+import com.eatthepath.pushy.apns.ApnsClient;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.retry.Retry;
+import org.mailpush.pusher.credentials.ApnsCredential;
+
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+/**
+ * One credential in use: its Pushy client, its circuit breaker and retry policy (Resilience4j, named by topic so
+ * their events and metrics say which credential), its queue of deliveries ready to go and its count of requests in
+ * flight. The queue and the count are guarded by the engine's lock; client and credential are swapped on reload.
+ */
+final class CredentialSlot {
+
+    final CredentialSource source;
+    final String apnsHost;
+    final int maxInFlight;
+    final CircuitBreaker breaker;
+    final Retry retry;
+    final ArrayDeque<Delivery> ready = new ArrayDeque<>();
+    int inFlight;
+
+    private volatile ApnsCredential credential;
+    private volatile ApnsClient client;
+    private volatile String problem;
+
+    CredentialSlot(final CredentialSource source, final ApnsCredential credential, final ApnsClient client,
+                   final String apnsHost, final int maxInFlight, final CircuitBreaker breaker, final Retry retry) {
+        this.source = source;
+        this.credential = credential;
+        this.client = client;
+        this.apnsHost = apnsHost;
+        this.maxInFlight = maxInFlight;
+        this.breaker = breaker;
+        this.retry = retry;
+    }
+
+    ApnsCredential credential() {
+        return credential;
+    }
+
+    ApnsClient client() {
+        return client;
+    }
+
+    String topic() {
+        return credential.topic();
+    }
+
+    boolean usable() {
+        return problem == null;
+    }
+
+    String problem() {
+        return problem;
+    }
+
+    /** APNs refused the credential itself: stop sending with it until it is replaced. */
+    void disable(final String why) {
+        problem = why;
+    }
+
+    /** A new credential (a renewed certificate): usable again, circuit reset. Returns the client it replaced. */
+    ApnsClient replace(final ApnsCredential newCredential, final ApnsClient newClient) {
+        final ApnsClient old = client;
+        credential = newCredential;
+        client = newClient;
+        problem = null;
+        breaker.reset();
+        return old;
+    }
+
+    CredentialStatus status() {
+        final ApnsCredential current = credential;
+        final Optional<java.time.Instant> notAfter = current.notAfter();
+        return new CredentialStatus(current.topic(), current.source(), apnsHost, usable(), problem, notAfter,
+                breaker.getState().name());
+    }
+}

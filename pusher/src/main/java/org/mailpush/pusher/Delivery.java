@@ -1,0 +1,34 @@
+package org.mailpush.pusher;
+
+import io.github.resilience4j.retry.Retry;
+import org.mailpush.store.Registration;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One push on its way: the attempts made so far and the retry context that decides about the next one. Either
+ * belongs to a coalescer entry (pushes from events) or carries a future (direct sends). Guarded by the engine's lock
+ * except for fields only the attempt in progress touches.
+ */
+final class Delivery {
+
+    final Registration registration;
+    final PushCoalescer.Entry entry;
+    final CompletableFuture<PushResult> future;
+    final Instant expiresAt;
+    final long createdAt;
+    Retry.AsyncContext<Attempt> retry;
+    CredentialSlot slot;
+    int attempts;
+    int providerTokenRefreshes;
+
+    Delivery(final Registration registration, final PushCoalescer.Entry entry,
+             final CompletableFuture<PushResult> future, final Instant expiresAt, final long createdAt) {
+        this.registration = registration;
+        this.entry = entry;
+        this.future = future;
+        this.expiresAt = expiresAt;
+        this.createdAt = createdAt;
+    }
+}

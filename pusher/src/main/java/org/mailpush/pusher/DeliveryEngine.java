@@ -1,0 +1,528 @@
+package org.mailpush.pusher;
+
+import com.eatthepath.pushy.apns.ApnsClient;
+import com.eatthepath.pushy.apns.PushNotificationResponse;
+import com.eatthepath.pushy.apns.PushType;
+import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import org.mailpush.pusher.PushCoalescer.Decision;
+import org.mailpush.store.DeviceTokens;
+import org.mailpush.store.Registration;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pusher's engine: takes push requests through the {@link PushCoalescer}, queues deliveries per credential,
+ * keeps at most {@code maxInFlight} requests in flight per credential (Pushy's own buffer has no bound), sends them,
+ * and acts on each answer by Apple's reason: retry with back-off (Resilience4j retry, within the push's expiry),
+ * remove the registration, disable the credential, or finish.
+ *
+ * <p>Threading: all state (coalescer, queues, counts) is guarded by one lock, held only for bookkeeping; requests
+ * are started and answers handled outside it. Answers are handled on the {@code apns-results} thread, so the store
+ * calls they need never run on Netty's event loop; coalescing windows and back-off delays run on the
+ * {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one timer per
+ * device at most.</p>
+ */
+final class DeliveryEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryEngine.class);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition drained = lock.newCondition();
+    private final PushCoalescer coalescer;
+    private final List<CredentialSlot> slots;
+    private volatile Map<String, CredentialSlot> slotsByTopic;
+    private final TokenStore registrations;
+    private final Duration expiration;
+    private final Clock clock;
+    private final PushListener listener;
+    private final PusherStats stats;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService results;
+    private final Set<Delivery> active = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
+                   final Duration expiration, final Clock clock, final PushListener listener,
+                   final PusherStats stats, final ScheduledExecutorService timers, final ExecutorService results) {
+        this.coalescer = coalescer;
+        this.slots = List.copyOf(slots);
+        this.registrations = registrations;
+        this.expiration = expiration;
+        this.clock = clock;
+        this.listener = listener;
+        this.stats = stats;
+        this.timers = timers;
+        this.results = results;
+        indexSlots();
+    }
+
+    List<CredentialSlot> slots() {
+        return slots;
+    }
+
+    /** Devices with a push pending (queued, in flight, waiting for a window or a delay). */
+    int pending() {
+        lock.lock();
+        try {
+            return coalescer.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests sent to APNs and not yet answered, over all credentials. */
+    int inFlight() {
+        lock.lock();
+        try {
+            int total = 0;
+            for (final CredentialSlot slot : slots) {
+                total += slot.inFlight;
+            }
+            return total;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    SubmitOutcome submit(final Registration registration, final PushKind kind) {
+        stats.submitted.increment();
+        final List<Delivery> toStart;
+        final SubmitOutcome outcome;
+        lock.lock();
+        try {
+            if (closed) {
+                stats.shed.increment();
+                return SubmitOutcome.CLOSED;
+            }
+            final Decision decision = coalescer.offer(registration, kind, System.nanoTime());
+            switch (decision.action()) {
+                case SEND_NOW -> {
+                    enqueue(newDelivery(decision.entry().registration, decision.entry(), null));
+                    outcome = SubmitOutcome.QUEUED;
+                }
+                case SEND_NOW_MERGED -> {
+                    stats.coalesced.increment();
+                    cancelTimer(decision.entry());
+                    enqueue(newDelivery(decision.entry().registration, decision.entry(), null));
+                    outcome = SubmitOutcome.QUEUED;
+                }
+                case SCHEDULE -> {
+                    schedule(decision.entry(), decision.dueAt());
+                    outcome = SubmitOutcome.QUEUED;
+                }
+                case NOTHING -> outcome = SubmitOutcome.QUEUED;
+                case COALESCED -> {
+                    stats.coalesced.increment();
+                    outcome = SubmitOutcome.COALESCED;
+                }
+                case SHED -> {
+                    stats.shed.increment();
+                    outcome = SubmitOutcome.SHED;
+                }
+                default -> throw new IllegalStateException("unexpected " + decision.action());
+            }
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+        return outcome;
+    }
+
+    /** A push outside coalescing (an admin's test push): through the same queues, limits and policy. */
+    CompletableFuture<PushResult> send(final Registration registration) {
+        final CompletableFuture<PushResult> future = new CompletableFuture<>();
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            if (closed) {
+                future.completeExceptionally(new IllegalStateException("the pusher is closed"));
+                return future;
+            }
+            enqueue(newDelivery(registration, null, future));
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+        return future;
+    }
+
+    // ---- under the lock ------------------------------------------------------------------------------------------
+
+    private Delivery newDelivery(final Registration registration, final PushCoalescer.Entry entry,
+                                 final CompletableFuture<PushResult> future) {
+        final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration),
+                System.nanoTime());
+        delivery.slot = slotFor(registration);
+        delivery.retry = delivery.slot.retry.asyncContext();
+        active.add(delivery);
+        return delivery;
+    }
+
+    private void enqueue(final Delivery delivery) {
+        delivery.slot.ready.add(delivery);
+    }
+
+    private List<Delivery> pumpAll() {
+        List<Delivery> toStart = List.of();
+        for (final CredentialSlot slot : slots) {
+            while (slot.inFlight < slot.maxInFlight && !slot.ready.isEmpty()) {
+                final Delivery delivery = slot.ready.poll();
+                slot.inFlight++;
+                if (delivery.entry != null) {
+                    coalescer.started(delivery.entry);
+                }
+                if (toStart.isEmpty()) {
+                    toStart = new ArrayList<>();
+                }
+                toStart.add(delivery);
+            }
+        }
+        return toStart;
+    }
+
+    private void schedule(final PushCoalescer.Entry entry, final long dueAt) {
+        cancelTimer(entry);
+        final long delay = Math.max(0, dueAt - System.nanoTime());
+        entry.timer = timers.schedule(() -> timerFired(entry), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private static void cancelTimer(final PushCoalescer.Entry entry) {
+        if (entry.timer != null) {
+            entry.timer.cancel(false);
+            entry.timer = null;
+        }
+    }
+
+    // ---- on the timer thread -------------------------------------------------------------------------------------
+
+    private void timerFired(final PushCoalescer.Entry entry) {
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            final Decision decision = coalescer.timerFired(entry, System.nanoTime());
+            if (decision.action() == PushCoalescer.Action.SEND_NOW) {
+                enqueue(newDelivery(entry.registration, entry, null));
+            }
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+    }
+
+    private void requeue(final Delivery delivery) {
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            if (!active.contains(delivery)) {
+                return;
+            }
+            enqueue(delivery);
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+    }
+
+    // ---- sending, outside the lock -------------------------------------------------------------------------------
+
+    private void startAll(final List<Delivery> deliveries) {
+        for (final Delivery delivery : deliveries) {
+            attempt(delivery);
+        }
+    }
+
+    private void attempt(final Delivery delivery) {
+        final CredentialSlot slot = delivery.slot;
+        if (!slot.usable()) {
+            results.execute(() -> answered(delivery, Attempt.credentialDisabled(slot.problem()), false));
+            return;
+        }
+        if (!slot.breaker.tryAcquirePermission()) {
+            stats.circuitOpenRefusals.increment();
+            results.execute(() -> answered(delivery, Attempt.circuitOpen(), false));
+            return;
+        }
+        delivery.attempts++;
+        stats.requests.increment();
+        final long started = System.nanoTime();
+        final SimpleApnsPushNotification notification = new SimpleApnsPushNotification(
+                delivery.registration.deviceToken(), slot.topic(),
+                MailPayload.forAccount(delivery.registration.accountId()), delivery.expiresAt, null,
+                PushType.BACKGROUND, null, null);
+        try {
+            slot.client().sendNotification(notification).whenCompleteAsync(
+                    (response, error) -> answered(delivery, attemptOf(response, error, started), true), results);
+        } catch (final RuntimeException e) {
+            results.execute(() -> answered(delivery, attemptOf(null, e, started), true));
+        }
+    }
+
+    private static Attempt attemptOf(final PushNotificationResponse<SimpleApnsPushNotification> response,
+                                     final Throwable error, final long started) {
+        final Duration roundTrip = Duration.ofNanos(System.nanoTime() - started);
+        if (error != null || response == null) {
+            return new Attempt(ApnsVerdict.RETRYABLE, 0, null, null, error, roundTrip);
+        }
+        final String reason = response.getRejectionReason().orElse(null);
+        return new Attempt(ResponsePolicy.classify(response.getStatusCode(), reason), response.getStatusCode(),
+                reason, response.getTokenInvalidationTimestamp().orElse(null), null, roundTrip);
+    }
+
+    // ---- answers, on the results thread --------------------------------------------------------------------------
+
+    private void answered(final Delivery delivery, final Attempt attempt, final boolean sent) {
+        final CredentialSlot slot = delivery.slot;
+        if (sent) {
+            final long nanos = attempt.roundTrip().toNanos();
+            if (attempt.verdict() == ApnsVerdict.RETRYABLE) {
+                slot.breaker.onError(nanos, TimeUnit.NANOSECONDS, new ApnsUnavailableException(attempt));
+            } else {
+                slot.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+            }
+        }
+        if (attempt.failure() != null) {
+            stats.transportFailures.increment();
+        }
+        if (attempt.answered() && attempt.verdict() != ApnsVerdict.ACCEPTED) {
+            stats.countRejection(attempt.reason() != null ? attempt.reason() : "HTTP " + attempt.status());
+        }
+        switch (attempt.verdict()) {
+            case RETRYABLE -> retryOrGiveUp(delivery, attempt);
+            case REFRESH_PROVIDER_TOKEN -> {
+                // Pushy signs a fresh JWT after this answer: send again at once, once; after that, back off.
+                if (delivery.providerTokenRefreshes++ == 0) {
+                    retry(delivery, 0);
+                } else {
+                    retryOrGiveUp(delivery, attempt);
+                }
+            }
+            case CREDENTIAL_INVALID -> {
+                if (attempt.answered() && slot.usable()) {
+                    slot.disable("APNs refused the credential: " + attempt.status() + " " + attempt.reason());
+                    LOG.error("APNs refused the credential for topic {} ({}): {} {}. Pushes with it stop until the"
+                                    + " credential file is replaced.", slot.topic(), slot.credential().source(),
+                            attempt.status(), attempt.reason());
+                }
+                finish(delivery, attempt, false);
+            }
+            case TOKEN_INVALID -> finish(delivery, attempt, remove(delivery.registration, attempt));
+            case ACCEPTED -> finish(delivery, attempt, false);
+            case PERMANENT -> {
+                LOG.warn("APNs refused the push to {} of {} for good: {} {} (a configuration problem?)",
+                        DeviceTokens.mask(delivery.registration.deviceToken()), delivery.registration.username(),
+                        attempt.status(), attempt.reason());
+                finish(delivery, attempt, false);
+            }
+            default -> throw new IllegalStateException("unknown verdict " + attempt.verdict());
+        }
+    }
+
+    private void retryOrGiveUp(final Delivery delivery, final Attempt attempt) {
+        final long delay = delivery.retry.onResult(attempt);
+        if (delay >= 0 && clock.instant().plusMillis(delay).isBefore(delivery.expiresAt)) {
+            retry(delivery, delay);
+        } else {
+            LOG.warn("Gave up pushing to {} of {} after {} attempt(s): {}",
+                    DeviceTokens.mask(delivery.registration.deviceToken()), delivery.registration.username(),
+                    delivery.attempts, attempt.failure() != null ? attempt.failure().toString()
+                            : attempt.status() + " " + attempt.reason());
+            finish(delivery, attempt, false);
+        }
+    }
+
+    private void retry(final Delivery delivery, final long delayMillis) {
+        stats.retried.increment();
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            delivery.slot.inFlight--;
+            if (delivery.entry != null && coalescer.retrying(delivery.entry)) {
+                stats.coalesced.increment();
+            }
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+        if (delayMillis == 0) {
+            requeue(delivery);
+        } else {
+            timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private boolean remove(final Registration registration, final Attempt attempt) {
+        final Instant invalidatedAt = attempt.tokenInvalidatedAt() != null ? attempt.tokenInvalidatedAt()
+                : clock.instant();
+        try {
+            final boolean removed = registrations.removeUnlessRegisteredAfter(registration.key(), invalidatedAt);
+            if (removed) {
+                stats.registrationsRemoved.increment();
+                LOG.info("Removed device {} of {}: APNs says {}", DeviceTokens.mask(registration.deviceToken()),
+                        registration.username(), attempt.reason());
+            } else {
+                LOG.info("Kept device {} of {} despite APNs {}: it re-registered after {}",
+                        DeviceTokens.mask(registration.deviceToken()), registration.username(), attempt.reason(),
+                        invalidatedAt);
+            }
+            return removed;
+        } catch (final TokenStoreException e) {
+            LOG.error("Could not remove device {} of {} after APNs {}: {}",
+                    DeviceTokens.mask(registration.deviceToken()), registration.username(), attempt.reason(),
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    private void finish(final Delivery delivery, final Attempt attempt, final boolean registrationRemoved) {
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            delivery.slot.inFlight--;
+            if (!active.remove(delivery)) {
+                // Abandoned by a shutdown that timed out; already counted and answered.
+                return;
+            }
+            if (delivery.entry != null) {
+                final Decision next = coalescer.completed(delivery.entry, System.nanoTime(), registrationRemoved);
+                if (next.action() == PushCoalescer.Action.SCHEDULE) {
+                    schedule(next.entry(), next.dueAt());
+                }
+            }
+            toStart = pumpAll();
+            if (active.isEmpty()) {
+                drained.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+        delivery.retry.onComplete();
+        if (attempt.verdict() == ApnsVerdict.ACCEPTED) {
+            stats.accepted.increment();
+        } else if (attempt.verdict() == ApnsVerdict.RETRYABLE || !attempt.answered()) {
+            stats.abandoned.increment();
+        }
+        final PushResult result = new PushResult(delivery.registration, attempt.verdict(), attempt.status(),
+                attempt.reason(), attempt.tokenInvalidatedAt(), attempt.failure(), registrationRemoved,
+                Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts);
+        try {
+            listener.pushCompleted(result);
+        } catch (final RuntimeException e) {
+            LOG.warn("Push listener failed", e);
+        }
+        if (delivery.future != null) {
+            delivery.future.complete(result);
+        }
+    }
+
+    // ---- credentials ---------------------------------------------------------------------------------------------
+
+    private CredentialSlot slotFor(final Registration registration) {
+        final CredentialSlot slot = registration.topic() == null ? null : slotsByTopic.get(registration.topic());
+        return slot != null ? slot : slots.get(0);
+    }
+
+    private void indexSlots() {
+        final Map<String, CredentialSlot> index = new LinkedHashMap<>();
+        for (final CredentialSlot slot : slots) {
+            index.putIfAbsent(slot.topic(), slot);
+        }
+        slotsByTopic = index;
+    }
+
+    /** Puts a reloaded credential in place; requests already sent finish on the old client, which then closes. */
+    void replace(final CredentialSlot slot, final org.mailpush.pusher.credentials.ApnsCredential credential,
+                 final ApnsClient client) {
+        final ApnsClient old;
+        lock.lock();
+        try {
+            old = slot.replace(credential, client);
+            indexSlots();
+        } finally {
+            lock.unlock();
+        }
+        old.close();
+    }
+
+    // ---- shutdown ------------------------------------------------------------------------------------------------
+
+    /**
+     * Stops taking requests, sends what waits for a window or a delay now, and waits up to {@code timeout} for every
+     * delivery to end.
+     *
+     * @return how many pushes were abandoned (still queued, in flight or waiting to retry at the timeout)
+     */
+    int drain(final Duration timeout) {
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            closed = true;
+            for (final PushCoalescer.Entry entry : coalescer.flush()) {
+                cancelTimer(entry);
+                enqueue(newDelivery(entry.registration, entry, null));
+            }
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+        final List<Delivery> abandoned;
+        lock.lock();
+        try {
+            long remaining = timeout.toNanos();
+            while (!active.isEmpty() && remaining > 0) {
+                remaining = drained.awaitNanos(remaining);
+            }
+            abandoned = new ArrayList<>(active);
+            active.clear();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+        for (final Delivery delivery : abandoned) {
+            stats.abandoned.increment();
+            if (delivery.future != null) {
+                delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0,
+                        "Shutdown", null, null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt),
+                        delivery.attempts));
+            }
+        }
+        return abandoned.size();
+    }
+
+    /** Recorded by the circuit breaker as a failure: APNs did not serve the request. */
+    static final class ApnsUnavailableException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ApnsUnavailableException(final Attempt attempt) {
+            super(attempt.failure() != null ? attempt.failure().toString() : attempt.status() + " " + attempt.reason(),
+                    null, false, false);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.mailpush.pusher;
+
+import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationKey;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * Decides when each device gets a push, so that a burst of events becomes few pushes. The payload only says "check
+ * this account", so one pending push per (account id, device token) covers any number of events.
+ *
+ * <ul>
+ *   <li>New mail for an idle device: push at once (no added latency for the common single message).</li>
+ *   <li>New mail while a push is queued, in flight, or within {@code window} of the last one: one trailing push at
+ *       the end of the window covers them all.</li>
+ *   <li>A mailbox change (read, flags, expunge): one push after {@code changeDelay}, coalesced with further changes
+ *       and flushed early by new mail.</li>
+ * </ul>
+ *
+ * <p>A pure state machine over a clock in nanoseconds: not thread-safe, the caller holds the lock; it schedules
+ * nothing itself but says when the caller should call back ({@link Decision}). At most {@code capacity} devices are
+ * tracked; beyond that new devices are shed.</p>
+ */
+final class PushCoalescer {
+
+    /** Where a device's push stands. */
+    enum State {
+        /** Waiting for a delivery slot, to be sent at once. */
+        QUEUED,
+        /** Being delivered (attempts and back-off between them). */
+        IN_FLIGHT,
+        /** New mail arrived within the window: one push at the window's end. */
+        TRAILING,
+        /** Only mailbox changes: one push at the due time. */
+        DELAYED,
+        /** Pushed recently, nothing pending; forgotten at the window's end. */
+        COOLING
+    }
+
+    /** One device's pending push. Fields are guarded by the caller's lock. */
+    static final class Entry {
+        final RegistrationKey key;
+        Registration registration;
+        State state;
+        PushKind followUp;
+        long dueAt;
+        ScheduledFuture<?> timer;
+
+        Entry(final Registration registration) {
+            this.key = registration.key();
+            this.registration = registration;
+        }
+    }
+
+    /** What the caller must do now. */
+    record Decision(Action action, Entry entry, long dueAt) {
+        static final Decision SHED = new Decision(Action.SHED, null, 0);
+        static final Decision NOTHING = new Decision(Action.NOTHING, null, 0);
+    }
+
+    enum Action {
+        /** Deliver {@code entry} now. */
+        SEND_NOW,
+        /** Call {@link #timerFired} for {@code entry} at {@code dueAt}. */
+        SCHEDULE,
+        /** The event is covered by a push already pending. */
+        COALESCED,
+        /** A push already pending now covers this event and an earlier one: deliver now; one event was absorbed. */
+        SEND_NOW_MERGED,
+        /** Too many devices pending. */
+        SHED,
+        /** Nothing to do. */
+        NOTHING
+    }
+
+    private final long windowNanos;
+    private final long changeDelayNanos;
+    private final int capacity;
+    private final Map<RegistrationKey, Entry> entries = new HashMap<>();
+
+    PushCoalescer(final long windowNanos, final long changeDelayNanos, final int capacity) {
+        this.windowNanos = windowNanos;
+        this.changeDelayNanos = changeDelayNanos;
+        this.capacity = capacity;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    /** An event for {@code registration}'s device. */
+    Decision offer(final Registration registration, final PushKind kind, final long now) {
+        Entry entry = entries.get(registration.key());
+        if (entry == null) {
+            if (entries.size() >= capacity) {
+                return Decision.SHED;
+            }
+            entry = new Entry(registration);
+            entries.put(entry.key, entry);
+            if (kind == PushKind.NEW_MAIL) {
+                entry.state = State.QUEUED;
+                return new Decision(Action.SEND_NOW, entry, now);
+            }
+            return delay(entry, now + changeDelayNanos);
+        }
+        entry.registration = registration;
+        switch (entry.state) {
+            case QUEUED, TRAILING:
+                return new Decision(Action.COALESCED, entry, 0);
+            case IN_FLIGHT:
+                if (entry.followUp == null) {
+                    // This event causes the one follow-up push after the delivery ends.
+                    entry.followUp = kind;
+                    return new Decision(Action.NOTHING, entry, 0);
+                }
+                if (kind == PushKind.NEW_MAIL) {
+                    entry.followUp = PushKind.NEW_MAIL;
+                }
+                return new Decision(Action.COALESCED, entry, 0);
+            case DELAYED:
+                if (kind == PushKind.NEW_MAIL) {
+                    entry.state = State.QUEUED;
+                    return new Decision(Action.SEND_NOW_MERGED, entry, now);
+                }
+                return new Decision(Action.COALESCED, entry, 0);
+            case COOLING:
+                if (kind == PushKind.NEW_MAIL) {
+                    entry.state = State.TRAILING;
+                    entry.dueAt = entry.dueAt > now ? entry.dueAt : now;
+                    return new Decision(Action.SCHEDULE, entry, entry.dueAt);
+                }
+                return delay(entry, Math.max(entry.dueAt, now + changeDelayNanos));
+            default:
+                throw new IllegalStateException("unknown state " + entry.state);
+        }
+    }
+
+    private static Decision delay(final Entry entry, final long dueAt) {
+        entry.state = State.DELAYED;
+        entry.dueAt = dueAt;
+        return new Decision(Action.SCHEDULE, entry, dueAt);
+    }
+
+    /** The entry's timer fired. */
+    Decision timerFired(final Entry entry, final long now) {
+        if (entries.get(entry.key) != entry) {
+            return Decision.NOTHING;
+        }
+        entry.timer = null;
+        switch (entry.state) {
+            case TRAILING, DELAYED:
+                entry.state = State.QUEUED;
+                return new Decision(Action.SEND_NOW, entry, now);
+            case COOLING:
+                entries.remove(entry.key);
+                return Decision.NOTHING;
+            default:
+                return Decision.NOTHING;
+        }
+    }
+
+    /** The entry was handed to delivery. */
+    void started(final Entry entry) {
+        entry.state = State.IN_FLIGHT;
+        entry.followUp = null;
+    }
+
+    /**
+     * The entry's attempt failed and will be retried: the device has not been told yet, so the next attempt covers
+     * every event that arrived meanwhile.
+     *
+     * @return whether a follow-up was absorbed into the retry (one event fewer to push)
+     */
+    boolean retrying(final Entry entry) {
+        final boolean absorbed = entry.followUp != null;
+        entry.state = State.QUEUED;
+        entry.followUp = null;
+        return absorbed;
+    }
+
+    /**
+     * The entry's delivery ended (delivered, refused or given up).
+     *
+     * @param forget the device is gone (its registration was removed): forget it and any follow-up
+     */
+    Decision completed(final Entry entry, final long now, final boolean forget) {
+        if (entries.get(entry.key) != entry) {
+            return Decision.NOTHING;
+        }
+        final long windowEnd = now + windowNanos;
+        final PushKind followUp = entry.followUp;
+        entry.followUp = null;
+        if (forget) {
+            entries.remove(entry.key);
+            return Decision.NOTHING;
+        }
+        if (followUp == PushKind.NEW_MAIL) {
+            entry.state = State.TRAILING;
+            entry.dueAt = windowEnd;
+        } else if (followUp == PushKind.MAILBOX_CHANGE) {
+            entry.state = State.DELAYED;
+            entry.dueAt = Math.max(windowEnd, now + changeDelayNanos);
+        } else {
+            entry.state = State.COOLING;
+            entry.dueAt = windowEnd;
+        }
+        return new Decision(Action.SCHEDULE, entry, entry.dueAt);
+    }
+
+    /**
+     * For shutdown: every waiting push (trailing or delayed) becomes due now, cooling entries are forgotten.
+     *
+     * @return the entries to deliver now
+     */
+    List<Entry> flush() {
+        final List<Entry> due = new ArrayList<>();
+        entries.values().removeIf(entry -> entry.state == State.COOLING);
+        for (final Entry entry : entries.values()) {
+            if (entry.state == State.TRAILING || entry.state == State.DELAYED) {
+                entry.state = State.QUEUED;
+                due.add(entry);
+            }
+        }
+        return due;
+    }
+}
