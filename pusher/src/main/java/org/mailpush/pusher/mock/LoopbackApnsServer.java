@@ -7,6 +7,9 @@ import com.eatthepath.pushy.apns.server.PushNotificationHandlerFactory;
 import com.eatthepath.pushy.apns.server.RejectionReason;
 import com.eatthepath.pushy.apns.server.ValidatingPushNotificationHandlerFactory;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.mailpush.store.DeviceTokens;
 
@@ -36,14 +39,17 @@ import java.util.concurrent.TimeoutException;
 public final class LoopbackApnsServer implements AutoCloseable {
 
     private final MockApnsServer server;
+    private final EventLoopGroup eventLoop;
     private final int port;
     private final Map<String, Set<String>> tokensByTopic;
     private final Map<String, Instant> unregistered;
     private final List<ReceivedPush> received;
 
-    private LoopbackApnsServer(final MockApnsServer server, final int port, final Map<String, Set<String>> tokensByTopic,
-                               final Map<String, Instant> unregistered, final List<ReceivedPush> received) {
+    private LoopbackApnsServer(final MockApnsServer server, final EventLoopGroup eventLoop, final int port,
+                               final Map<String, Set<String>> tokensByTopic, final Map<String, Instant> unregistered,
+                               final List<ReceivedPush> received) {
         this.server = server;
+        this.eventLoop = eventLoop;
         this.port = port;
         this.tokensByTopic = tokensByTopic;
         this.unregistered = unregistered;
@@ -72,7 +78,10 @@ public final class LoopbackApnsServer implements AutoCloseable {
         final Map<String, Set<String>> tokensByTopic = new ConcurrentHashMap<>();
         final Map<String, Instant> unregistered = new ConcurrentHashMap<>();
         final List<ReceivedPush> received = new CopyOnWriteArrayList<>();
+        // Our own event loop, shut down without Netty's default 2 s quiet period.
+        final EventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("mock-apns", true));
         final MockApnsServer server = new MockApnsServerBuilder()
+                .setEventLoopGroup(eventLoop)
                 .setServerCredentials(serverCertificate.toFile(), serverKey.toFile(), null)
                 .setTrustedClientCertificateChain(trustedClientCa.toFile())
                 .setHandlerFactory(handlers != null ? handlers
@@ -81,9 +90,10 @@ public final class LoopbackApnsServer implements AutoCloseable {
                 .build();
         try {
             final int bound = server.start(port).get(10, TimeUnit.SECONDS);
-            return new LoopbackApnsServer(server, bound, tokensByTopic, unregistered, received);
+            return new LoopbackApnsServer(server, eventLoop, bound, tokensByTopic, unregistered, received);
         } catch (final ExecutionException | TimeoutException e) {
             server.shutdown();
+            eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("mock APNs server did not start on port " + port + ": " + e.getMessage(), e);
         }
     }
@@ -125,6 +135,8 @@ public final class LoopbackApnsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (final ExecutionException | TimeoutException e) {
             throw new IllegalStateException("mock APNs server did not shut down: " + e.getMessage(), e);
+        } finally {
+            eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 

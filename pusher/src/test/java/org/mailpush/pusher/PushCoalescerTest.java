@@ -1,0 +1,131 @@
+package org.mailpush.pusher;
+
+import org.junit.jupiter.api.Test;
+import org.mailpush.pusher.PushCoalescer.Action;
+import org.mailpush.pusher.PushCoalescer.Decision;
+import org.mailpush.pusher.PushCoalescer.State;
+import org.mailpush.store.Registration;
+
+import java.time.Instant;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The coalescing state machine on a synthetic clock (nanoseconds). */
+class PushCoalescerTest {
+
+    static final long SECOND = 1_000_000_000L;
+    static final long WINDOW = SECOND;
+    static final long CHANGE_DELAY = 30 * SECOND;
+
+    private final PushCoalescer coalescer = new PushCoalescer(WINDOW, CHANGE_DELAY, 3);
+
+    private static Registration device(final int n) {
+        return Registration.of("u", "ACC", String.format("%064x", n), "com.apple.mobilemail", 2, Set.of("INBOX"),
+                "topic", Instant.EPOCH);
+    }
+
+    @Test
+    void firstNewMailGoesOutAtOnceAndABurstBecomesOneTrailingPush() {
+        final Decision first = coalescer.offer(device(1), PushKind.NEW_MAIL, 0);
+        assertThat(first.action()).isEqualTo(Action.SEND_NOW);
+        final PushCoalescer.Entry entry = first.entry();
+
+        // Before the push is even sent, more mail is covered by it.
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 1).action()).isEqualTo(Action.COALESCED);
+        coalescer.started(entry);
+        // While in flight, the first further event asks for one follow-up; the rest are absorbed.
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 2).action()).isEqualTo(Action.NOTHING);
+        for (int i = 0; i < 50; i++) {
+            assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 3 + i).action()).isEqualTo(Action.COALESCED);
+        }
+        final Decision afterSend = coalescer.completed(entry, 100, false);
+        assertThat(afterSend.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(afterSend.dueAt()).as("the trailing push waits for the window").isEqualTo(100 + WINDOW);
+        assertThat(entry.state).isEqualTo(State.TRAILING);
+
+        assertThat(coalescer.timerFired(entry, 100 + WINDOW).action()).isEqualTo(Action.SEND_NOW);
+        coalescer.started(entry);
+        final Decision cooling = coalescer.completed(entry, 200 + WINDOW, false);
+        assertThat(entry.state).isEqualTo(State.COOLING);
+        assertThat(coalescer.timerFired(entry, cooling.dueAt()).action()).isEqualTo(Action.NOTHING);
+        assertThat(coalescer.size()).as("forgotten after the window").isZero();
+    }
+
+    @Test
+    void newMailWithinTheWindowAfterAPushWaitsForTheWindowEnd() {
+        final PushCoalescer.Entry entry = coalescer.offer(device(1), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(entry);
+        coalescer.completed(entry, 10, false);
+        final Decision next = coalescer.offer(device(1), PushKind.NEW_MAIL, 10 + WINDOW / 2);
+        assertThat(next.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(next.dueAt()).isEqualTo(10 + WINDOW);
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 10 + WINDOW / 2 + 1).action())
+                .isEqualTo(Action.COALESCED);
+    }
+
+    @Test
+    void changesWaitAndCoalesceAndNewMailFlushesThemEarly() {
+        final Decision change = coalescer.offer(device(1), PushKind.MAILBOX_CHANGE, 0);
+        assertThat(change.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(change.dueAt()).isEqualTo(CHANGE_DELAY);
+        assertThat(coalescer.offer(device(1), PushKind.MAILBOX_CHANGE, SECOND).action()).isEqualTo(Action.COALESCED);
+
+        final Decision mail = coalescer.offer(device(1), PushKind.NEW_MAIL, 2 * SECOND);
+        assertThat(mail.action()).isEqualTo(Action.SEND_NOW_MERGED);
+        assertThat(change.entry().state).isEqualTo(State.QUEUED);
+    }
+
+    @Test
+    void aChangeDuringAPushIsFollowedUpAfterTheDelayAndNewMailUpgradesIt() {
+        final PushCoalescer.Entry entry = coalescer.offer(device(1), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(entry);
+        assertThat(coalescer.offer(device(1), PushKind.MAILBOX_CHANGE, 1).action()).isEqualTo(Action.NOTHING);
+        assertThat(coalescer.completed(entry, 2, false).dueAt()).isEqualTo(2 + CHANGE_DELAY);
+
+        final PushCoalescer.Entry other = coalescer.offer(device(2), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(other);
+        coalescer.offer(device(2), PushKind.MAILBOX_CHANGE, 1);
+        assertThat(coalescer.offer(device(2), PushKind.NEW_MAIL, 2).action()).isEqualTo(Action.COALESCED);
+        assertThat(coalescer.completed(other, 3, false).dueAt()).as("upgraded to new mail").isEqualTo(3 + WINDOW);
+    }
+
+    @Test
+    void aRetryCoversWhatArrivedDuringTheFailedAttempt() {
+        final PushCoalescer.Entry entry = coalescer.offer(device(1), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(entry);
+        coalescer.offer(device(1), PushKind.NEW_MAIL, 1);
+        assertThat(coalescer.retrying(entry)).isTrue();
+        assertThat(entry.state).isEqualTo(State.QUEUED);
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 2).action()).isEqualTo(Action.COALESCED);
+    }
+
+    @Test
+    void aRemovedDeviceIsForgottenWithItsFollowUp() {
+        final PushCoalescer.Entry entry = coalescer.offer(device(1), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(entry);
+        coalescer.offer(device(1), PushKind.NEW_MAIL, 1);
+        assertThat(coalescer.completed(entry, 2, true).action()).isEqualTo(Action.NOTHING);
+        assertThat(coalescer.size()).isZero();
+    }
+
+    @Test
+    void devicesBeyondTheCapacityAreShed() {
+        coalescer.offer(device(1), PushKind.NEW_MAIL, 0);
+        coalescer.offer(device(2), PushKind.MAILBOX_CHANGE, 0);
+        coalescer.offer(device(3), PushKind.NEW_MAIL, 0);
+        assertThat(coalescer.offer(device(4), PushKind.NEW_MAIL, 0)).isEqualTo(Decision.SHED);
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 0).action())
+                .as("a device already pending is never shed").isEqualTo(Action.COALESCED);
+    }
+
+    @Test
+    void flushMakesWaitingPushesDueAndForgetsCoolingOnes() {
+        final PushCoalescer.Entry cooling = coalescer.offer(device(1), PushKind.NEW_MAIL, 0).entry();
+        coalescer.started(cooling);
+        coalescer.completed(cooling, 1, false);
+        final PushCoalescer.Entry delayed = coalescer.offer(device(2), PushKind.MAILBOX_CHANGE, 0).entry();
+        assertThat(coalescer.flush()).containsExactly(delayed);
+        assertThat(coalescer.size()).isEqualTo(1);
+    }
+}
