@@ -381,9 +381,8 @@ public final class ApnsPusher implements AutoCloseable {
                     }
                     final String apnsHost = host != null ? host
                             : source.apnsHost() != null ? source.apnsHost() : "api.push.apple.com";
+                    // No event consumers: with one, Resilience4j builds an event object for every call.
                     final CircuitBreaker breaker = CircuitBreaker.of("apns-" + credential.topic(), breakerConfig);
-                    breaker.getEventPublisher().onStateTransition(event -> LOG.warn(
-                            "Circuit breaker for topic {}: {}", credential.topic(), event.getStateTransition()));
                     slots.add(new CredentialSlot(source, credential, clientFactory.create(credential, apnsHost),
                             apnsHost, maxInFlight, breaker, Retry.of("apns-" + credential.topic(), retryConfig)));
                 }

@@ -26,6 +26,8 @@ final class CredentialSlot {
     private volatile ApnsCredential credential;
     private volatile ApnsClient client;
     private volatile String problem;
+    private final java.util.concurrent.atomic.AtomicReference<CircuitBreaker.State> loggedState =
+            new java.util.concurrent.atomic.AtomicReference<>(CircuitBreaker.State.CLOSED);
 
     CredentialSlot(final CredentialSource source, final ApnsCredential credential, final ApnsClient client,
                    final String apnsHost, final int maxInFlight, final CircuitBreaker breaker, final Retry retry) {
@@ -71,6 +73,16 @@ final class CredentialSlot {
         problem = null;
         breaker.reset();
         return old;
+    }
+
+    /**
+     * The breaker's state if it changed since the last call, else {@code null}; for one log line per transition.
+     * Lock-free: it runs after every request.
+     */
+    CircuitBreaker.State stateChange() {
+        final CircuitBreaker.State now = breaker.getState();
+        final CircuitBreaker.State before = loggedState.get();
+        return now != before && loggedState.compareAndSet(before, now) ? now : null;
     }
 
     CredentialStatus status() {

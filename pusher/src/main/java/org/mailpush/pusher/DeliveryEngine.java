@@ -36,9 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * remove the registration, disable the credential, or finish.
  *
  * <p>Threading: all state (coalescer, queues, counts) is guarded by one lock, held only for bookkeeping; requests
- * are started and answers handled outside it. Answers are handled on the {@code apns-results} thread, so the store
- * calls they need never run on Netty's event loop; coalescing windows and back-off delays run on the
- * {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one timer per
+ * are started and answers handled outside it. Answers are handled on Pushy's I/O thread, except those that need the
+ * store (removing a registration), which move to the {@code apns-results} thread so the event loop never waits for
+ * the database; coalescing windows and back-off delays run on the {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one timer per
  * device at most.</p>
  */
 final class DeliveryEngine {
@@ -57,7 +57,11 @@ final class DeliveryEngine {
     private final PusherStats stats;
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
-    private final Set<Delivery> active = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Deliveries not finished; direct sends also in {@link #activeDirect} so shutdown can answer their futures. */
+    private int active;
+    private final Set<Delivery> activeDirect = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Set when a shutdown gave up on every delivery still active: their late answers are ignored. */
+    private boolean abandonedAll;
     private boolean closed;
 
     DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
@@ -174,8 +178,10 @@ final class DeliveryEngine {
         final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration),
                 System.nanoTime());
         delivery.slot = slotFor(registration);
-        delivery.retry = delivery.slot.retry.asyncContext();
-        active.add(delivery);
+        active++;
+        if (future != null) {
+            activeDirect.add(delivery);
+        }
         return delivery;
     }
 
@@ -235,7 +241,7 @@ final class DeliveryEngine {
         final List<Delivery> toStart;
         lock.lock();
         try {
-            if (!active.contains(delivery)) {
+            if (abandonedAll) {
                 return;
             }
             enqueue(delivery);
@@ -273,8 +279,10 @@ final class DeliveryEngine {
                 MailPayload.forAccount(delivery.registration.accountId()), delivery.expiresAt, null,
                 PushType.BACKGROUND, null, null);
         try {
-            slot.client().sendNotification(notification).whenCompleteAsync(
-                    (response, error) -> answered(delivery, attemptOf(response, error, started), true), results);
+            // Answers are handled on Pushy's I/O thread: bookkeeping only; the one blocking step (removing a
+            // registration) moves to the results thread.
+            slot.client().sendNotification(notification).whenComplete(
+                    (response, error) -> answered(delivery, attemptOf(response, error, started), true));
         } catch (final RuntimeException e) {
             results.execute(() -> answered(delivery, attemptOf(null, e, started), true));
         }
@@ -302,6 +310,7 @@ final class DeliveryEngine {
             } else {
                 slot.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
             }
+            logBreakerTransition(slot);
         }
         if (attempt.failure() != null) {
             stats.transportFailures.increment();
@@ -312,9 +321,10 @@ final class DeliveryEngine {
         switch (attempt.verdict()) {
             case RETRYABLE -> retryOrGiveUp(delivery, attempt);
             case REFRESH_PROVIDER_TOKEN -> {
-                // Pushy signs a fresh JWT after this answer: send again at once, once; after that, back off.
+                // Pushy closes this connection and signs a fresh JWT on the next one: send again almost at once
+                // (from the timer thread, so the close on this I/O thread happens first), once; then back off.
                 if (delivery.providerTokenRefreshes++ == 0) {
-                    retry(delivery, 0);
+                    retry(delivery, 1);
                 } else {
                     retryOrGiveUp(delivery, attempt);
                 }
@@ -328,7 +338,8 @@ final class DeliveryEngine {
                 }
                 finish(delivery, attempt, false);
             }
-            case TOKEN_INVALID -> finish(delivery, attempt, remove(delivery.registration, attempt));
+            case TOKEN_INVALID -> results.execute(
+                    () -> finish(delivery, attempt, remove(delivery.registration, attempt)));
             case ACCEPTED -> finish(delivery, attempt, false);
             case PERMANENT -> {
                 LOG.warn("APNs refused the push to {} of {} for good: {} {} (a configuration problem?)",
@@ -340,7 +351,21 @@ final class DeliveryEngine {
         }
     }
 
+    private void logBreakerTransition(final CredentialSlot slot) {
+        final io.github.resilience4j.circuitbreaker.CircuitBreaker.State changed = slot.stateChange();
+        if (changed == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) {
+            LOG.warn("Circuit breaker for topic {} opened: APNs failing ({}% of recent requests); requests pause for"
+                    + " a while, then a few probe", slot.topic(), Math.round(slot.breaker.getMetrics().getFailureRate()));
+        } else if (changed != null) {
+            LOG.info("Circuit breaker for topic {} is {}", slot.topic(), changed);
+        }
+    }
+
     private void retryOrGiveUp(final Delivery delivery, final Attempt attempt) {
+        if (delivery.retry == null) {
+            // Created at the first failure only: most pushes never need one, and the I/O thread is the hot path.
+            delivery.retry = delivery.slot.retry.asyncContext();
+        }
         final long delay = delivery.retry.onResult(attempt);
         if (delay >= 0 && clock.instant().plusMillis(delay).isBefore(delivery.expiresAt)) {
             retry(delivery, delay);
@@ -367,11 +392,7 @@ final class DeliveryEngine {
             lock.unlock();
         }
         startAll(toStart);
-        if (delayMillis == 0) {
-            requeue(delivery);
-        } else {
-            timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
-        }
+        timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private boolean remove(final Registration registration, final Attempt attempt) {
@@ -402,9 +423,13 @@ final class DeliveryEngine {
         lock.lock();
         try {
             delivery.slot.inFlight--;
-            if (!active.remove(delivery)) {
+            if (abandonedAll) {
                 // Abandoned by a shutdown that timed out; already counted and answered.
                 return;
+            }
+            active--;
+            if (delivery.future != null) {
+                activeDirect.remove(delivery);
             }
             if (delivery.entry != null) {
                 final Decision next = coalescer.completed(delivery.entry, System.nanoTime(), registrationRemoved);
@@ -413,14 +438,16 @@ final class DeliveryEngine {
                 }
             }
             toStart = pumpAll();
-            if (active.isEmpty()) {
+            if (active == 0 && closed) {
                 drained.signalAll();
             }
         } finally {
             lock.unlock();
         }
         startAll(toStart);
-        delivery.retry.onComplete();
+        if (delivery.retry != null) {
+            delivery.retry.onComplete();
+        }
         if (attempt.verdict() == ApnsVerdict.ACCEPTED) {
             stats.accepted.increment();
         } else if (attempt.verdict() == ApnsVerdict.RETRYABLE || !attempt.answered()) {
@@ -490,30 +517,31 @@ final class DeliveryEngine {
             lock.unlock();
         }
         startAll(toStart);
-        final List<Delivery> abandoned;
+        final int abandoned;
+        final List<Delivery> direct;
         lock.lock();
         try {
             long remaining = timeout.toNanos();
-            while (!active.isEmpty() && remaining > 0) {
+            while (active > 0 && remaining > 0) {
                 remaining = drained.awaitNanos(remaining);
             }
-            abandoned = new ArrayList<>(active);
-            active.clear();
+            abandoned = active;
+            direct = new ArrayList<>(activeDirect);
+            abandonedAll = true;
+            active = 0;
+            activeDirect.clear();
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
         } finally {
             lock.unlock();
         }
-        for (final Delivery delivery : abandoned) {
-            stats.abandoned.increment();
-            if (delivery.future != null) {
-                delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0,
-                        "Shutdown", null, null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt),
-                        delivery.attempts));
-            }
+        stats.abandoned.add(abandoned);
+        for (final Delivery delivery : direct) {
+            delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
+                    null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts));
         }
-        return abandoned.size();
+        return abandoned;
     }
 
     /** Recorded by the circuit breaker as a failure: APNs did not serve the request. */

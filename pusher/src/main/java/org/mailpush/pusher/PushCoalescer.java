@@ -3,6 +3,7 @@ package org.mailpush.pusher;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,8 +23,10 @@ import java.util.concurrent.ScheduledFuture;
  * </ul>
  *
  * <p>A pure state machine over a clock in nanoseconds: not thread-safe, the caller holds the lock; it schedules
- * nothing itself but says when the caller should call back ({@link Decision}). At most {@code capacity} devices are
- * tracked; beyond that new devices are shed.</p>
+ * nothing itself but says when the caller should call back ({@link Decision}). At most {@code capacity} devices have a
+ * push pending; beyond that new devices are shed. Devices pushed within the window and with nothing pending
+ * ("cooling") are remembered only to space their pushes; at most {@code capacity} of them too, the oldest forgotten
+ * first, so a burst over many devices is never shed because of the burst before it.</p>
  */
 final class PushCoalescer {
 
@@ -37,7 +40,7 @@ final class PushCoalescer {
         TRAILING,
         /** Only mailbox changes: one push at the due time. */
         DELAYED,
-        /** Pushed recently, nothing pending; forgotten at the window's end. */
+        /** Pushed recently, nothing pending; forgotten once the window has passed (no timer). */
         COOLING
     }
 
@@ -49,6 +52,8 @@ final class PushCoalescer {
         PushKind followUp;
         long dueAt;
         ScheduledFuture<?> timer;
+        /** Whether the coalescer still tracks it: a field read instead of a map lookup on the hot path. */
+        boolean tracked = true;
 
         Entry(final Registration registration) {
             this.key = registration.key();
@@ -81,6 +86,9 @@ final class PushCoalescer {
     private final long changeDelayNanos;
     private final int capacity;
     private final Map<RegistrationKey, Entry> entries = new HashMap<>();
+    /** Entries in the order they started cooling; may hold entries that since left that state. */
+    private final ArrayDeque<Entry> coolingOrder = new ArrayDeque<>();
+    private int cooling;
 
     PushCoalescer(final long windowNanos, final long changeDelayNanos, final int capacity) {
         this.windowNanos = windowNanos;
@@ -88,15 +96,17 @@ final class PushCoalescer {
         this.capacity = capacity;
     }
 
+    /** Devices with a push pending (queued, in flight, trailing or delayed). */
     int size() {
-        return entries.size();
+        return entries.size() - cooling;
     }
 
     /** An event for {@code registration}'s device. */
     Decision offer(final Registration registration, final PushKind kind, final long now) {
+        forgetCooledDown(now);
         Entry entry = entries.get(registration.key());
         if (entry == null) {
-            if (entries.size() >= capacity) {
+            if (size() >= capacity) {
                 return Decision.SHED;
             }
             entry = new Entry(registration);
@@ -128,6 +138,7 @@ final class PushCoalescer {
                 }
                 return new Decision(Action.COALESCED, entry, 0);
             case COOLING:
+                cooling--;
                 if (kind == PushKind.NEW_MAIL) {
                     entry.state = State.TRAILING;
                     entry.dueAt = entry.dueAt > now ? entry.dueAt : now;
@@ -147,7 +158,7 @@ final class PushCoalescer {
 
     /** The entry's timer fired. */
     Decision timerFired(final Entry entry, final long now) {
-        if (entries.get(entry.key) != entry) {
+        if (!entry.tracked) {
             return Decision.NOTHING;
         }
         entry.timer = null;
@@ -156,7 +167,8 @@ final class PushCoalescer {
                 entry.state = State.QUEUED;
                 return new Decision(Action.SEND_NOW, entry, now);
             case COOLING:
-                entries.remove(entry.key);
+                forget(entry);
+                cooling--;
                 return Decision.NOTHING;
             default:
                 return Decision.NOTHING;
@@ -188,14 +200,14 @@ final class PushCoalescer {
      * @param forget the device is gone (its registration was removed): forget it and any follow-up
      */
     Decision completed(final Entry entry, final long now, final boolean forget) {
-        if (entries.get(entry.key) != entry) {
+        if (!entry.tracked) {
             return Decision.NOTHING;
         }
         final long windowEnd = now + windowNanos;
         final PushKind followUp = entry.followUp;
         entry.followUp = null;
         if (forget) {
-            entries.remove(entry.key);
+            forget(entry);
             return Decision.NOTHING;
         }
         if (followUp == PushKind.NEW_MAIL) {
@@ -207,8 +219,50 @@ final class PushCoalescer {
         } else {
             entry.state = State.COOLING;
             entry.dueAt = windowEnd;
+            startCooling(entry, now);
+            return Decision.NOTHING;
         }
         return new Decision(Action.SCHEDULE, entry, entry.dueAt);
+    }
+
+    /**
+     * Forgets devices whose window has passed. Entries start cooling in completion order with the same window, so
+     * the oldest are at the head; no timer per device is needed for this.
+     */
+    private void forgetCooledDown(final long now) {
+        Entry head;
+        while ((head = coolingOrder.peek()) != null) {
+            final boolean current = head.state == State.COOLING && head.tracked;
+            if (current && head.dueAt - now > 0) {
+                return;
+            }
+            coolingOrder.poll();
+            if (current) {
+                forget(head);
+                cooling--;
+            }
+        }
+    }
+
+    private void forget(final Entry entry) {
+        entries.remove(entry.key);
+        entry.tracked = false;
+    }
+
+    private void startCooling(final Entry entry, final long now) {
+        forgetCooledDown(now);
+        cooling++;
+        coolingOrder.add(entry);
+        while (cooling > capacity) {
+            final Entry oldest = coolingOrder.poll();
+            if (oldest.state == State.COOLING && oldest.tracked) {
+                forget(oldest);
+                cooling--;
+            }
+        }
+        if (coolingOrder.size() > 2 * capacity + 16) {
+            coolingOrder.removeIf(stale -> stale.state != State.COOLING || !stale.tracked);
+        }
     }
 
     /**
@@ -218,7 +272,15 @@ final class PushCoalescer {
      */
     List<Entry> flush() {
         final List<Entry> due = new ArrayList<>();
-        entries.values().removeIf(entry -> entry.state == State.COOLING);
+        entries.values().removeIf(entry -> {
+            if (entry.state == State.COOLING) {
+                entry.tracked = false;
+                return true;
+            }
+            return false;
+        });
+        cooling = 0;
+        coolingOrder.clear();
         for (final Entry entry : entries.values()) {
             if (entry.state == State.TRAILING || entry.state == State.DELAYED) {
                 entry.state = State.QUEUED;

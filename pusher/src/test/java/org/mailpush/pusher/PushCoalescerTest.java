@@ -46,10 +46,12 @@ class PushCoalescerTest {
 
         assertThat(coalescer.timerFired(entry, 100 + WINDOW).action()).isEqualTo(Action.SEND_NOW);
         coalescer.started(entry);
-        final Decision cooling = coalescer.completed(entry, 200 + WINDOW, false);
+        assertThat(coalescer.completed(entry, 200 + WINDOW, false).action()).as("no timer for cooling")
+                .isEqualTo(Action.NOTHING);
         assertThat(entry.state).isEqualTo(State.COOLING);
-        assertThat(coalescer.timerFired(entry, cooling.dueAt()).action()).isEqualTo(Action.NOTHING);
-        assertThat(coalescer.size()).as("forgotten after the window").isZero();
+        assertThat(coalescer.size()).as("nothing pending").isZero();
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 200 + 2 * WINDOW).action())
+                .as("after the window, new mail goes out at once again").isEqualTo(Action.SEND_NOW);
     }
 
     @Test
@@ -117,6 +119,30 @@ class PushCoalescerTest {
         assertThat(coalescer.offer(device(4), PushKind.NEW_MAIL, 0)).isEqualTo(Decision.SHED);
         assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 0).action())
                 .as("a device already pending is never shed").isEqualTo(Action.COALESCED);
+    }
+
+    @Test
+    void devicesThatAreOnlyCoolingDoNotCountAgainstTheCapacityAndTheOldestAreForgotten() {
+        final PushCoalescer.Entry[] done = new PushCoalescer.Entry[3];
+        for (int n = 1; n <= 3; n++) {
+            done[n - 1] = coalescer.offer(device(n), PushKind.NEW_MAIL, n).entry();
+            coalescer.started(done[n - 1]);
+            coalescer.completed(done[n - 1], 10 + n, false);
+        }
+        assertThat(coalescer.size()).isZero();
+        // A new burst over three other devices is not shed; a fourth cooling device pushes out the oldest.
+        for (int n = 4; n <= 6; n++) {
+            assertThat(coalescer.offer(device(n), PushKind.NEW_MAIL, 20).action()).isEqualTo(Action.SEND_NOW);
+        }
+        final PushCoalescer.Entry fourth = coalescer.offer(device(7), PushKind.NEW_MAIL, 20).entry();
+        assertThat(fourth).as("capacity 3 pending").isNull();
+        final PushCoalescer.Entry four = coalescer.offer(device(4), PushKind.NEW_MAIL, 21).entry();
+        coalescer.started(four);
+        coalescer.completed(four, 30, false);
+        assertThat(coalescer.offer(device(1), PushKind.NEW_MAIL, 31).action())
+                .as("device 1 was forgotten, so its next mail goes out at once").isEqualTo(Action.SEND_NOW);
+        assertThat(coalescer.offer(device(2), PushKind.NEW_MAIL, 31).action())
+                .as("device 2 is still cooling").isEqualTo(Action.SCHEDULE);
     }
 
     @Test
