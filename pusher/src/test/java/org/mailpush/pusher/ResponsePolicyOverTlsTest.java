@@ -36,6 +36,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(pusher.stats().retried()).isZero();
         assertThat(pusher.stats().registrationsRemoved()).isEqualTo(1);
         assertThat(pusher.credentials().get(0).usable()).isTrue();
+        assertThat(pusher.credentials().get(0).circuitBreaker()).isEqualTo("CLOSED");
     }
 
     @Test
@@ -75,6 +76,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(script.requests()).isEqualTo(1);
         assertThat(pusher.stats().retried()).isZero();
         assertThat(pusher.credentials().get(0).usable()).isTrue();
+        assertThat(pusher.credentials().get(0).circuitBreaker()).isEqualTo("CLOSED");
     }
 
     @ParameterizedTest
@@ -97,6 +99,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(status.problem()).contains(refused.reason());
         assertThat(store.count()).isEqualTo(2);
         assertThat(pusher.stats().abandoned()).isEqualTo(1);
+        assertThat(status.circuitBreaker()).as("a refused credential is not an outage").isEqualTo("CLOSED");
     }
 
     @ParameterizedTest
@@ -116,6 +119,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(pusher.stats().retried()).isEqualTo(3);
         assertThat(pusher.stats().abandoned()).isEqualTo(1);
         assertThat(store.find(registration.key())).isPresent();
+        assertThat(pusher.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
     }
 
     /** {@code PAYLOAD_TOO_LARGE} as Apple writes it: {@code PayloadTooLarge}. */

@@ -7,6 +7,7 @@ import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.pusher.mock.ReceivedPush;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.ConfigLoader;
+import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
 import org.mailpush.store.DeviceTokens;
 import org.slf4j.LoggerFactory;
@@ -82,7 +83,9 @@ final class DemoCommand implements Callable<Integer> {
                     + ", checking the topic against the client certificate");
 
             final Path socket = dir.resolve("notify");
-            final Path config = writeConfig(dir, pki, apns.port(), socket);
+            final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"), socket,
+                    null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
+                    pki.client().p12PasswordFile());
             try (MailpushService service = MailpushService.start(ConfigLoader.load(config))) {
                 out.println("3. mailpush running from " + config);
                 out.println("   store " + dir.resolve("data/tokens") + " (H2), Cyrus notify socket " + socket);
@@ -133,29 +136,6 @@ final class DemoCommand implements Callable<Integer> {
             out.println("FAILED: mailpush did not start: " + e.getMessage());
             return ExitCodes.FAILED;
         }
-    }
-
-    private static Path writeConfig(final Path dir, final ExamplePki pki, final int apnsPort, final Path socket)
-            throws IOException {
-        final Path config = dir.resolve("mailpush.yaml");
-        Files.writeString(config, String.join("\n",
-                "# Written by mailpush demo: the same configuration a site would write, pointed at a mock APNs.",
-                "store:",
-                "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),
-                "cyrus:",
-                "  notify-socket: " + socket,
-                "  socket-mode: \"0660\"",
-                "apns:",
-                "  host: localhost",
-                "  port: " + apnsPort,
-                "  trust: " + pki.caCertificateFile(),
-                "  credentials:",
-                "    - p12: " + pki.client().p12File(),
-                "      password-file: " + pki.client().p12PasswordFile(),
-                "http:",
-                "  listen: 127.0.0.1:0",
-                ""));
-        return config;
     }
 
     private static boolean waitFor(final java.util.function.BooleanSupplier condition, final Duration timeout)

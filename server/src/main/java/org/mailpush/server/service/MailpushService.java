@@ -10,6 +10,7 @@ import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.SecretFiles;
 import org.mailpush.server.ops.OpsHttpServer;
+import org.mailpush.server.ops.Readiness;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.store.TokenStoreException;
@@ -20,6 +21,11 @@ import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -107,7 +113,10 @@ public final class MailpushService implements AutoCloseable {
                     pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
 
-            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen());
+            final java.util.concurrent.atomic.AtomicReference<NotifySocketListener> socket =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(),
+                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get()));
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
@@ -122,6 +131,7 @@ public final class MailpushService implements AutoCloseable {
                         .listener(intake)
                         .sink(router)
                         .bind();
+                socket.set(listener);
                 started.push(listener);
             }
             LOG.info("mailpush started; {} registration(s) in the store", store.count());
@@ -139,6 +149,49 @@ public final class MailpushService implements AutoCloseable {
             stopAll(started);
             throw e;
         }
+    }
+
+    /** What {@code /readyz} reports: store reachable, at least one usable unexpired credential, socket open. */
+    static Readiness readiness(final TokenStore store, final ApnsPusher pusher, final boolean cyrusConfigured,
+                               final NotifySocketListener socket) {
+        final List<String> problems = new ArrayList<>();
+        final Map<String, Object> checks = new LinkedHashMap<>();
+        final boolean storeUp = store.isReachable();
+        checks.put("store", storeUp ? "reachable" : "unreachable");
+        if (!storeUp) {
+            problems.add("the token store is unreachable");
+        }
+        final List<Map<String, Object>> credentials = new ArrayList<>();
+        boolean anyUsable = false;
+        final Instant now = Instant.now();
+        for (final CredentialStatus credential : pusher.credentials()) {
+            final boolean expired = credential.notAfter().map(now::isAfter).orElse(false);
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("topic", credential.topic());
+            entry.put("apnsHost", credential.apnsHost());
+            entry.put("usable", credential.usable() && !expired);
+            credential.notAfter().ifPresent(t -> entry.put("notAfter", t.toString()));
+            entry.put("circuitBreaker", credential.circuitBreaker());
+            if (!credential.usable()) {
+                entry.put("problem", credential.problem());
+            } else if (expired) {
+                entry.put("problem", "expired");
+            }
+            credentials.add(entry);
+            anyUsable |= credential.usable() && !expired;
+        }
+        checks.put("credentials", credentials);
+        if (!anyUsable) {
+            problems.add("no usable APNs credential (refused by APNs or expired)");
+        }
+        if (cyrusConfigured) {
+            final boolean open = socket != null && socket.isOpen();
+            checks.put("cyrusSocket", open ? "listening" : "closed");
+            if (!open) {
+                problems.add("the Cyrus notify socket is not listening");
+            }
+        }
+        return new Readiness(List.copyOf(problems), checks);
     }
 
     public TokenStore store() {

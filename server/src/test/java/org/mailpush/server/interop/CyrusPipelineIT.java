@@ -8,6 +8,7 @@ import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.pusher.mock.ReceivedPush;
 import org.mailpush.server.config.ConfigLoader;
+import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
 import org.mailpush.store.RegistrationKey;
 
@@ -59,24 +60,8 @@ class CyrusPipelineIT {
         Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwxr-x---"));
         final Path socket = socketDir.resolve("notify");
 
-        final Path config = dir.resolve("mailpush.yaml");
-        Files.writeString(config, String.join("\n",
-                "store:",
-                "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),
-                "cyrus:",
-                "  notify-socket: " + socket,
-                "  socket-mode: \"0660\"",
-                "  socket-group: mail",
-                "apns:",
-                "  host: localhost",
-                "  port: " + apns.port(),
-                "  trust: " + pki.caCertificateFile(),
-                "  credentials:",
-                "    - p12: " + pki.client().p12File(),
-                "      password-file: " + pki.client().p12PasswordFile(),
-                "http:",
-                "  listen: 127.0.0.1:0",
-                ""));
+        final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"), socket,
+                "mail", apns.port(), pki.caCertificateFile(), pki.client().p12File(), pki.client().p12PasswordFile());
         mailpush = MailpushService.start(ConfigLoader.load(config));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
         assertThat(Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class).group())
