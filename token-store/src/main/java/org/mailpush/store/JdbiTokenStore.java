@@ -2,33 +2,45 @@ package org.mailpush.store;
 
 import com.zaxxer.hikari.HikariDataSource;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.Consumer;
 
 /**
  * The JDBI implementation of {@link TokenStore}, the same SQL on H2 and PostgreSQL.
  *
  * <p>Thread-safe: every call borrows its own connection from the pool. Writes run in READ COMMITTED transactions that
- * lock the registration row they change, so two processes registering the same device cannot lose an update.</p>
+ * lock the registration row they change, so two processes registering the same device cannot lose an update. When
+ * the database goes away (a PostgreSQL primary stopped, a failover under way), an operation is tried again with
+ * back-off until {@code failoverTimeout}; every operation is idempotent, so a retried write whose first commit did in
+ * fact land does no harm.</p>
  */
 final class JdbiTokenStore implements TokenStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbiTokenStore.class);
 
     private static final String SELECT_REGISTRATIONS = """
             SELECT r.account_id, r.device_token, r.username, r.subtopic, r.aps_version, r.topic,
@@ -37,51 +49,70 @@ final class JdbiTokenStore implements TokenStore {
               LEFT JOIN registration_mailbox m
                 ON m.account_id = r.account_id AND m.device_token = r.device_token
             """;
+    private static final int IMPORT_BATCH = 1_000;
 
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final String description;
+    private final UsernameFolding folding;
+    private final Duration failoverTimeout;
 
-    JdbiTokenStore(final HikariDataSource dataSource) {
+    JdbiTokenStore(final HikariDataSource dataSource, final String description, final UsernameFolding folding,
+                   final Duration failoverTimeout) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        this.description = description;
+        this.folding = folding;
+        this.failoverTimeout = failoverTimeout;
     }
 
     @Override
     public RegisterOutcome register(final Registration registration) {
-        return run("register " + registration, handle -> {
+        final Registration folded = fold(registration);
+        return run("register " + folded, handle -> {
             try {
-                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, registration));
+                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, folded, false));
             } catch (final JdbiException e) {
                 if (!isUniqueViolation(e)) {
                     throw e;
                 }
                 // Another process inserted the same key between our SELECT and INSERT: it exists now, update it.
-                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, registration));
+                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, folded, false));
             }
         });
     }
 
-    private static RegisterOutcome upsert(final Handle handle, final Registration registration) {
-        final Instant now = micros(registration.lastRegistered());
-        final Optional<Instant> firstRegistered = handle.createQuery("""
-                        SELECT first_registered FROM registration
+    /**
+     * Inserts or updates one registration inside the caller's transaction.
+     *
+     * @param onlyIfNewer leave an existing registration alone unless {@code registration} was registered later
+     * @return what happened; {@code null} when an existing, newer registration was kept
+     */
+    private static RegisterOutcome upsert(final Handle handle, final Registration registration,
+                                          final boolean onlyIfNewer) {
+        final Instant last = micros(registration.lastRegistered());
+        final Optional<Instant> existingLast = handle.createQuery("""
+                        SELECT last_registered FROM registration
                          WHERE account_id = :account AND device_token = :token FOR UPDATE""")
                 .bind("account", registration.accountId())
                 .bind("token", registration.deviceToken())
-                .map((rs, ctx) -> instant(rs, "first_registered"))
+                .map((rs, ctx) -> instant(rs, "last_registered"))
                 .findOne();
         final RegisterOutcome outcome;
-        if (firstRegistered.isPresent()) {
+        if (existingLast.isPresent()) {
+            if (onlyIfNewer && !last.isAfter(existingLast.get())) {
+                return null;
+            }
             handle.createUpdate("""
                             UPDATE registration
                                SET username = :user, subtopic = :subtopic, aps_version = :version, topic = :topic,
-                                   last_registered = :now
+                                   last_registered = :last
                              WHERE account_id = :account AND device_token = :token""")
                     .bind("user", registration.username())
                     .bind("subtopic", registration.subtopic())
                     .bind("version", registration.apsVersion())
                     .bind("topic", registration.topic())
-                    .bind("now", utc(now))
+                    .bind("last", utc(last))
                     .bind("account", registration.accountId())
                     .bind("token", registration.deviceToken())
                     .execute();
@@ -91,34 +122,47 @@ final class JdbiTokenStore implements TokenStore {
                     .execute();
             outcome = RegisterOutcome.REFRESHED;
         } else {
-            handle.createUpdate("""
-                            INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
-                                                      first_registered, last_registered)
-                            VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :now)""")
-                    .bind("account", registration.accountId())
-                    .bind("token", registration.deviceToken())
-                    .bind("user", registration.username())
-                    .bind("subtopic", registration.subtopic())
-                    .bind("version", registration.apsVersion())
-                    .bind("topic", registration.topic())
-                    .bind("first", utc(micros(registration.firstRegistered())))
-                    .bind("now", utc(now))
-                    .execute();
+            insert(handle, registration);
             outcome = RegisterOutcome.ADDED;
         }
-        if (!registration.mailboxes().isEmpty()) {
-            final PreparedBatch batch = handle.prepareBatch("""
-                    INSERT INTO registration_mailbox (account_id, device_token, mailbox)
-                    VALUES (:account, :token, :mailbox)""");
+        insertMailboxes(handle, List.of(registration));
+        return outcome;
+    }
+
+    private static void insert(final Handle handle, final Registration registration) {
+        handle.createUpdate("""
+                        INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
+                                                  first_registered, last_registered)
+                        VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :last)""")
+                .bind("account", registration.accountId())
+                .bind("token", registration.deviceToken())
+                .bind("user", registration.username())
+                .bind("subtopic", registration.subtopic())
+                .bind("version", registration.apsVersion())
+                .bind("topic", registration.topic())
+                .bind("first", utc(micros(registration.firstRegistered())))
+                .bind("last", utc(micros(registration.lastRegistered())))
+                .execute();
+    }
+
+    private static void insertMailboxes(final Handle handle, final List<Registration> registrations) {
+        PreparedBatch batch = null;
+        for (final Registration registration : registrations) {
             for (final String mailbox : registration.mailboxes()) {
+                if (batch == null) {
+                    batch = handle.prepareBatch("""
+                            INSERT INTO registration_mailbox (account_id, device_token, mailbox)
+                            VALUES (:account, :token, :mailbox)""");
+                }
                 batch.bind("account", registration.accountId())
                         .bind("token", registration.deviceToken())
                         .bind("mailbox", mailbox)
                         .add();
             }
+        }
+        if (batch != null) {
             batch.execute();
         }
-        return outcome;
     }
 
     @Override
@@ -129,9 +173,10 @@ final class JdbiTokenStore implements TokenStore {
 
     @Override
     public List<Registration> registrationsOf(final String username) {
+        final String user = folding.fold(username);
         return run("look up the registrations of a user", handle -> collect(handle
                 .createQuery(SELECT_REGISTRATIONS + " WHERE r.username = :user ORDER BY r.account_id, r.device_token")
-                .bind("user", username)));
+                .bind("user", user)));
     }
 
     @Override
@@ -155,18 +200,123 @@ final class JdbiTokenStore implements TokenStore {
     }
 
     @Override
+    public int remove(final String username, final String deviceToken) {
+        final String user = folding.fold(username);
+        return run("remove registrations of a user", handle -> handle.inTransaction(
+                TransactionIsolationLevel.READ_COMMITTED, h -> deviceToken == null
+                        ? h.createUpdate("DELETE FROM registration WHERE username = :user").bind("user", user).execute()
+                        : h.createUpdate("DELETE FROM registration WHERE username = :user AND device_token = :token")
+                        .bind("user", user).bind("token", deviceToken.toLowerCase(java.util.Locale.ROOT))
+                        .execute()));
+    }
+
+    @Override
+    public int expireRegisteredBefore(final Instant cutoff) {
+        return run("expire old registrations", handle -> handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED,
+                h -> h.createUpdate("DELETE FROM registration WHERE last_registered < :cutoff")
+                        .bind("cutoff", utc(cutoff))
+                        .execute()));
+    }
+
+    @Override
     public long count() {
         return run("count registrations", handle ->
                 handle.createQuery("SELECT COUNT(*) FROM registration").mapTo(Long.class).one());
     }
 
     @Override
+    public long export(final Consumer<Registration> sink) {
+        return run("export registrations", handle -> handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ,
+                h -> {
+                    final Grouper grouper = new Grouper(sink);
+                    h.createQuery(SELECT_REGISTRATIONS + " ORDER BY r.account_id, r.device_token, m.mailbox")
+                            .setFetchSize(1_000)
+                            .scanResultSet((supplier, ctx) -> {
+                                final ResultSet rs = supplier.get();
+                                while (rs.next()) {
+                                    grouper.row(rs);
+                                }
+                                return null;
+                            });
+                    return grouper.finish();
+                }));
+    }
+
+    @Override
+    public long importRegistrations(final Iterable<Registration> registrations, final ImportMode mode) {
+        if (mode == ImportMode.REPLACE) {
+            return run("restore registrations", handle -> handle.inTransaction(
+                    TransactionIsolationLevel.READ_COMMITTED, h -> {
+                        h.createUpdate("DELETE FROM registration").execute();
+                        long written = 0;
+                        final List<Registration> batch = new ArrayList<>(IMPORT_BATCH);
+                        for (final Registration registration : registrations) {
+                            batch.add(fold(registration));
+                            if (batch.size() == IMPORT_BATCH) {
+                                written += insertAll(h, batch);
+                                batch.clear();
+                            }
+                        }
+                        return written + insertAll(h, batch);
+                    }));
+        }
+        long written = 0;
+        final Iterator<Registration> iterator = registrations.iterator();
+        while (iterator.hasNext()) {
+            final List<Registration> batch = new ArrayList<>(IMPORT_BATCH);
+            while (iterator.hasNext() && batch.size() < IMPORT_BATCH) {
+                batch.add(fold(iterator.next()));
+            }
+            written += run("import registrations", handle -> handle.inTransaction(
+                    TransactionIsolationLevel.READ_COMMITTED, h -> {
+                        long changed = 0;
+                        for (final Registration registration : batch) {
+                            if (upsert(h, registration, true) != null) {
+                                changed++;
+                            }
+                        }
+                        return changed;
+                    }));
+        }
+        return written;
+    }
+
+    private static long insertAll(final Handle handle, final List<Registration> registrations) {
+        if (registrations.isEmpty()) {
+            return 0;
+        }
+        final PreparedBatch batch = handle.prepareBatch("""
+                INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
+                                          first_registered, last_registered)
+                VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :last)""");
+        for (final Registration registration : registrations) {
+            batch.bind("account", registration.accountId())
+                    .bind("token", registration.deviceToken())
+                    .bind("user", registration.username())
+                    .bind("subtopic", registration.subtopic())
+                    .bind("version", registration.apsVersion())
+                    .bind("topic", registration.topic())
+                    .bind("first", utc(micros(registration.firstRegistered())))
+                    .bind("last", utc(micros(registration.lastRegistered())))
+                    .add();
+        }
+        batch.execute();
+        insertMailboxes(handle, registrations);
+        return registrations.size();
+    }
+
+    @Override
     public boolean isReachable() {
-        try {
-            return jdbi.withHandle(handle -> handle.getConnection().isValid(2));
+        try (java.sql.Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
         } catch (final SQLException | RuntimeException e) {
             return false;
         }
+    }
+
+    @Override
+    public String describe() {
+        return description;
     }
 
     @Override
@@ -174,15 +324,71 @@ final class JdbiTokenStore implements TokenStore {
         dataSource.close();
     }
 
-    private <T> T run(final String what, final Function<Handle, T> work) {
-        try {
-            return jdbi.withHandle(work::apply);
-        } catch (final JdbiException e) {
-            throw new TokenStoreException("token store could not " + what + ": " + e.getMessage(), e);
+    private Registration fold(final Registration registration) {
+        final String user = folding.fold(registration.username());
+        return user.equals(registration.username()) ? registration
+                : new Registration(user, registration.accountId(), registration.deviceToken(), registration.subtopic(),
+                registration.apsVersion(), registration.mailboxes(), registration.topic(),
+                registration.firstRegistered(), registration.lastRegistered());
+    }
+
+    /**
+     * Runs {@code work} with a connection; when the database is unreachable (failover, restart), waits and tries
+     * again until {@link #failoverTimeout} has passed.
+     */
+    private <T> T run(final String what, final HandleCallback<T, RuntimeException> work) {
+        final long deadline = System.nanoTime() + failoverTimeout.toNanos();
+        long backoffMillis = 100;
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            try {
+                return jdbi.withHandle(work);
+            } catch (final JdbiException e) {
+                if (!isConnectionFailure(e) || System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
+                    throw new TokenStoreException("token store could not " + what + ": " + rootMessage(e), e);
+                }
+                if (attempt == 1) {
+                    LOG.warn("Token store unreachable ({}); retrying for up to {} s", rootMessage(e),
+                            failoverTimeout.toSeconds());
+                }
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TokenStoreException("token store could not " + what + ": interrupted", e);
+            }
+            backoffMillis = Math.min(backoffMillis * 2, 2_000);
         }
     }
 
-    private static List<Registration> collect(final org.jdbi.v3.core.statement.Query query) {
+    /** Connection lost or refused, server shutting down, or a standby answering: worth waiting for a primary. */
+    static boolean isConnectionFailure(final Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                final String state = sql.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                        || state.equals("25006")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(final Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private static List<Registration> collect(final Query query) {
         final Map<RegistrationKey, Row> rows = new LinkedHashMap<>();
         query.map((rs, ctx) -> {
             final RegistrationKey key = new RegistrationKey(rs.getString("account_id"), rs.getString("device_token"));
@@ -223,6 +429,43 @@ final class JdbiTokenStore implements TokenStore {
 
     private static Instant instant(final ResultSet rs, final String column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    /** Turns rows ordered by key into registrations, one at a time, for exports of any size. */
+    private static final class Grouper {
+        private final Consumer<Registration> sink;
+        private Row current;
+        private long count;
+
+        Grouper(final Consumer<Registration> sink) {
+            this.sink = sink;
+        }
+
+        void row(final ResultSet rs) throws SQLException {
+            final String account = rs.getString("account_id");
+            final String token = rs.getString("device_token");
+            if (current == null || !current.accountId.equals(account) || !current.deviceToken.equals(token)) {
+                flush();
+                current = new Row(rs);
+            }
+            final String mailbox = rs.getString("mailbox");
+            if (mailbox != null) {
+                current.mailboxes.add(mailbox);
+            }
+        }
+
+        private void flush() {
+            if (current != null) {
+                sink.accept(current.toRegistration());
+                count++;
+                current = null;
+            }
+        }
+
+        long finish() {
+            flush();
+            return count;
+        }
     }
 
     /** One registration row being assembled from the joined result set. */

@@ -19,17 +19,37 @@ enum StoreEngine {
                 + describeUnknown(url));
     }
 
+    /** The Flyway folder with this engine's own migrations (beside the common ones). */
+    String migrationFolder() {
+        return this == H2 ? "h2" : "postgresql";
+    }
+
     /** The URL as given, with the settings this engine needs for mailpush appended where the admin set none. */
     String effectiveUrl(final String url) {
-        if (this == H2) {
-            String effective = url;
-            // Keep the database open while the pool lives; the pool closes it on shutdown.
-            if (!url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
-                effective += ";DB_CLOSE_ON_EXIT=FALSE";
-            }
-            return effective;
+        if (this != H2) {
+            return url;
         }
-        return url;
+        final String upper = url.toUpperCase(Locale.ROOT);
+        String effective = url;
+        final boolean file = upper.startsWith("JDBC:H2:FILE:")
+                || !upper.startsWith("JDBC:H2:MEM:") && !upper.contains(":TCP:") && !upper.contains(":SSL:");
+        if (!file && !upper.contains("DB_CLOSE_ON_EXIT")) {
+            // Keep an in-memory database open while the pool lives; the pool closes it on shutdown.
+            effective += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        if (file) {
+            // A file database: let admin commands (mailpush tokens ...) open it while the service runs; the first
+            // process serves the others on a loopback port protected by a key in the lock file.
+            if (!upper.contains("AUTO_SERVER")) {
+                effective += ";AUTO_SERVER=TRUE";
+            }
+            // Write each commit to the file before it is acknowledged, so a killed process loses nothing it
+            // acknowledged (H2 otherwise writes up to half a second later).
+            if (!upper.contains("WRITE_DELAY")) {
+                effective += ";WRITE_DELAY=0";
+            }
+        }
+        return effective;
     }
 
     /** The URL without anything that could be a secret (query parameters may carry a password). */

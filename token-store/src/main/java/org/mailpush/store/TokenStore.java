@@ -3,13 +3,15 @@ package org.mailpush.store;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where registrations live. The one state mailpush keeps.
  *
  * <p>Implementations are thread-safe: the notify listener, the pusher and admin commands call them concurrently, and
  * several mailpush processes may share one database. Every method either completes or throws
- * {@link TokenStoreException}; none leaves a registration half-written.</p>
+ * {@link TokenStoreException}; none leaves a registration half-written. Usernames are folded the way the IMAP server
+ * compares them ({@link UsernameFolding}) on the way in, so callers pass them as they got them.</p>
  *
  * <p>Build one with {@link TokenStoreBuilder}; close it when the service stops.</p>
  */
@@ -21,6 +23,14 @@ public interface TokenStore extends AutoCloseable {
         ADDED,
         /** An existing pair: last-registered refreshed, mailbox set replaced, first-registered kept. */
         REFRESHED
+    }
+
+    /** How {@link #importRegistrations} treats what is already there. */
+    enum ImportMode {
+        /** Add new registrations; replace an existing one only with a more recently registered one. */
+        MERGE,
+        /** Replace the whole content in one transaction (a restore): afterwards the store holds exactly the input. */
+        REPLACE
     }
 
     /**
@@ -46,11 +56,41 @@ public interface TokenStore extends AutoCloseable {
      */
     boolean removeUnlessRegisteredAfter(RegistrationKey key, Instant invalidatedAt);
 
+    /**
+     * Removes the registrations of {@code username}, all of them or only those of one device.
+     *
+     * @param deviceToken the device to remove, {@code null} for every device of the user
+     * @return how many were removed
+     */
+    int remove(String username, String deviceToken);
+
+    /**
+     * Removes the registrations not renewed since {@code cutoff} (devices re-register at least daily; one that stopped
+     * has been reset or given away).
+     *
+     * @return how many were removed
+     */
+    int expireRegisteredBefore(Instant cutoff);
+
     /** How many registrations there are. */
     long count();
 
+    /**
+     * Hands every registration to {@code sink}, in key order, from one consistent snapshot: writes that run meanwhile
+     * are either wholly in it or wholly not, and are not held up.
+     *
+     * @return how many were handed over
+     */
+    long export(Consumer<Registration> sink);
+
+    /** Writes registrations read from a backup or another store; see {@link ImportMode}. Returns how many it wrote. */
+    long importRegistrations(Iterable<Registration> registrations, ImportMode mode);
+
     /** Whether the database answers now; never throws. */
     boolean isReachable();
+
+    /** The engine and location, without credentials, for messages. */
+    String describe();
 
     @Override
     void close();

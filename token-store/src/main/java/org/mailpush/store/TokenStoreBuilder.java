@@ -10,19 +10,33 @@ import java.util.Objects;
 
 /**
  * Builds a {@link TokenStore} from a JDBC URL. The engine follows from the URL alone: {@code jdbc:h2:file:...} (the
- * default, nothing to install) or {@code jdbc:postgresql://...}. The schema is created or upgraded by Flyway before
- * {@link #build()} returns, so a store that builds is ready to use.
+ * default, nothing to install) or {@code jdbc:postgresql://...} (several hosts for failover:
+ * {@code jdbc:postgresql://h1:5432,h2:5432/mailpush?targetServerType=primary}). The schema is created or upgraded by
+ * Flyway before {@link #build()} returns, so a store that builds is ready to use.
  */
 public final class TokenStoreBuilder {
 
     /** Used when the configuration names no store. */
     public static final String DEFAULT_URL = "jdbc:h2:file:./data/tokens";
 
+    /** Whether routing lookups go through an in-memory cache. */
+    public enum CacheMode {
+        /** PostgreSQL: yes (a lookup is a network round trip); H2: no (it runs in this process). */
+        AUTO,
+        ON,
+        OFF
+    }
+
     private String url = DEFAULT_URL;
     private String username;
     private String password;
     private int maxConnections = 4;
     private Duration connectionTimeout = Duration.ofSeconds(5);
+    private Duration failoverTimeout = Duration.ofSeconds(30);
+    private UsernameFolding folding = UsernameFolding.LOWER;
+    private CacheMode cacheMode = CacheMode.AUTO;
+    private long cacheUsers = 100_000;
+    private Duration cacheMaxAge = Duration.ofMinutes(5);
 
     public TokenStoreBuilder url(final String jdbcUrl) {
         this.url = jdbcUrl;
@@ -41,9 +55,35 @@ public final class TokenStoreBuilder {
         return this;
     }
 
-    /** How long an operation waits for a database connection before it fails. */
+    /** How long one attempt waits for a database connection. Default 5 s. */
     public TokenStoreBuilder connectionTimeout(final Duration timeout) {
         this.connectionTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * How long an operation keeps trying while the database is unreachable (a PostgreSQL failover takes seconds).
+     * Default 30 s; then it fails.
+     */
+    public TokenStoreBuilder failoverTimeout(final Duration timeout) {
+        this.failoverTimeout = timeout;
+        return this;
+    }
+
+    /** How usernames are compared; default {@link UsernameFolding#LOWER}. */
+    public TokenStoreBuilder usernameFolding(final UsernameFolding usernameFolding) {
+        this.folding = usernameFolding;
+        return this;
+    }
+
+    /**
+     * The routing cache: mode, how many users it holds at most, and how long an entry may live (the bound on
+     * staleness should a change notification be lost). Default AUTO, 100,000 users, 5 minutes.
+     */
+    public TokenStoreBuilder cache(final CacheMode mode, final long maxUsers, final Duration maxAge) {
+        this.cacheMode = mode;
+        this.cacheUsers = maxUsers;
+        this.cacheMaxAge = maxAge;
         return this;
     }
 
@@ -55,6 +95,8 @@ public final class TokenStoreBuilder {
      */
     public TokenStore build() {
         Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(folding, "usernameFolding");
+        Objects.requireNonNull(cacheMode, "cacheMode");
         final StoreEngine engine = StoreEngine.forUrl(url);
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1, not " + maxConnections);
@@ -62,6 +104,10 @@ public final class TokenStoreBuilder {
         if (connectionTimeout.toMillis() < 250) {
             throw new IllegalArgumentException("connectionTimeout must be at least 250 ms");
         }
+        if (failoverTimeout.isNegative() || cacheUsers < 1 || cacheMaxAge.isNegative() || cacheMaxAge.isZero()) {
+            throw new IllegalArgumentException("failoverTimeout, cache size and cache age must be positive");
+        }
+        final String description = engine.name().toLowerCase(java.util.Locale.ROOT) + " " + engine.describe(url);
 
         final HikariConfig config = new HikariConfig();
         config.setPoolName("mailpush-store");
@@ -83,21 +129,32 @@ public final class TokenStoreBuilder {
         try {
             dataSource = new HikariDataSource(config);
         } catch (final RuntimeException e) {
-            throw new TokenStoreException("cannot open the token store at " + engine.describe(url) + ": "
-                    + rootMessage(e), e);
+            throw new TokenStoreException("cannot open the token store at " + description + ": " + rootMessage(e), e);
         }
         try {
             Flyway.configure()
                     .dataSource(dataSource)
-                    .locations("classpath:db/migration")
+                    .locations("classpath:db/migration/common", "classpath:db/migration/" + engine.migrationFolder())
                     .load()
                     .migrate();
         } catch (final FlywayException e) {
             dataSource.close();
-            throw new TokenStoreException("cannot migrate the token store schema at " + engine.describe(url) + ": "
+            throw new TokenStoreException("cannot migrate the token store schema at " + description + ": "
                     + rootMessage(e), e);
         }
-        return new JdbiTokenStore(dataSource);
+        final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout);
+        final boolean cached = cacheMode == CacheMode.ON
+                || cacheMode == CacheMode.AUTO && engine == StoreEngine.POSTGRESQL;
+        if (!cached) {
+            return store;
+        }
+        final CachingTokenStore cache = new CachingTokenStore(store, folding, cacheUsers, cacheMaxAge);
+        if (engine == StoreEngine.POSTGRESQL) {
+            final PgChangeListener listener = new PgChangeListener(url, username, password, cache);
+            cache.changeListener(listener);
+            listener.start();
+        }
+        return cache;
     }
 
     private static String rootMessage(final Throwable error) {

@@ -146,4 +146,70 @@ abstract class TokenStoreContract {
     void answersReachable() {
         assertThat(store.isReachable()).isTrue();
     }
+
+    @Test
+    void usernamesAreComparedWithoutCaseByDefault() {
+        store.register(registration("Bob@Example.org", "ACC-1", TOKEN_A, T0, "INBOX"));
+        assertThat(store.registrationsWatching("bob@example.org", "INBOX")).singleElement()
+                .satisfies(r -> assertThat(r.username()).isEqualTo("bob@example.org"));
+        assertThat(store.registrationsOf("BOB@EXAMPLE.ORG")).hasSize(1);
+    }
+
+    @Test
+    void removesAllDevicesOfAUserOrOne() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+        store.register(registration("test", "ACC-2", TOKEN_B, T0, "INBOX"));
+        store.register(registration("other", "ACC-3", TOKEN_A, T0, "INBOX"));
+
+        assertThat(store.remove("test", TOKEN_B.toUpperCase())).isEqualTo(1);
+        assertThat(store.registrationsOf("test")).extracting(Registration::deviceToken).containsExactly(TOKEN_A);
+        assertThat(store.remove("TEST", null)).isEqualTo(1);
+        assertThat(store.registrationsOf("test")).isEmpty();
+        assertThat(store.registrationsOf("other")).hasSize(1);
+    }
+
+    @Test
+    void expiresRegistrationsNotRenewedSinceTheCutoff() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0.minus(Duration.ofDays(31)), "INBOX"));
+        store.register(registration("test", "ACC-2", TOKEN_B, T0.minus(Duration.ofDays(29)), "INBOX"));
+
+        assertThat(store.expireRegisteredBefore(T0.minus(Duration.ofDays(30)))).isEqualTo(1);
+        assertThat(store.registrationsWatching("test", "INBOX")).extracting(Registration::accountId)
+                .containsExactly("ACC-2");
+    }
+
+    @Test
+    void exportThenReplaceRestoresExactlyTheSameContent() {
+        for (int i = 0; i < 25; i++) {
+            store.register(registration("user" + (i % 5), "ACC-" + i, TOKEN_A, T0.plusSeconds(i), "INBOX", "Box " + i));
+        }
+        final List<Registration> exported = new java.util.ArrayList<>();
+        assertThat(store.export(exported::add)).isEqualTo(25);
+        assertThat(exported).extracting(Registration::accountId).isSorted();
+
+        store.register(registration("intruder", "ACC-X", TOKEN_B, T0, "INBOX"));
+        store.remove("user0", null);
+        assertThat(store.importRegistrations(exported, TokenStore.ImportMode.REPLACE)).isEqualTo(25);
+
+        final List<Registration> again = new java.util.ArrayList<>();
+        store.export(again::add);
+        assertThat(again).isEqualTo(exported);
+        assertThat(store.registrationsOf("intruder")).isEmpty();
+    }
+
+    @Test
+    void mergeKeepsWhicheverRegistrationIsNewer() {
+        store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+        store.register(registration("test", "ACC-2", TOKEN_A, T0, "INBOX"));
+
+        final long written = store.importRegistrations(List.of(
+                registration("test", "ACC-1", TOKEN_A, T0.minusSeconds(60), "Old"),
+                registration("test", "ACC-2", TOKEN_A, T0.plusSeconds(60), "Newer"),
+                registration("test", "ACC-3", TOKEN_A, T0, "Fresh")), TokenStore.ImportMode.MERGE);
+
+        assertThat(written).isEqualTo(2);
+        assertThat(store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("INBOX");
+        assertThat(store.find(new RegistrationKey("ACC-2", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("Newer");
+        assertThat(store.find(new RegistrationKey("ACC-3", TOKEN_A))).isPresent();
+    }
 }
