@@ -363,21 +363,39 @@ final class JdbiTokenStore implements TokenStore {
         }
     }
 
-    /** Connection lost or refused, server shutting down, or a standby answering: worth waiting for a primary. */
+    /**
+     * Connection lost or refused, server shutting down, or a standby answering: worth waiting for a primary. Looks
+     * through causes and suppressed exceptions: when a connection breaks inside a transaction, the rollback fails
+     * too, and JDBI may report that second failure with the first one attached.
+     */
     static boolean isConnectionFailure(final Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientConnectionException) {
+        return isConnectionFailure(error, 0);
+    }
+
+    private static boolean isConnectionFailure(final Throwable error, final int depth) {
+        if (error == null || depth > 8) {
+            return false;
+        }
+        if (error instanceof SQLTransientConnectionException) {
+            return true;
+        }
+        if (error instanceof SQLException sql) {
+            if (sql.getSQLState() == null && "Connection is closed".equals(sql.getMessage())) {
+                // HikariCP's proxy for a connection it already found broken: no SQL state, just this message.
                 return true;
             }
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                final String state = sql.getSQLState();
-                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
-                        || state.equals("25006")) {
-                    return true;
-                }
+            final String state = sql.getSQLState();
+            if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                    || state.equals("57P03") || state.equals("25006"))) {
+                return true;
             }
         }
-        return false;
+        for (final Throwable suppressed : error.getSuppressed()) {
+            if (isConnectionFailure(suppressed, depth + 1)) {
+                return true;
+            }
+        }
+        return error.getCause() != error && isConnectionFailure(error.getCause(), depth + 1);
     }
 
     private static String rootMessage(final Throwable error) {
