@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = {
                 "Instant new-mail pushes to iPhone and iPad Mail from a self-hosted IMAP server.",
                 "Takes XAPPLEPUSHSERVICE registrations and mailbox events from Cyrus and sends APNs pushes."},
-        subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, TokensCommand.class, CommandLine.HelpCommand.class})
 public final class MailpushCommand implements Runnable {
 
     @CommandLine.Spec

@@ -7,6 +7,7 @@ import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.store.UsernameFolding;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,15 +97,39 @@ public final class ConfigLoader {
 
     private static MailpushConfig.Store store(final ConfigNode node) throws ConfigException {
         if (node == null) {
-            return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null);
+            return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null, UsernameFolding.LOWER,
+                    Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(30), TokenStoreBuilder.CacheMode.AUTO,
+                    100_000, Duration.ofMinutes(5));
         }
-        node.allowOnly("url", "user", "password-file");
+        node.allowOnly("url", "user", "password-file", "username-case", "expire-after", "sweep-interval",
+                "failover-timeout", "cache", "cache-size", "cache-max-age");
         final String url = node.string("url", TokenStoreBuilder.DEFAULT_URL);
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new ConfigException(node.keyPath("url") + ": must start with jdbc:h2: or jdbc:postgresql:");
         }
+        final String usernameCase = node.string("username-case", "lower");
+        final UsernameFolding folding = switch (usernameCase) {
+            case "lower" -> UsernameFolding.LOWER;
+            case "preserve" -> UsernameFolding.PRESERVE;
+            default -> throw new ConfigException(node.keyPath("username-case")
+                    + ": must be lower (the IMAP server ignores case) or preserve, not \"" + usernameCase + "\"");
+        };
+        final String cacheText = node.string("cache", "auto");
+        final TokenStoreBuilder.CacheMode cache = switch (cacheText) {
+            case "auto" -> TokenStoreBuilder.CacheMode.AUTO;
+            case "on" -> TokenStoreBuilder.CacheMode.ON;
+            case "off" -> TokenStoreBuilder.CacheMode.OFF;
+            default -> throw new ConfigException(node.keyPath("cache") + ": must be auto, on or off, not \""
+                    + cacheText + "\"");
+        };
         final MailpushConfig.Store store = new MailpushConfig.Store(url, node.string("user", null),
-                node.file("password-file"));
+                node.file("password-file"), folding,
+                node.duration("expire-after", Duration.ofDays(30), Duration.ofDays(1), Duration.ofDays(3650)),
+                node.duration("sweep-interval", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(1)),
+                node.duration("failover-timeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(30)),
+                cache,
+                node.integer("cache-size", 100_000, 1, 100_000_000),
+                node.duration("cache-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)));
         node.rejectUnknownKeys();
         return store;
     }

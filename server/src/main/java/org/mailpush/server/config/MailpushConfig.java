@@ -2,6 +2,8 @@ package org.mailpush.server.config;
 
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
+import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.store.UsernameFolding;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +19,10 @@ import java.util.Set;
  */
 public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Apns apns, Http http) {
 
-    /** {@code store:} where registrations live. */
-    public record Store(String url, String user, Path passwordFile) {
+    /** {@code store:} where registrations live, and their lifecycle. */
+    public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
+                        Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
+                        TokenStoreBuilder.CacheMode cache, int cacheSize, Duration cacheMaxAge) {
     }
 
     /** {@code cyrus:} the notify socket Cyrus writes events to. */

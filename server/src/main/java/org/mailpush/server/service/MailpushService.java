@@ -8,11 +8,11 @@ import org.mailpush.pusher.CredentialStatus;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
-import org.mailpush.server.config.SecretFiles;
+import org.mailpush.server.config.StoreFactory;
 import org.mailpush.server.ops.OpsHttpServer;
 import org.mailpush.server.ops.Readiness;
 import org.mailpush.store.TokenStore;
-import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.store.RegistrationSweeper;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,13 +70,10 @@ public final class MailpushService implements AutoCloseable {
     public static MailpushService start(final MailpushConfig config) throws StartupException {
         final Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            final TokenStoreBuilder storeBuilder = new TokenStoreBuilder().url(config.store().url());
-            if (config.store().user() != null || config.store().passwordFile() != null) {
-                storeBuilder.credentials(config.store().user(), config.store().passwordFile() == null ? null
-                        : new String(SecretFiles.readPassword("store.password-file", config.store().passwordFile())));
-            }
-            final TokenStore store = storeBuilder.build();
+            final TokenStore store = StoreFactory.open(config.store());
             started.push(store);
+            started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
+                    config.store().sweepInterval(), Clock.systemUTC()));
 
             final MailpushConfig.Apns apns = config.apns();
             final MailpushConfig.Delivery delivery = apns.delivery();
@@ -134,7 +131,7 @@ public final class MailpushService implements AutoCloseable {
                 socket.set(listener);
                 started.push(listener);
             }
-            LOG.info("mailpush started; {} registration(s) in the store", store.count());
+            LOG.info("mailpush started; {} registration(s) in {}", store.count(), store.describe());
             return new MailpushService(started, store, intake, ops);
         } catch (final ConfigException e) {
             stopAll(started);

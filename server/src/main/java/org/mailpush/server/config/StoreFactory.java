@@ -1,0 +1,24 @@
+package org.mailpush.server.config;
+
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
+
+/** Opens the token store a configuration describes; the service and the admin commands share it. */
+public final class StoreFactory {
+
+    private StoreFactory() {
+    }
+
+    public static TokenStore open(final MailpushConfig.Store settings) throws ConfigException {
+        final TokenStoreBuilder builder = new TokenStoreBuilder()
+                .url(settings.url())
+                .usernameFolding(settings.usernameCase())
+                .failoverTimeout(settings.failoverTimeout())
+                .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge());
+        if (settings.user() != null || settings.passwordFile() != null) {
+            builder.credentials(settings.user(), settings.passwordFile() == null ? null
+                    : new String(SecretFiles.readPassword("store.password-file", settings.passwordFile())));
+        }
+        return builder.build();
+    }
+}
