@@ -32,14 +32,21 @@ public final class MailboxNames {
         return mailbox;
     }
 
-    /** Normalises every name, keeping the order, dropping duplicates; an absent set becomes empty. */
+    /**
+     * Normalises every name, keeping the order, dropping duplicates; an absent set becomes empty. The result is
+     * immutable and compact; a set this method made is returned as it is.
+     */
     public static Set<String> normalizeAll(final Collection<String> mailboxes) {
-        final Set<String> result = new LinkedHashSet<>();
-        if (mailboxes != null) {
-            for (final String mailbox : mailboxes) {
-                result.add(normalize(mailbox));
-            }
+        if (mailboxes instanceof MailboxSet already) {
+            return already;
         }
-        return java.util.Collections.unmodifiableSet(result);
+        if (mailboxes == null || mailboxes.isEmpty()) {
+            return MailboxSet.EMPTY;
+        }
+        final Set<String> result = new LinkedHashSet<>();
+        for (final String mailbox : mailboxes) {
+            result.add(normalize(mailbox));
+        }
+        return new MailboxSet(result.toArray(String[]::new));
     }
 }

@@ -60,7 +60,8 @@ class H2CrashTest {
             for (final int n : acknowledged) {
                 assertThat(store.find(registration(n).key())).as("acknowledged registration %d", n).isPresent();
             }
-            assertThat(store.count()).isBetween(400L, 402L);
+            assertThat(store.count()).as("the child may have committed a few more before it was killed")
+                    .isGreaterThanOrEqualTo(400L);
         }
     }
 }
