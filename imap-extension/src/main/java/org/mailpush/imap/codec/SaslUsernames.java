@@ -1,0 +1,88 @@
+package org.mailpush.imap.codec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads who is logging in from what the client sends, for the mechanisms that say it: LOGIN, and AUTHENTICATE with
+ * PLAIN (authorization identity, else authentication identity), LOGIN, SCRAM-* ({@code n=} of client-first),
+ * XOAUTH2 ({@code user=}) and OAUTHBEARER ({@code a=} of the GS2 header). Other mechanisms (EXTERNAL, GSSAPI, ...) do
+ * not reveal a name the proxy can trust to match the server's. Stateless.
+ */
+public final class SaslUsernames {
+
+    private SaslUsernames() {
+    }
+
+    /** Whether the proxy can learn the user from this mechanism. */
+    public static boolean revealsUser(final String mechanism) {
+        final String upper = mechanism.toUpperCase(Locale.ROOT);
+        return upper.equals("PLAIN") || upper.equals("LOGIN") || upper.startsWith("SCRAM-")
+                || upper.equals("XOAUTH2") || upper.equals("OAUTHBEARER");
+    }
+
+    /**
+     * The user in the first client response of {@code mechanism} (base64 as sent; {@code =} means empty).
+     *
+     * @return empty when the response does not name one or is not valid
+     */
+    public static Optional<String> fromFirstResponse(final String mechanism, final String base64) {
+        final String decoded;
+        try {
+            decoded = base64.equals("=") ? "" : new String(Base64.getDecoder().decode(base64.trim()),
+                    StandardCharsets.UTF_8);
+        } catch (final IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        final String upper = mechanism.toUpperCase(Locale.ROOT);
+        if (upper.equals("PLAIN")) {
+            final String[] parts = decoded.split("\0", -1);
+            if (parts.length != 3) {
+                return Optional.empty();
+            }
+            return nonEmpty(parts[0].isEmpty() ? parts[1] : parts[0]);
+        }
+        if (upper.equals("LOGIN")) {
+            return nonEmpty(decoded);
+        }
+        if (upper.startsWith("SCRAM-")) {
+            // gs2-header "n,," or "y,," or "p=...,", optional "a=authzid", then "n=user,r=nonce"
+            for (final String attribute : decoded.split(",")) {
+                if (attribute.startsWith("n=")) {
+                    return nonEmpty(saslName(attribute.substring(2)));
+                }
+            }
+            return Optional.empty();
+        }
+        if (upper.equals("XOAUTH2")) {
+            for (final String field : decoded.split("\u0001")) {
+                if (field.startsWith("user=")) {
+                    return nonEmpty(field.substring(5));
+                }
+            }
+            return Optional.empty();
+        }
+        if (upper.equals("OAUTHBEARER")) {
+            final int fields = decoded.indexOf('\u0001');
+            final String gs2 = fields < 0 ? decoded : decoded.substring(0, fields);
+            for (final String attribute : gs2.split(",")) {
+                if (attribute.startsWith("a=")) {
+                    return nonEmpty(saslName(attribute.substring(2)));
+                }
+            }
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** RFC 5802 saslname: {@code =2C} is a comma, {@code =3D} an equals sign. */
+    private static String saslName(final String escaped) {
+        return escaped.replace("=2C", ",").replace("=3D", "=");
+    }
+
+    private static Optional<String> nonEmpty(final String user) {
+        return user == null || user.isEmpty() ? Optional.empty() : Optional.of(user);
+    }
+}
