@@ -11,6 +11,9 @@ import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.testing.CyrusServer;
+import org.mailpush.testing.LmtpClient;
+import org.mailpush.testing.XApplePushClient;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

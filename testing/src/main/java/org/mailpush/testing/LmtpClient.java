@@ -1,4 +1,4 @@
-package org.mailpush.server.interop;
+package org.mailpush.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.mailpush.server.interop;
+package org.mailpush.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +65,7 @@ public final class CyrusServer implements AutoCloseable {
         final int imapPort = freePort();
         final int lmtpPort = freePort();
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Folders.makeTraversable(base);
         for (final String sub : List.of("conf", "spool", "run")) {
             Files.createDirectories(base.resolve(sub));
         }
@@ -94,6 +95,8 @@ public final class CyrusServer implements AutoCloseable {
                 "mboxname_lockpath: " + base.resolve("run/lock"),
                 "proc_path: " + base.resolve("run/proc"),
                 "syslog_prefix: cyrus-it",
+                // No idled here: IDLE polls, every second rather than every minute.
+                "imapidlepoll: 1",
                 ""));
         Files.writeString(base.resolve("cyrus.conf"), String.join("\n",
                 "START {",

@@ -1,0 +1,136 @@
+package org.mailpush.imap.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An IMAP proxy in front of any IMAP server that adds Apple's XAPPLEPUSHSERVICE (see {@link ImapProxySession} for
+ * what it changes on the way). It listens with implicit TLS (993-style) and/or plain with STARTTLS (143-style).
+ *
+ * <p>Threading: Netty event loops, one per core; each session and its upstream connection live on one loop.
+ * Lifecycle: {@link #start} binds; {@link #close()} stops listening and closes every session.</p>
+ */
+public final class ImapProxyServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImapProxyServer.class);
+
+    private final ImapProxySettings settings;
+    private final RegistrationSink sink;
+    private final ProxyCounters counters = new ProxyCounters();
+    private final EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("imap-accept", true));
+    private final EventLoopGroup workers = new NioEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true));
+    private final List<Channel> listeners = new ArrayList<>();
+
+    private ImapProxyServer(final ImapProxySettings settings, final RegistrationSink sink) {
+        this.settings = settings;
+        this.sink = sink;
+    }
+
+    /** Where to listen and how. */
+    public record Listener(InetSocketAddress address, boolean implicitTls) {
+    }
+
+    /**
+     * Binds every listener; fails (closing what it bound) naming the address when one cannot be bound.
+     */
+    public static ImapProxyServer start(final ImapProxySettings settings, final RegistrationSink sink,
+                                        final List<Listener> listen) throws IOException {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(sink, "sink");
+        if (listen.isEmpty()) {
+            throw new IllegalArgumentException("the IMAP proxy needs at least one address to listen on");
+        }
+        final ImapProxyServer server = new ImapProxyServer(settings, sink);
+        try {
+            for (final Listener listener : listen) {
+                if (listener.implicitTls() && settings.serverTls() == null) {
+                    throw new IllegalArgumentException("listening with TLS on " + listener.address()
+                            + " needs a certificate (imap-proxy.tls)");
+                }
+                server.bind(listener);
+            }
+        } catch (final IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind(final Listener listener) throws IOException {
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(final SocketChannel channel) {
+                        if (counters.openSessions() >= settings.maxConnections()) {
+                            counters.clientRefused();
+                            channel.writeAndFlush(Unpooled.copiedBuffer("* BYE [UNAVAILABLE] Too many connections,"
+                                    + " try again later\r\n", StandardCharsets.US_ASCII))
+                                    .addListener(ChannelFutureListener.CLOSE);
+                            return;
+                        }
+                        counters.sessionOpened();
+                        final ImapProxySession session = new ImapProxySession(settings, sink, counters,
+                                listener.implicitTls());
+                        if (listener.implicitTls()) {
+                            channel.pipeline().addLast("tls", settings.serverTls().newHandler(channel.alloc()));
+                        }
+                        channel.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(),
+                                        TimeUnit.SECONDS))
+                                .addLast("frames", session.newClientDecoder())
+                                .addLast("session", session);
+                    }
+                });
+        final ChannelFuture bound = bootstrap.bind(listener.address()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IOException("the IMAP proxy cannot listen on " + listener.address() + ": "
+                    + bound.cause().getMessage(), bound.cause());
+        }
+        listeners.add(bound.channel());
+        LOG.info("IMAP proxy listening on {} ({}), upstream {}:{} ({})", bound.channel().localAddress(),
+                listener.implicitTls() ? "TLS" : settings.serverTls() != null ? "STARTTLS" : "plain",
+                settings.upstreamHost(), settings.upstreamPort(), settings.upstreamSecurity());
+    }
+
+    /** The addresses actually bound (with the port chosen when 0 was asked). */
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+    }
+
+    public ProxyCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public void close() {
+        listeners.forEach(channel -> channel.close().awaitUninterruptibly());
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,395 @@
+package org.mailpush.imap.proxy;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import jakarta.mail.Flags;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import org.eclipse.angus.mail.imap.IMAPFolder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.testing.LmtpClient;
+import org.mailpush.testing.XApplePushClient;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The proxy in front of a real IMAP server: what a client sees through it must be what it sees without it, plus
+ * XAPPLEPUSHSERVICE. One subclass per server (Dovecot, Cyrus).
+ */
+abstract class ProxyInteropContract {
+
+    static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
+    static final String TOPIC = "com.apple.mail.XServer.PROXY-TEST";
+    static final String USER = "alice";
+    static final String PASSWORD = "secret";
+
+    @TempDir
+    static Path pkiDir;
+    static ExamplePki pki;
+
+    @TempDir
+    Path dir;
+    TokenStore store;
+    TokenStoreRegistrationSink sink;
+    ImapProxyServer proxy;
+    int plainPort;
+    int tlsPort;
+
+    /** A real server to put the proxy in front of. */
+    interface Upstream extends AutoCloseable {
+        int imapPort();
+
+        int lmtpPort();
+
+        @Override
+        void close();
+    }
+
+    /** Starts the real server with user {@link #USER}, in a folder of its own. */
+    abstract Upstream startUpstream(Path folder) throws Exception;
+
+    private Upstream upstream;
+
+    Upstream upstream() {
+        return upstream;
+    }
+
+    @BeforeAll
+    static void makePki() {
+        pki = ExamplePki.create(pkiDir);
+    }
+
+    @BeforeEach
+    void startProxy() throws Exception {
+        upstream = startUpstream(java.nio.file.Files.createDirectories(dir.resolve("server")));
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        sink = new TokenStoreRegistrationSink(store, () -> TOPIC);
+        final SslContext serverTls = SslContextBuilder.forServer(pki.serverCertificateFile().toFile(),
+                pki.serverKeyFile().toFile()).build();
+        proxy = ImapProxyServer.start(new ImapProxySettings(serverTls, false, "127.0.0.1", upstream().imapPort(),
+                        ImapProxySettings.UpstreamSecurity.NONE, null, 64 * 1024, 256L << 20, 64 * 1024, 4, 100,
+                        Duration.ofMinutes(30), Duration.ofSeconds(5)), sink,
+                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false),
+                        new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
+        plainPort = proxy.addresses().get(0).getPort();
+        tlsPort = proxy.addresses().get(1).getPort();
+    }
+
+    @AfterEach
+    void stopProxy() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    RawImapClient tls() throws Exception {
+        final RawImapClient client = new RawImapClient(tlsPort, true, pki.caCertificateFile());
+        assertThat(client.line()).startsWith("* OK");
+        return client;
+    }
+
+    RawImapClient loggedIn() throws Exception {
+        final RawImapClient client = tls();
+        client.send("l1 LOGIN " + USER + " " + PASSWORD + "\r\n");
+        assertThat(last(client.until("l1"))).startsWith("l1 OK");
+        return client;
+    }
+
+    static String last(final List<String> lines) {
+        return lines.get(lines.size() - 1);
+    }
+
+    static String register(final String tag, final String... mailboxes) {
+        return tag + " XAPPLEPUSHSERVICE aps-version 2 aps-account-id ACC-" + tag + " aps-device-token " + TOKEN
+                + " aps-subtopic com.apple.mobilemail mailboxes (" + String.join(" ", mailboxes) + ")\r\n";
+    }
+
+    @Test
+    void capabilitiesBeforeAndAfterLoginAndStartTls() throws Exception {
+        try (RawImapClient client = new RawImapClient(plainPort, false, pki.caCertificateFile())) {
+            final String greeting = client.line();
+            assertThat(greeting).startsWith("* OK");
+            if (greeting.contains("[CAPABILITY")) {
+                assertThat(greeting).contains(" XAPPLEPUSHSERVICE", " STARTTLS", " LOGINDISABLED")
+                        .doesNotContain("COMPRESS");
+            }
+            client.send("c1 CAPABILITY\r\n");
+            final String capability = client.until("c1").get(0);
+            assertThat(capability).startsWith("* CAPABILITY ").contains(" XAPPLEPUSHSERVICE", " STARTTLS",
+                    " LOGINDISABLED").doesNotContain("COMPRESS=DEFLATE").doesNotContain(" AUTH=");
+
+            client.send("c2 LOGIN " + USER + " " + PASSWORD + "\r\n");
+            assertThat(client.until("c2")).containsExactly(
+                    "c2 NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in\r\n");
+
+            client.send("c3 STARTTLS\r\n");
+            assertThat(client.until("c3")).containsExactly("c3 OK Begin TLS negotiation now\r\n");
+            client.startTls();
+            client.send("c4 CAPABILITY\r\n");
+            assertThat(client.until("c4").get(0)).contains(" XAPPLEPUSHSERVICE").doesNotContain("STARTTLS")
+                    .doesNotContain("LOGINDISABLED");
+            client.send("c5 LOGIN " + USER + " " + PASSWORD + "\r\n");
+            assertThat(last(client.until("c5"))).startsWith("c5 OK");
+            client.send("c6 CAPABILITY\r\n");
+            assertThat(client.until("c6").get(0)).contains(" XAPPLEPUSHSERVICE").doesNotContain("COMPRESS");
+            client.send("c7 COMPRESS DEFLATE\r\n");
+            assertThat(client.until("c7")).containsExactly(
+                    "c7 NO [CANNOT] COMPRESS is not available through this proxy\r\n");
+        }
+    }
+
+    @Test
+    void aRealClientRegistersAndOnlyMailboxesTheServerListsAreConfirmed() throws Exception {
+        try (XApplePushClient phone = new XApplePushClient(tlsPort, USER, PASSWORD, XApplePushClient.Security.TLS,
+                XApplePushClient.Login.LOGIN_COMMAND, pki.caCertificateFile())) {
+            assertThat(phone.hasCapability("XAPPLEPUSHSERVICE")).isTrue();
+            final List<String> reply = phone.register("ACC-1", TOKEN, "INBOX", "Sent", "NoSuchFolder");
+            assertThat(reply).containsExactly("* XAPPLEPUSHSERVICE \"mailbox\" \"INBOX\"",
+                    "* XAPPLEPUSHSERVICE \"mailbox\" \"Sent\"",
+                    "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + TOPIC + "\"");
+        }
+        final Registration stored = store.find(new RegistrationKey("ACC-1", TOKEN)).orElseThrow();
+        assertThat(stored.username()).isEqualTo(USER);
+        assertThat(stored.mailboxes()).containsExactlyInAnyOrder("INBOX", "Sent");
+        assertThat(stored.topic()).isEqualTo(TOPIC);
+        assertThat(proxy.counters().registrations()).isEqualTo(1);
+    }
+
+    @Test
+    void theUserIsLearnedFromAuthenticatePlainWithAndWithoutInitialResponseAndFromTheLoginMechanism()
+            throws Exception {
+        final String plain = b64("\0" + USER + "\0" + PASSWORD);
+        try (RawImapClient client = tls()) {
+            client.send("a1 AUTHENTICATE PLAIN " + plain + "\r\n");
+            assertThat(last(client.until("a1"))).startsWith("a1 OK");
+            client.send(register("a2", "INBOX"));
+            assertThat(last(client.until("a2"))).isEqualTo("a2 OK XAPPLEPUSHSERVICE completed.\r\n");
+        }
+        try (RawImapClient client = tls()) {
+            client.send("b1 AUTHENTICATE PLAIN\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(plain + "\r\n");
+            assertThat(last(client.until("b1"))).startsWith("b1 OK");
+            client.send(register("b2", "INBOX"));
+            assertThat(last(client.until("b2"))).isEqualTo("b2 OK XAPPLEPUSHSERVICE completed.\r\n");
+        }
+        try (RawImapClient client = tls()) {
+            client.send("c1 AUTHENTICATE LOGIN\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(b64(USER) + "\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(b64(PASSWORD) + "\r\n");
+            assertThat(last(client.until("c1"))).startsWith("c1 OK");
+            client.send(register("c2", "INBOX"));
+            assertThat(last(client.until("c2"))).isEqualTo("c2 OK XAPPLEPUSHSERVICE completed.\r\n");
+        }
+        for (final String account : List.of("ACC-a2", "ACC-b2", "ACC-c2")) {
+            assertThat(store.find(new RegistrationKey(account, TOKEN)).orElseThrow().username()).as(account)
+                    .isEqualTo(USER);
+        }
+        assertThat(proxy.counters().loginsWithUser()).isEqualTo(3);
+    }
+
+    @Test
+    void loginWithSynchronizingLiteralsIsRelayedAndStillTellsTheUser() throws Exception {
+        try (RawImapClient client = tls()) {
+            client.send("l1 LOGIN {" + USER.length() + "}\r\n");
+            assertThat(client.line()).as("the server's continuation, relayed").startsWith("+");
+            client.send(USER + " {" + PASSWORD.length() + "}\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(PASSWORD + "\r\n");
+            assertThat(last(client.until("l1"))).startsWith("l1 OK");
+            client.send(register("l2", "INBOX"));
+            assertThat(last(client.until("l2"))).isEqualTo("l2 OK XAPPLEPUSHSERVICE completed.\r\n");
+        }
+        assertThat(store.find(new RegistrationKey("ACC-l2", TOKEN)).orElseThrow().username()).isEqualTo(USER);
+    }
+
+    @Test
+    void beforeLoginThereIsNoPush() throws Exception {
+        try (RawImapClient client = tls()) {
+            client.send(register("n1", "INBOX"));
+            assertThat(client.until("n1")).containsExactly("n1 BAD Please login first\r\n");
+        }
+    }
+
+    @Test
+    void pipelinedCommandsKeepTheirTagsOrderAndAnswers() throws Exception {
+        try (RawImapClient client = loggedIn()) {
+            client.send("p1 NOOP\r\n" + register("p2", "INBOX", "Sent", "Missing") + "p3 LIST \"\" \"*\"\r\n"
+                    + "p4 NOOP\r\n");
+            final List<String> lines = client.until("p4");
+            final List<String> tagged = lines.stream().filter(l -> l.matches("^p\\d .*\r\n$")).toList();
+            assertThat(tagged).extracting(l -> l.substring(0, 5)).containsExactly("p1 OK", "p2 OK", "p3 OK",
+                    "p4 OK");
+            final int p2 = lines.indexOf("p2 OK XAPPLEPUSHSERVICE completed.\r\n");
+            assertThat(lines.subList(p2 - 3, p2)).containsExactly("* XAPPLEPUSHSERVICE \"mailbox\" \"INBOX\"\r\n",
+                    "* XAPPLEPUSHSERVICE \"mailbox\" \"Sent\"\r\n",
+                    "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + TOPIC + "\"\r\n");
+            final List<String> listed = lines.stream().filter(l -> l.startsWith("* LIST ")).toList();
+            assertThat(listed).as("only the client's own LIST answer, after the proxy's").hasSizeGreaterThanOrEqualTo(3)
+                    .allSatisfy(l -> assertThat(lines.indexOf(l)).isGreaterThan(p2));
+        }
+    }
+
+    @Test
+    void selectFetchAppendIdleAndLogoutBehaveAsWithoutTheProxy() throws Exception {
+        final String big = "x".repeat(76) + "\r\n";
+        final StringBuilder body = new StringBuilder();
+        while (body.length() < 1_000_000) {
+            body.append(big);
+        }
+        LmtpClient.deliver(upstream().lmtpPort(), "sender@example.org", USER,
+                "From: sender@example.org\r\nSubject: large\r\n\r\n" + body);
+
+        try (XApplePushClient direct = new XApplePushClient(upstream().imapPort(), USER, PASSWORD);
+             XApplePushClient proxied = new XApplePushClient(tlsPort, USER, PASSWORD, XApplePushClient.Security.TLS,
+                     XApplePushClient.Login.LOGIN_COMMAND, pki.caCertificateFile())) {
+            final Folder directInbox = direct.store().getFolder("INBOX");
+            final IMAPFolder proxiedInbox = (IMAPFolder) proxied.store().getFolder("INBOX");
+            directInbox.open(Folder.READ_ONLY);
+            proxiedInbox.open(Folder.READ_WRITE);
+            assertThat(proxiedInbox.getMessageCount()).isEqualTo(directInbox.getMessageCount()).isEqualTo(1);
+            assertThat(raw(proxiedInbox.getMessage(1))).isEqualTo(raw(directInbox.getMessage(1)))
+                    .hasSizeGreaterThan(1_000_000);
+
+            final MimeMessage appended = new MimeMessage(Session.getInstance(new java.util.Properties()));
+            appended.setSubject("appended through the proxy");
+            appended.setText("hello\r\n");
+            proxiedInbox.appendMessages(new Message[]{appended});
+            assertThat(proxiedInbox.getMessageCount()).isEqualTo(2);
+
+            // IDLE through the proxy; new mail arrives during it.
+            final CompletableFuture<Void> idle = CompletableFuture.runAsync(() -> {
+                try {
+                    proxiedInbox.idle(true);
+                } catch (final jakarta.mail.MessagingException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            LmtpClient.deliver(upstream().lmtpPort(), "sender@example.org", USER,
+                    "From: sender@example.org\r\nSubject: during idle\r\n\r\nnew\r\n");
+            idle.get(20, TimeUnit.SECONDS);
+            assertThat(proxiedInbox.getMessageCount()).isEqualTo(3);
+            proxiedInbox.getMessage(3).setFlag(Flags.Flag.SEEN, true);
+            directInbox.close(false);
+            directInbox.open(Folder.READ_ONLY);
+            assertThat(directInbox.getMessageCount()).isEqualTo(3);
+            assertThat(directInbox.getMessage(3).isSet(Flags.Flag.SEEN)).isTrue();
+            proxiedInbox.close(false);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.counters().openSessions() == 0);
+    }
+
+    @Test
+    void hostileInputGetsAClearAnswerOrACleanCloseAndOtherSessionsGoOn() throws Exception {
+        try (RawImapClient bystander = loggedIn()) {
+            try (RawImapClient longLine = tls()) {
+                final byte[] line = new byte[10 * 1024 * 1024];
+                java.util.Arrays.fill(line, (byte) 'a');
+                try {
+                    longLine.send(line);
+                } catch (final java.io.IOException e) {
+                    // The proxy may close before it read everything.
+                }
+                assertThat(longLine.line()).isEqualTo("* BYE [TOOBIG] Line too long\r\n");
+                assertThat(longLine.closedByServer()).isTrue();
+            }
+            try (RawImapClient unterminated = loggedIn()) {
+                unterminated.send("u1 APPEND INBOX {100000+}\r\nonly a few bytes");
+            }
+            try (RawImapClient garbage = tls()) {
+                garbage.send("\u0001\u0002 \u00ff garbage\r\n");
+                final String answer = garbage.line();
+                assertThat(answer).as("the server's own answer, relayed").matches("^(\\S+ )?(\\* )?BAD.*\r\n$|^\\* BYE.*");
+            }
+            try (RawImapClient greedy = loggedIn()) {
+                for (int i = 0; i < 4; i++) {
+                    greedy.send(register("g" + i, "INBOX"));
+                    assertThat(last(greedy.until("g" + i))).startsWith("g" + i + " OK");
+                }
+                greedy.send(register("g5", "INBOX"));
+                assertThat(greedy.until("g5")).containsExactly(
+                        "g5 NO [LIMIT] Too many XAPPLEPUSHSERVICE commands in this session\r\n");
+            }
+            bystander.send("b1 NOOP\r\n");
+            assertThat(last(bystander.until("b1"))).startsWith("b1 OK");
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingDoesNotMakeTheProxyBuffer() throws Exception {
+        final StringBuilder body = new StringBuilder();
+        while (body.length() < 1_000_000) {
+            body.append("y".repeat(76)).append("\r\n");
+        }
+        LmtpClient.deliver(upstream().lmtpPort(), "s@example.org", USER, "Subject: big\r\n\r\n" + body);
+        final long before = usedHeapAfterGc();
+        try (RawImapClient reader = loggedIn(); RawImapClient other = loggedIn()) {
+            reader.send("s1 SELECT INBOX\r\n");
+            reader.until("s1");
+            final StringBuilder fetches = new StringBuilder();
+            for (int i = 0; i < 40; i++) {
+                fetches.append("f").append(i).append(" FETCH 1 BODY.PEEK[]\r\n");
+            }
+            reader.send(fetches.toString());
+            // ~40 MB requested; the client reads none of it.
+            Thread.sleep(2_000);
+            final long during = usedHeapAfterGc();
+            assertThat(during - before).as("heap held for a client that does not read").isLessThan(24L << 20);
+            other.send("o1 NOOP\r\n");
+            assertThat(last(other.until("o1"))).startsWith("o1 OK");
+        }
+    }
+
+    static String b64(final String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] raw(final Message message) throws Exception {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        message.writeTo(out);
+        return out.toByteArray();
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

@@ -1,0 +1,227 @@
+package org.mailpush.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Dovecot (Debian's {@code dovecot-core}, {@code dovecot-imapd}, {@code dovecot-lmtpd}) run in the
+ * foreground from a temporary folder with its own configuration, on loopback ports: IMAP and LMTP, users in a
+ * passwd-file, maildirs owned by the {@code mail} user. Extra configuration lines (push_notification, Lua) can be
+ * added.
+ *
+ * <p>When Dovecot is not installed, {@link #start} fails (it never skips): {@code .ci/run} installs it.</p>
+ */
+public final class DovecotServer implements AutoCloseable {
+
+    public static final Path DOVECOT = Path.of("/usr/sbin/dovecot");
+    public static final String PASSWORD = "secret";
+
+    private final Path base;
+    private final Path config;
+    private final Process process;
+    private final int imapPort;
+    private final int lmtpPort;
+
+    private DovecotServer(final Path base, final Path config, final Process process, final int imapPort,
+                          final int lmtpPort) {
+        this.base = base;
+        this.config = config;
+        this.process = process;
+        this.imapPort = imapPort;
+        this.lmtpPort = lmtpPort;
+    }
+
+    /**
+     * @param users      the users to create (password {@link #PASSWORD})
+     * @param extraLines further dovecot.conf lines, appended as they are
+     */
+    public static DovecotServer start(final Path base, final List<String> users, final List<String> extraLines)
+            throws IOException, InterruptedException {
+        if (!Files.isExecutable(DOVECOT) || !Files.exists(Path.of("/usr/lib/dovecot/imap"))) {
+            throw new AssertionError("Dovecot is not installed (" + DOVECOT + " or /usr/lib/dovecot/imap missing):"
+                    + " install dovecot-core and dovecot-lmtpd, and dovecot-imapd (unpacked beside cyrus-imapd,"
+                    + " with which it conflicts), as .ci/run does");
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new AssertionError("the Dovecot interop tests start Dovecot as root; run them as root (CI does)");
+        }
+        final int imapPort = freePort();
+        final int lmtpPort = freePort();
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Folders.makeTraversable(base);
+        for (final String sub : List.of("run", "mail", "home")) {
+            Files.createDirectories(base.resolve(sub));
+        }
+        // Mail is stored as the mail user (uid 8), as Debian's Dovecot examples do.
+        final java.nio.file.attribute.UserPrincipalLookupService lookup =
+                base.getFileSystem().getUserPrincipalLookupService();
+        for (final String sub : List.of("mail", "home")) {
+            Files.setOwner(base.resolve(sub), lookup.lookupPrincipalByName("mail"));
+        }
+        final List<String> passwd = new ArrayList<>();
+        for (final String user : users) {
+            passwd.add(user + ":{PLAIN}" + PASSWORD + "::::::");
+        }
+        Files.write(base.resolve("passwd"), passwd);
+        final Path config = base.resolve("dovecot.conf");
+        final List<String> lines = new ArrayList<>(List.of(
+                "base_dir = " + base.resolve("run"),
+                "instance_name = mailpush-test-" + imapPort,
+                "state_dir = " + base.resolve("run/state"),
+                "protocols = imap lmtp",
+                "listen = 127.0.0.1",
+                "ssl = no",
+                "disable_plaintext_auth = no",
+                "auth_mechanisms = plain login",
+                "log_path = " + base.resolve("dovecot.log"),
+                "mail_location = maildir:" + base.resolve("mail") + "/%u",
+                "mail_uid = mail",
+                "mail_gid = mail",
+                "first_valid_uid = 8",
+                "first_valid_gid = 8",
+                "default_login_user = dovenull",
+                "default_internal_user = dovecot",
+                "passdb {",
+                "  driver = passwd-file",
+                "  args = " + base.resolve("passwd"),
+                "}",
+                "userdb {",
+                "  driver = static",
+                "  args = uid=mail gid=mail home=" + base.resolve("home") + "/%u",
+                "}",
+                "namespace inbox {",
+                "  inbox = yes",
+                "  separator = /",
+                "  mailbox Sent {",
+                "    auto = create",
+                "    special_use = \\Sent",
+                "  }",
+                "  mailbox Trash {",
+                "    auto = create",
+                "    special_use = \\Trash",
+                "  }",
+                "}",
+                "service imap-login {",
+                "  inet_listener imap {",
+                "    address = 127.0.0.1",
+                "    port = " + imapPort,
+                "  }",
+                "  inet_listener imaps {",
+                "    port = 0",
+                "  }",
+                "}",
+                "service lmtp {",
+                "  inet_listener lmtp {",
+                "    address = 127.0.0.1",
+                "    port = " + lmtpPort,
+                "  }",
+                "}",
+                "service anvil {",
+                "  chroot =",
+                "}",
+                "service imap-login {",
+                "  chroot =",
+                "}"));
+        lines.addAll(extraLines);
+        lines.add("");
+        Files.write(config, lines);
+        final Process process = new ProcessBuilder(DOVECOT.toString(), "-F", "-c", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(base.resolve("dovecot.out").toFile())
+                .start();
+        final DovecotServer server = new DovecotServer(base, config, process, imapPort, lmtpPort);
+        try {
+            server.awaitGreeting(Duration.ofSeconds(20));
+        } catch (final IOException | RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    public int imapPort() {
+        return imapPort;
+    }
+
+    public int lmtpPort() {
+        return lmtpPort;
+    }
+
+    public Path base() {
+        return base;
+    }
+
+    /** Dovecot's own log, for assertions and for a failing test's message. */
+    public String log() throws IOException {
+        final Path log = base.resolve("dovecot.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private void awaitGreeting(final Duration timeout) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("Dovecot exited with " + process.exitValue() + ": "
+                        + Files.readString(base.resolve("dovecot.out")) + log());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", imapPort), 1000);
+                socket.setSoTimeout(5000);
+                final byte[] greeting = new byte[4];
+                if (socket.getInputStream().readNBytes(greeting, 0, 4) == 4
+                        && new String(greeting, StandardCharsets.US_ASCII).equals("* OK")) {
+                    return;
+                }
+            } catch (final IOException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("Dovecot did not greet on port " + imapPort + " within " + timeout + ": " + log(), last);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            new ProcessBuilder("pkill", "-f", config.toString()).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (final IOException e) {
+            // pkill missing: nothing more to do.
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Files under the user's maildir (for checks that mail landed). */
+    public List<Path> mailFiles(final String user) throws IOException {
+        final Path maildir = base.resolve("mail").resolve(user);
+        if (!Files.exists(maildir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(maildir)) {
+            return files.filter(Files::isRegularFile).filter(f -> f.getParent().getFileName().toString()
+                    .equals("new") || f.getParent().getFileName().toString().equals("cur")).toList();
+        }
+    }
+}
