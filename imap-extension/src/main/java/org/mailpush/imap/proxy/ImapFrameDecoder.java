@@ -32,6 +32,9 @@ final class ImapFrameDecoder extends ByteToMessageDecoder {
         this.maxLineLength = maxLineLength;
         this.streamLongLines = streamLongLines;
         this.maxLiteralLength = maxLiteralLength;
+        // Literal parts are slices of what was read and live on until written out: a merging cumulator would have
+        // to copy every read behind them; a composite one only links the buffers.
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     @Override

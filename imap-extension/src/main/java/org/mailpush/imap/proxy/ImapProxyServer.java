@@ -9,6 +9,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -39,8 +42,15 @@ public final class ImapProxyServer implements AutoCloseable {
     private final ImapProxySettings settings;
     private final RegistrationSink sink;
     private final ProxyCounters counters = new ProxyCounters();
-    private final EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("imap-accept", true));
-    private final EventLoopGroup workers = new NioEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true));
+    /** Linux's epoll when Netty's native transport loads (fewer copies and syscalls), Java NIO otherwise. */
+    private static final boolean EPOLL = Epoll.isAvailable();
+
+    private final EventLoopGroup boss = EPOLL
+            ? new EpollEventLoopGroup(1, new DefaultThreadFactory("imap-accept", true))
+            : new NioEventLoopGroup(1, new DefaultThreadFactory("imap-accept", true));
+    private final EventLoopGroup workers = EPOLL
+            ? new EpollEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true))
+            : new NioEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true));
     private final List<Channel> listeners = new ArrayList<>();
 
     private ImapProxyServer(final ImapProxySettings settings, final RegistrationSink sink) {
@@ -81,7 +91,7 @@ public final class ImapProxyServer implements AutoCloseable {
     private void bind(final Listener listener) throws IOException {
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -121,6 +131,12 @@ public final class ImapProxyServer implements AutoCloseable {
     /** The addresses actually bound (with the port chosen when 0 was asked). */
     public List<InetSocketAddress> addresses() {
         return listeners.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+    }
+
+    /** The socket channel class for upstream connections, matching the event loops. */
+    static Class<? extends io.netty.channel.socket.SocketChannel> upstreamChannel() {
+        return EPOLL ? io.netty.channel.epoll.EpollSocketChannel.class
+                : io.netty.channel.socket.nio.NioSocketChannel.class;
     }
 
     public ProxyCounters counters() {

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param upstreamPort           its port
  * @param upstreamSecurity       plain, STARTTLS or implicit TLS towards it
  * @param upstreamTls            the client TLS context towards it (trust and verification), for STARTTLS and TLS
+ * @param verifyUpstreamHostname check that the upstream certificate names {@code upstreamHost}
  * @param maxLineLength          longest client line, in bytes (Dovecot's own limit is 64 KiB)
  * @param maxLiteralLength       largest literal a client may send (APPEND), in bytes
  * @param maxCommandLength       largest command the proxy answers itself (XAPPLEPUSHSERVICE), literals included
@@ -27,7 +28,8 @@ import java.util.Objects;
  * @param connectTimeout         how long connecting to the upstream server may take
  */
 public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, String upstreamHost, int upstreamPort,
-                                UpstreamSecurity upstreamSecurity, SslContext upstreamTls, int maxLineLength,
+                                UpstreamSecurity upstreamSecurity, SslContext upstreamTls,
+                                boolean verifyUpstreamHostname, int maxLineLength,
                                 long maxLiteralLength, int maxCommandLength, int maxRegistrations, int maxConnections,
                                 Duration idleTimeout, Duration connectTimeout) {
 

@@ -90,7 +90,7 @@ abstract class ProxyInteropContract {
         final SslContext serverTls = SslContextBuilder.forServer(pki.serverCertificateFile().toFile(),
                 pki.serverKeyFile().toFile()).build();
         proxy = ImapProxyServer.start(new ImapProxySettings(serverTls, false, "127.0.0.1", upstream().imapPort(),
-                        ImapProxySettings.UpstreamSecurity.NONE, null, 64 * 1024, 256L << 20, 64 * 1024, 4, 100,
+                        ImapProxySettings.UpstreamSecurity.NONE, null, false, 64 * 1024, 256L << 20, 64 * 1024, 4, 100,
                         Duration.ofMinutes(30), Duration.ofSeconds(5)), sink,
                 List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false),
                         new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));

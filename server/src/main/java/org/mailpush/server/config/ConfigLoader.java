@@ -68,9 +68,10 @@ public final class ConfigLoader {
         }
         final Path base = file.toAbsolutePath().getParent();
         final ConfigNode root = new ConfigNode(tree, "", base);
-        root.allowOnly("store", "cyrus", "apns", "http");
+        root.allowOnly("store", "cyrus", "imap-proxy", "apns", "http");
         final MailpushConfig.Store store = store(root.section("store"));
         final Optional<MailpushConfig.Cyrus> cyrus = Optional.ofNullable(cyrus(root.section("cyrus")));
+        final Optional<MailpushConfig.ImapProxy> imapProxy = Optional.ofNullable(imapProxy(root.section("imap-proxy")));
         final ConfigNode apnsNode = root.section("apns");
         if (apnsNode == null) {
             throw new ConfigException("apns: is required (at least one credential under apns.credentials)");
@@ -78,10 +79,11 @@ public final class ConfigLoader {
         final MailpushConfig.Apns apns = apns(apnsNode);
         final MailpushConfig.Http http = http(root.section("http"));
         root.rejectUnknownKeys();
-        if (cyrus.isEmpty()) {
-            throw new ConfigException("cyrus: is required: mailpush needs an event source (cyrus.notify-socket)");
+        if (cyrus.isEmpty() && imapProxy.isEmpty()) {
+            throw new ConfigException("cyrus: is required: mailpush needs a source of registrations and events"
+                    + " (cyrus.notify-socket, or imap-proxy)");
         }
-        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, apns, http);
+        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, apns, http);
     }
 
     /** SnakeYAML's messages quote the offending text with a caret over several lines; keep the sentences. */
@@ -256,6 +258,72 @@ public final class ConfigLoader {
         }
         node.rejectUnknownKeys();
         return credential;
+    }
+
+    private static MailpushConfig.ImapProxy imapProxy(final ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return null;
+        }
+        node.allowOnly("listen-tls", "listen", "allow-plain-login", "tls", "upstream", "max-line-length",
+                "max-literal-size", "max-registrations-per-session", "max-connections", "idle-timeout");
+        final HostPort listenTls = address(node, "listen-tls");
+        final HostPort listen = address(node, "listen");
+        if (listenTls == null && listen == null) {
+            throw new ConfigException(node.path() + ": needs listen-tls (993-style) and/or listen (143-style)");
+        }
+        final boolean allowPlainLogin = node.bool("allow-plain-login", false);
+        Path cert = null;
+        Path key = null;
+        final ConfigNode tls = node.section("tls");
+        if (tls != null) {
+            tls.allowOnly("cert", "key");
+            cert = tls.requiredFile("cert");
+            key = tls.requiredFile("key");
+            tls.rejectUnknownKeys();
+        }
+        if (cert == null && listenTls != null) {
+            throw new ConfigException(node.keyPath("tls") + ": is required to listen with TLS (listen-tls)");
+        }
+        if (cert == null && !allowPlainLogin) {
+            throw new ConfigException(node.keyPath("tls") + ": is required: without a certificate clients could"
+                    + " only log in over plain text (set allow-plain-login: true to accept that)");
+        }
+        final ConfigNode upstream = node.section("upstream");
+        if (upstream == null) {
+            throw new ConfigException(node.keyPath("upstream") + ": is required (host, port, security)");
+        }
+        upstream.allowOnly("host", "port", "security", "verify", "ca");
+        final String host = upstream.requiredString("host");
+        final String security = upstream.string("security", "none");
+        if (!security.equals("none") && !security.equals("starttls") && !security.equals("tls")) {
+            throw new ConfigException(upstream.keyPath("security") + ": must be none, starttls or tls, not \""
+                    + security + "\"");
+        }
+        final int port = upstream.integer("port", security.equals("tls") ? 993 : 143, 1, 65535);
+        final boolean verify = upstream.bool("verify", true);
+        final Path ca = upstream.file("ca");
+        upstream.rejectUnknownKeys();
+        final MailpushConfig.ImapProxy proxy = new MailpushConfig.ImapProxy(listenTls, listen, allowPlainLogin, cert,
+                key, host, port, security, verify, ca,
+                node.integer("max-line-length", 65_536, 1024, 16 * 1024 * 1024),
+                node.integer("max-literal-size", 256 * 1024 * 1024, 0, Integer.MAX_VALUE),
+                node.integer("max-registrations-per-session", 16, 1, 10_000),
+                node.integer("max-connections", 10_000, 1, 1_000_000),
+                node.duration("idle-timeout", Duration.ofMinutes(30), Duration.ofMinutes(1), Duration.ofDays(1)));
+        node.rejectUnknownKeys();
+        return proxy;
+    }
+
+    private static HostPort address(final ConfigNode node, final String key) throws ConfigException {
+        final String text = node.string(key, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return HostPort.parse(text);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(node.keyPath(key) + ": " + e.getMessage());
+        }
     }
 
     private static MailpushConfig.Http http(final ConfigNode node) throws ConfigException {

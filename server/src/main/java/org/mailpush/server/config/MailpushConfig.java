@@ -17,7 +17,8 @@ import java.util.Set;
  *
  * @param source the file it came from
  */
-public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Apns apns, Http http) {
+public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Optional<ImapProxy> imapProxy, Apns apns,
+                             Http http) {
 
     /** {@code store:} where registrations live, and their lifecycle. */
     public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
@@ -55,6 +56,20 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Ap
 
         /** The three forms a credential comes in. */
         public enum Kind { PKCS12, PEM, TOKEN_KEY }
+    }
+
+    /**
+     * {@code imap-proxy:} XAPPLEPUSHSERVICE for any IMAP server, in front of it.
+     *
+     * @param listenTls implicit TLS (993-style), {@code null} for none
+     * @param listen    plain with STARTTLS (143-style), {@code null} for none
+     * @param tlsCert   the proxy's certificate chain (PEM), {@code null} when it has none
+     * @param tlsKey    its private key (PEM, PKCS#8)
+     */
+    public record ImapProxy(HostPort listenTls, HostPort listen, boolean allowPlainLogin, Path tlsCert, Path tlsKey,
+                            String upstreamHost, int upstreamPort, String upstreamSecurity, boolean upstreamVerify,
+                            Path upstreamCa, int maxLineLength, long maxLiteralSize, int maxRegistrationsPerSession,
+                            int maxConnections, Duration idleTimeout) {
     }
 
     /** {@code http:} the ops endpoint. */

@@ -1,5 +1,7 @@
 package org.mailpush.server.service;
 
+import org.mailpush.imap.proxy.ImapProxyServer;
+import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
 import org.mailpush.notifyd.cyrus.NotifySocketListener;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
@@ -110,10 +112,19 @@ public final class MailpushService implements AutoCloseable {
                     pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
 
+            ImapProxyServer imapProxy = null;
+            if (config.imapProxy().isPresent()) {
+                final TokenStoreRegistrationSink sink = new TokenStoreRegistrationSink(store, pusher::defaultTopic);
+                started.push(sink);
+                imapProxy = ImapProxyFactory.start(config.imapProxy().get(), sink);
+                started.push(imapProxy);
+            }
+            final ImapProxyServer proxy = imapProxy;
+
             final java.util.concurrent.atomic.AtomicReference<NotifySocketListener> socket =
                     new java.util.concurrent.atomic.AtomicReference<>();
             final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(),
-                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get()));
+                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy));
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
@@ -150,7 +161,7 @@ public final class MailpushService implements AutoCloseable {
 
     /** What {@code /readyz} reports: store reachable, at least one usable unexpired credential, socket open. */
     static Readiness readiness(final TokenStore store, final ApnsPusher pusher, final boolean cyrusConfigured,
-                               final NotifySocketListener socket) {
+                               final NotifySocketListener socket, final ImapProxyServer imapProxy) {
         final List<String> problems = new ArrayList<>();
         final Map<String, Object> checks = new LinkedHashMap<>();
         final boolean storeUp = store.isReachable();
@@ -187,6 +198,10 @@ public final class MailpushService implements AutoCloseable {
             if (!open) {
                 problems.add("the Cyrus notify socket is not listening");
             }
+        }
+        if (imapProxy != null) {
+            checks.put("imapProxy", Map.of("listening", imapProxy.addresses().size(),
+                    "openSessions", imapProxy.counters().openSessions()));
         }
         return new Readiness(List.copyOf(problems), checks);
     }

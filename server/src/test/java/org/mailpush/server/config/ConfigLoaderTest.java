@@ -138,11 +138,13 @@ class ConfigLoaderTest {
     void eachProblemIsOneLineNamingTheKey() {
         assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
         assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
-        assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, store)");
+        assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, imap-proxy,"
+                + " store)");
         assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
                 "cyrus.notify_socket: unknown key (did you mean notify-socket?)");
         assertRefused("cyrus:\n  notify-socket: /x\n", "apns: is required (at least one credential under apns.credentials)");
-        assertRefused("apns:\n  credentials:\n    - p12: /x\n", "cyrus: is required: mailpush needs an event source (cyrus.notify-socket)");
+        assertRefused("apns:\n  credentials:\n    - p12: /x\n", "cyrus: is required: mailpush needs a source of"
+                + " registrations and events (cyrus.notify-socket, or imap-proxy)");
         assertRefused(MINIMAL + "http:\n  listen: localhost\n",
                 "http.listen: must be host:port, like 127.0.0.1:9180, not \"localhost\"");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  port: https"),
@@ -165,6 +167,37 @@ class ConfigLoaderTest {
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
                 "password-file: /etc/mailpush/mail.p12.pass\n      environment: staging"),
                 "apns.credentials[0].environment: must be production or development (sandbox), not \"staging\"");
+    }
+
+    @Test
+    void imapProxySection() throws Exception {
+        final MailpushConfig config = load(MINIMAL + """
+                imap-proxy:
+                  listen-tls: 0.0.0.0:993
+                  listen: 0.0.0.0:143
+                  tls: { cert: imap.pem, key: imap.key }
+                  upstream: { host: 127.0.0.1, port: 10143, security: starttls, verify: false }
+                  max-registrations-per-session: 4
+                  idle-timeout: 45m
+                """);
+        final MailpushConfig.ImapProxy proxy = config.imapProxy().orElseThrow();
+        assertThat(proxy.listenTls()).isEqualTo(new HostPort("0.0.0.0", 993));
+        assertThat(proxy.listen()).isEqualTo(new HostPort("0.0.0.0", 143));
+        assertThat(proxy.tlsCert()).isEqualTo(dir.resolve("imap.pem"));
+        assertThat(proxy.upstreamSecurity()).isEqualTo("starttls");
+        assertThat(proxy.upstreamVerify()).isFalse();
+        assertThat(proxy.maxRegistrationsPerSession()).isEqualTo(4);
+        assertThat(proxy.maxLineLength()).isEqualTo(65_536);
+        assertThat(proxy.idleTimeout()).isEqualTo(Duration.ofMinutes(45));
+
+        assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  upstream: { host: x }\n",
+                "imap-proxy.tls: is required: without a certificate clients could only log in over plain text"
+                        + " (set allow-plain-login: true to accept that)");
+        assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
+                + "  upstream: { host: x, security: ssl }\n",
+                "imap-proxy.upstream.security: must be none, starttls or tls, not \"ssl\"");
+        assertRefused(MINIMAL + "imap-proxy:\n  tls: { cert: a, key: b }\n  upstream: { host: x }\n",
+                "imap-proxy: needs listen-tls (993-style) and/or listen (143-style)");
     }
 
     @Test
