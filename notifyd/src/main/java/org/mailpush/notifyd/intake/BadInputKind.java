@@ -25,5 +25,11 @@ public enum BadInputKind {
     /** The mailbox URI cannot be read. */
     BAD_URI,
     /** The device token is not hex of a plausible length. */
-    BAD_DEVICE_TOKEN
+    BAD_DEVICE_TOKEN,
+    /** A field is present but has the wrong type or a value the format does not allow. */
+    BAD_VALUE,
+    /** An HTTP request without the shared secret, or with a wrong one. */
+    UNAUTHENTICATED,
+    /** An HTTP request mailpush cannot serve: malformed, an unknown path or the wrong method. */
+    BAD_REQUEST
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,9 @@ import java.util.function.Consumer;
  * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only enqueues into a bounded queue and
  * never blocks. One routing thread drains the queue in arrival order (so a registration is stored before the mail
  * that follows it is routed) and does the store work. When the queue is full, the new event is dropped and reported
- * to {@link IntakeListener#eventShed}: the door stays responsive and memory stays flat.</p>
+ * to {@link IntakeListener#eventShed}: the door stays responsive and memory stays flat. Doors that must answer
+ * their sender with the outcome use {@link #submit}, which queues the same way and completes when the event has been
+ * routed.</p>
  */
 public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
 
@@ -67,11 +70,40 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     /** Queues the event for routing; never blocks. */
     @Override
     public void accept(final IntakeEvent event) {
+        offer(event);
+    }
+
+    /** Queues the event for routing; never blocks. {@code false} when the queue was full and the event was shed. */
+    public boolean offer(final IntakeEvent event) {
         try {
             executor.execute(() -> route(event));
+            return true;
         } catch (final RejectedExecutionException e) {
             listener.eventShed(event);
+            return false;
         }
+    }
+
+    /** The APNs topic registrations are stored with, which the xapsd API answers a registration with. */
+    public String registrationTopic() {
+        return registrationTopic;
+    }
+
+    /**
+     * Queues the event for routing, like {@link #accept}, and tells what routing did. Never blocks; the future
+     * completes on the routing thread (or at once with {@link RouteOutcome#SHED} when the queue is full), never
+     * exceptionally. For a mailbox event nobody watches it tells {@link RouteOutcome#UNKNOWN_USER} apart from
+     * {@link RouteOutcome#NOT_WATCHED}, which costs one more store lookup.
+     */
+    public CompletableFuture<RouteOutcome> submit(final IntakeEvent event) {
+        final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
+        try {
+            executor.execute(() -> outcome.complete(route(event, true)));
+        } catch (final RejectedExecutionException e) {
+            listener.eventShed(event);
+            outcome.complete(RouteOutcome.SHED);
+        }
+        return outcome;
     }
 
     /** How many events wait for routing now. */
@@ -80,17 +112,23 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     }
 
     /** Routes one event on the calling thread. Store failures are logged, never thrown: the next event goes on. */
-    public void route(final IntakeEvent event) {
+    public RouteOutcome route(final IntakeEvent event) {
+        return route(event, false);
+    }
+
+    private RouteOutcome route(final IntakeEvent event, final boolean tellUnknownUsers) {
         try {
             if (event instanceof DeviceRegistration registration) {
                 register(registration);
-            } else if (event instanceof MailboxEvent change) {
-                routeChange(change);
+                return RouteOutcome.REGISTERED;
             }
+            return routeChange((MailboxEvent) event, tellUnknownUsers);
         } catch (final TokenStoreException e) {
             LOG.error("Token store failed while routing a {} event: {}", event.type().wireName(), e.getMessage());
+            return RouteOutcome.STORE_FAILED;
         } catch (final RuntimeException e) {
             LOG.error("Could not route a {} event", event.type().wireName(), e);
+            return RouteOutcome.STORE_FAILED;
         }
     }
 
@@ -102,12 +140,18 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
                 outcome == TokenStore.RegisterOutcome.ADDED ? "registered" : "re-registered", device.mailboxes());
     }
 
-    private void routeChange(final MailboxEvent change) {
+    private RouteOutcome routeChange(final MailboxEvent change, final boolean tellUnknownUsers) {
+        if (change.type().kind() != EventType.Kind.NEW_MAIL && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
+            return RouteOutcome.IGNORED;
+        }
         final List<Registration> watching = store.registrationsWatching(change.owner(), change.mailbox());
         if (watching.isEmpty()) {
             LOG.debug("{} in {} of {}: no registered device watches it", change.type().wireName(), change.mailbox(),
                     change.owner());
-            return;
+            if (tellUnknownUsers && store.registrationsOf(change.owner()).isEmpty()) {
+                return RouteOutcome.UNKNOWN_USER;
+            }
+            return RouteOutcome.NOT_WATCHED;
         }
         if (change.type().kind() == EventType.Kind.NEW_MAIL) {
             LOG.debug("{} in {} of {}: {} device(s) to push", change.type().wireName(), change.mailbox(),
@@ -116,6 +160,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         for (final Registration registration : watching) {
             dispatcher.dispatch(new PushIntent(registration, change));
         }
+        return RouteOutcome.DISPATCHED;
     }
 
     /** Stops taking events, routes what is queued for up to {@code drainTimeout}, then stops. */

@@ -138,4 +138,51 @@ class EventRouterTest {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         router.close();
     }
+
+    @Test
+    void submitTellsWhatRoutingDid() throws Exception {
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        assertThat(router.submit(device(TOKEN_A, "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.REGISTERED);
+        assertThat(router.submit(event(EventType.MESSAGE_NEW, "test", "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.DISPATCHED);
+        assertThat(router.submit(event(EventType.FLAGS_SET, "test", "Sent")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.NOT_WATCHED);
+        assertThat(router.submit(event(EventType.MESSAGE_NEW, "nobody", "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.UNKNOWN_USER);
+        assertThat(router.submit(event(EventType.MAILBOX_CREATE, "test", "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.IGNORED);
+        assertThat(pushes).hasSize(1);
+        store.close();
+        // A user the routing cache has not seen, so the lookup reaches the closed store.
+        assertThat(router.submit(event(EventType.MESSAGE_NEW, "carol", "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.STORE_FAILED);
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        router.close();
+    }
+
+    @Test
+    void submitToAFullQueueCompletesAtOnceAsShed() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final EventRouter router = new EventRouter(store, intent -> {
+            blocked.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, counters, TOPIC, 1, clock);
+        router.route(device(TOKEN_A, "INBOX"));
+        router.accept(event(EventType.MESSAGE_NEW, "test", "INBOX"));
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(router.offer(event(EventType.MESSAGE_NEW, "test", "INBOX"))).isTrue();   // fills the queue
+        final java.util.concurrent.CompletableFuture<RouteOutcome> shed =
+                router.submit(event(EventType.MESSAGE_NEW, "test", "INBOX"));
+        assertThat(shed).isCompletedWithValue(RouteOutcome.SHED);
+        assertThat(router.offer(event(EventType.MESSAGE_NEW, "test", "INBOX"))).isFalse();
+        assertThat(counters.shed()).isEqualTo(2);
+        release.countDown();
+        router.close();
+    }
 }

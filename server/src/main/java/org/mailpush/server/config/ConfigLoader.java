@@ -68,10 +68,14 @@ public final class ConfigLoader {
         }
         final Path base = file.toAbsolutePath().getParent();
         final ConfigNode root = new ConfigNode(tree, "", base);
-        root.allowOnly("store", "cyrus", "imap-proxy", "apns", "http");
+        root.allowOnly("store", "cyrus", "imap-proxy", "intake", "xapsd", "apns", "http");
         final MailpushConfig.Store store = store(root.section("store"));
         final Optional<MailpushConfig.Cyrus> cyrus = Optional.ofNullable(cyrus(root.section("cyrus")));
         final Optional<MailpushConfig.ImapProxy> imapProxy = Optional.ofNullable(imapProxy(root.section("imap-proxy")));
+        final Optional<MailpushConfig.HttpIntake> intake = Optional.ofNullable(httpIntake(root, "intake",
+                "127.0.0.1:9181"));
+        final Optional<MailpushConfig.HttpIntake> xapsd = Optional.ofNullable(httpIntake(root, "xapsd",
+                "[::1]:11619"));
         final ConfigNode apnsNode = root.section("apns");
         if (apnsNode == null) {
             throw new ConfigException("apns: is required (at least one credential under apns.credentials)");
@@ -79,11 +83,11 @@ public final class ConfigLoader {
         final MailpushConfig.Apns apns = apns(apnsNode);
         final MailpushConfig.Http http = http(root.section("http"));
         root.rejectUnknownKeys();
-        if (cyrus.isEmpty() && imapProxy.isEmpty()) {
+        if (cyrus.isEmpty() && imapProxy.isEmpty() && intake.isEmpty() && xapsd.isEmpty()) {
             throw new ConfigException("cyrus: is required: mailpush needs a source of registrations and events"
-                    + " (cyrus.notify-socket, or imap-proxy)");
+                    + " (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or xapsd)");
         }
-        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, apns, http);
+        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, intake, xapsd, apns, http);
     }
 
     /** SnakeYAML's messages quote the offending text with a caret over several lines; keep the sentences. */
@@ -312,6 +316,60 @@ public final class ConfigLoader {
                 node.duration("idle-timeout", Duration.ofMinutes(30), Duration.ofMinutes(1), Duration.ofDays(1)));
         node.rejectUnknownKeys();
         return proxy;
+    }
+
+    /**
+     * {@code intake:} or {@code xapsd:}. A section present but empty ({@code xapsd: {}}) means "on, with the
+     * defaults". Without a secret the listener must be on a loopback address: anyone who can reach it could
+     * otherwise register devices or trigger pushes.
+     */
+    private static MailpushConfig.HttpIntake httpIntake(final ConfigNode root, final String key,
+                                                        final String defaultListen) throws ConfigException {
+        if (!root.present(key)) {
+            return null;
+        }
+        final ConfigNode node = root.sectionOrEmpty(key);
+        node.allowOnly("listen", "secret-file", "max-body-bytes", "max-connections", "idle-timeout");
+        final String listenText = node.string("listen", defaultListen);
+        final HostPort listen;
+        try {
+            listen = HostPort.parse(listenText);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(node.keyPath("listen") + ": " + e.getMessage());
+        }
+        final Path secretFile = node.file("secret-file");
+        String secret = null;
+        if (secretFile != null) {
+            secret = new String(SecretFiles.readPassword(node.keyPath("secret-file"), secretFile));
+            if (secret.isBlank()) {
+                throw new ConfigException(node.keyPath("secret-file") + ": " + secretFile + " is empty");
+            }
+        } else if (!isLoopback(listen.host())) {
+            throw new ConfigException(node.keyPath("secret-file") + ": is required when " + node.keyPath("listen")
+                    + " (" + listen + ") is not a loopback address; without it anyone who reaches the port could"
+                    + " register devices or trigger pushes");
+        }
+        final MailpushConfig.HttpIntake intake = new MailpushConfig.HttpIntake(key, listen, secret,
+                node.integer("max-body-bytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                node.integer("max-connections", 1024, 1, 100_000),
+                node.duration("idle-timeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)));
+        node.rejectUnknownKeys();
+        return intake;
+    }
+
+    private static boolean isLoopback(final String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            // Only literal addresses count: a name could resolve elsewhere tomorrow.
+            if (!Character.isDigit(host.charAt(0)) && !host.contains(":")) {
+                return false;
+            }
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (final java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private static HostPort address(final ConfigNode node, final String key) throws ConfigException {

@@ -35,6 +35,19 @@ final class ConfigNode {
         return value != null && !value.isNull();
     }
 
+    /** Whether the key is written at all, even with an empty value ({@code xapsd:} alone). */
+    boolean present(final String key) {
+        return node.has(key);
+    }
+
+    /** A nested mapping; an empty one when the key is written without a value. */
+    ConfigNode sectionOrEmpty(final String key) throws ConfigException {
+        final ConfigNode section = section(key);
+        return section != null ? section
+                : new ConfigNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                keyPath(key), baseDirectory);
+    }
+
     /** A nested mapping; {@code null} when absent. */
     ConfigNode section(final String key) throws ConfigException {
         final JsonNode value = take(key);

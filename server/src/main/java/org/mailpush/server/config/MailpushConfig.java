@@ -17,8 +17,8 @@ import java.util.Set;
  *
  * @param source the file it came from
  */
-public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Optional<ImapProxy> imapProxy, Apns apns,
-                             Http http) {
+public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Optional<ImapProxy> imapProxy,
+                             Optional<HttpIntake> intake, Optional<HttpIntake> xapsd, Apns apns, Http http) {
 
     /** {@code store:} where registrations live, and their lifecycle. */
     public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
@@ -70,6 +70,23 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
                             String upstreamHost, int upstreamPort, String upstreamSecurity, boolean upstreamVerify,
                             Path upstreamCa, int maxLineLength, long maxLiteralSize, int maxRegistrationsPerSession,
                             int maxConnections, Duration idleTimeout) {
+    }
+
+    /**
+     * {@code intake:} (Dovecot's Lua push driver posts events) or {@code xapsd:} (the xaps plugin's API): an HTTP
+     * listener for a mail server.
+     *
+     * @param key    {@code intake} or {@code xapsd}, for messages
+     * @param secret the shared secret senders must present, {@code null} for none (allowed on loopback only)
+     */
+    public record HttpIntake(String key, HostPort listen, String secret, int maxBodyBytes, int maxConnections,
+                             Duration idleTimeout) {
+
+        @Override
+        public String toString() {
+            // Never print the secret.
+            return key + "[listen=" + listen + ", secret=" + (secret == null ? "none" : "set") + "]";
+        }
     }
 
     /** {@code http:} the ops endpoint. */

@@ -3,6 +3,7 @@ package org.mailpush.server.service;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
 import org.mailpush.notifyd.cyrus.NotifySocketListener;
+import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.pusher.ApnsPusher;
@@ -32,8 +33,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * A running mailpush: the token store, the pusher, the event router, the Cyrus notify socket and the ops endpoint,
- * wired from one {@link MailpushConfig}.
+ * A running mailpush: the token store, the pusher, the event router, the intake doors (Cyrus notify socket, the
+ * HTTP intake for Dovecot's Lua script, the xapsd API, the IMAP proxy) and the ops endpoint, wired from one
+ * {@link MailpushConfig}.
  *
  * <p>{@link #start} starts the parts in dependency order (store, credentials and pusher, router, ops endpoint, then
  * the intake that lets events in) and either all of them run or none does: a failure stops what was started and is
@@ -51,13 +53,15 @@ public final class MailpushService implements AutoCloseable {
     private final TokenStore store;
     private final IntakeCounters intake;
     private final OpsHttpServer ops;
+    private final Map<String, HttpIntakeServer> httpDoors;
 
     private MailpushService(final Deque<AutoCloseable> started, final TokenStore store, final IntakeCounters intake,
-                            final OpsHttpServer ops) {
+                            final OpsHttpServer ops, final Map<String, HttpIntakeServer> httpDoors) {
         this.started = started;
         this.store = store;
         this.intake = intake;
         this.ops = ops;
+        this.httpDoors = httpDoors;
     }
 
     /** mailpush could not start; the message says why in one line. */
@@ -123,8 +127,9 @@ public final class MailpushService implements AutoCloseable {
 
             final java.util.concurrent.atomic.AtomicReference<NotifySocketListener> socket =
                     new java.util.concurrent.atomic.AtomicReference<>();
+            final Map<String, HttpIntakeServer> httpDoors = new java.util.concurrent.ConcurrentHashMap<>();
             final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(),
-                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy));
+                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy, httpDoors));
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
@@ -142,8 +147,18 @@ public final class MailpushService implements AutoCloseable {
                 socket.set(listener);
                 started.push(listener);
             }
+            if (config.intake().isPresent()) {
+                final HttpIntakeServer door = HttpIntakeFactory.startIntake(config.intake().get(), router, intake);
+                started.push(door);
+                httpDoors.put("intake", door);
+            }
+            if (config.xapsd().isPresent()) {
+                final HttpIntakeServer door = HttpIntakeFactory.startXapsd(config.xapsd().get(), router, intake);
+                started.push(door);
+                httpDoors.put("xapsd", door);
+            }
             LOG.info("mailpush started; {} registration(s) in {}", store.count(), store.describe());
-            return new MailpushService(started, store, intake, ops);
+            return new MailpushService(started, store, intake, ops, Map.copyOf(httpDoors));
         } catch (final ConfigException e) {
             stopAll(started);
             throw new StartupException(e.getMessage(), e);
@@ -161,7 +176,8 @@ public final class MailpushService implements AutoCloseable {
 
     /** What {@code /readyz} reports: store reachable, at least one usable unexpired credential, socket open. */
     static Readiness readiness(final TokenStore store, final ApnsPusher pusher, final boolean cyrusConfigured,
-                               final NotifySocketListener socket, final ImapProxyServer imapProxy) {
+                               final NotifySocketListener socket, final ImapProxyServer imapProxy,
+                               final Map<String, HttpIntakeServer> httpDoors) {
         final List<String> problems = new ArrayList<>();
         final Map<String, Object> checks = new LinkedHashMap<>();
         final boolean storeUp = store.isReachable();
@@ -203,6 +219,12 @@ public final class MailpushService implements AutoCloseable {
             checks.put("imapProxy", Map.of("listening", imapProxy.addresses().size(),
                     "openSessions", imapProxy.counters().openSessions()));
         }
+        httpDoors.forEach((name, door) -> {
+            checks.put(name, Map.of("listening", door.isOpen(), "openConnections", door.openConnections()));
+            if (!door.isOpen()) {
+                problems.add("the " + name + " listener is closed");
+            }
+        });
         return new Readiness(List.copyOf(problems), checks);
     }
 
@@ -216,6 +238,11 @@ public final class MailpushService implements AutoCloseable {
 
     public java.net.InetSocketAddress opsAddress() {
         return ops.address();
+    }
+
+    /** Where the {@code intake:} or {@code xapsd:} listener is bound (with the real port when 0 was configured). */
+    public java.util.Optional<java.net.InetSocketAddress> httpIntakeAddress(final String key) {
+        return java.util.Optional.ofNullable(httpDoors.get(key)).map(HttpIntakeServer::address);
     }
 
     /** Stops intake first, then drains the router, closes APNs connections and the store. */

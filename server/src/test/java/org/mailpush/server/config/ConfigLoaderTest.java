@@ -139,12 +139,12 @@ class ConfigLoaderTest {
         assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
         assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
         assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, imap-proxy,"
-                + " store)");
+                + " intake, store, xapsd)");
         assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
                 "cyrus.notify_socket: unknown key (did you mean notify-socket?)");
         assertRefused("cyrus:\n  notify-socket: /x\n", "apns: is required (at least one credential under apns.credentials)");
         assertRefused("apns:\n  credentials:\n    - p12: /x\n", "cyrus: is required: mailpush needs a source of"
-                + " registrations and events (cyrus.notify-socket, or imap-proxy)");
+                + " registrations and events (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or xapsd)");
         assertRefused(MINIMAL + "http:\n  listen: localhost\n",
                 "http.listen: must be host:port, like 127.0.0.1:9180, not \"localhost\"");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  port: https"),
@@ -198,6 +198,65 @@ class ConfigLoaderTest {
                 "imap-proxy.upstream.security: must be none, starttls or tls, not \"ssl\"");
         assertRefused(MINIMAL + "imap-proxy:\n  tls: { cert: a, key: b }\n  upstream: { host: x }\n",
                 "imap-proxy: needs listen-tls (993-style) and/or listen (143-style)");
+    }
+
+    private static final String APNS_ONLY = """
+            apns:
+              credentials:
+                - p12: /etc/mailpush/mail.p12
+                  password-file: /etc/mailpush/mail.p12.pass
+            """;
+
+    @Test
+    void intakeAndXapsdListenOnLoopbackByDefault() throws Exception {
+        final MailpushConfig config = load(APNS_ONLY + "intake: {}\nxapsd:\n");
+        final MailpushConfig.HttpIntake intake = config.intake().orElseThrow();
+        assertThat(intake.listen()).isEqualTo(new HostPort("127.0.0.1", 9181));
+        assertThat(intake.secret()).isNull();
+        assertThat(intake.maxBodyBytes()).isEqualTo(1024 * 1024);
+        assertThat(config.xapsd().orElseThrow().listen()).as("the xaps daemon's own default")
+                .isEqualTo(new HostPort("::1", 11619));
+        assertThat(config.cyrus()).isEmpty();
+        assertThat(load(MINIMAL).intake()).isEmpty();
+        assertThat(load(MINIMAL).xapsd()).isEmpty();
+    }
+
+    @Test
+    void aSecretIsReadFromItsFileAndNeverPrinted() throws Exception {
+        Files.writeString(dir.resolve("intake.secret"), "correct horse battery staple\n");
+        final MailpushConfig config = load(APNS_ONLY + "intake:\n  listen: 0.0.0.0:9181\n"
+                + "  secret-file: intake.secret\n  max-connections: 64\n  idle-timeout: 30s\n");
+        final MailpushConfig.HttpIntake intake = config.intake().orElseThrow();
+        assertThat(intake.secret()).isEqualTo("correct horse battery staple");
+        assertThat(intake.maxConnections()).isEqualTo(64);
+        assertThat(intake.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(intake.toString()).doesNotContain("horse").contains("secret=set");
+    }
+
+    @Test
+    void anIntakeReachableFromOtherHostsNeedsASecret() throws Exception {
+        assertRefused(APNS_ONLY + "intake:\n  listen: 0.0.0.0:9181\n",
+                "intake.secret-file: is required when intake.listen (0.0.0.0:9181) is not a loopback address;"
+                        + " without it anyone who reaches the port could register devices or trigger pushes");
+        assertRefused(APNS_ONLY + "xapsd:\n  listen: \"[2001:db8::1]:11619\"\n",
+                "xapsd.secret-file: is required when xapsd.listen ([2001:db8::1]:11619) is not a loopback address;"
+                        + " without it anyone who reaches the port could register devices or trigger pushes");
+        assertRefused(APNS_ONLY + "xapsd:\n  listen: mail.example.org:11619\n",
+                "xapsd.secret-file: is required when xapsd.listen (mail.example.org:11619) is not a loopback"
+                        + " address; without it anyone who reaches the port could register devices or trigger pushes");
+        assertThat(load(APNS_ONLY + "intake:\n  listen: \"[::1]:9181\"\n").intake()).isPresent();
+        assertThat(load(APNS_ONLY + "intake:\n  listen: localhost:9181\n").intake()).isPresent();
+        Files.writeString(dir.resolve("empty.secret"), "\n");
+        assertRefused(APNS_ONLY + "intake:\n  secret-file: empty.secret\n",
+                "intake.secret-file: " + dir.resolve("empty.secret") + " is empty");
+        assertRefused(APNS_ONLY + "intake:\n  secret_file: x\n",
+                "intake.secret_file: unknown key (did you mean secret-file?)");
+    }
+
+    @Test
+    void withoutAnySourceTheMessageNamesTheChoices() {
+        assertRefused(APNS_ONLY, "cyrus: is required: mailpush needs a source of registrations and events"
+                + " (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or xapsd)");
     }
 
     @Test
