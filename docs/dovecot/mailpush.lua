@@ -15,7 +15,8 @@
 --   plugin {
 --     push_notification_driver = lua:file=/etc/dovecot/mailpush.lua
 --     mailpush_url = http://127.0.0.1:9181
---     mailpush_secret = <the content of mailpush's intake.secret-file; leave out on loopback without one>
+--     # mailpush's intake.secret-file, read by Dovecot; leave out when the intake has no secret
+--     mailpush_secret = </etc/mailpush/intake.secret
 --     #mailpush_timeout_msecs = 1000
 --   }
 --
@@ -113,14 +114,23 @@ function dovecot_lua_notify_end_txn(ctx)
     dovecot.i_error("mailpush: plugin setting mailpush_url is not set; mail delivered without push")
     return
   end
-  url = string.gsub(url, "/+$", "") .. "/v1/events"
+  url = string.gsub((string.gsub(url, "^%s+", "")), "[%s/]+$", "") .. "/v1/events"
   local timeout = tonumber(user:plugin_getenv("mailpush_timeout_msecs") or "") or DEFAULT_TIMEOUT_MSECS
-  local secret = user:plugin_getenv("mailpush_secret")
+  -- "mailpush_secret = </etc/mailpush/intake.secret" reads the file, line end included; Dovecot's HTTP client
+  -- aborts the whole process on a header value with CR or LF in it, so only the first line is sent.
+  local secret = string.match(user:plugin_getenv("mailpush_secret") or "", "^[^\r\n]*")
+  secret = string.gsub(secret, "^%s+", "")
+  secret = string.gsub(secret, "%s+$", "")
+  if string.find(secret, "%c") then
+    dovecot.i_error("mailpush: plugin setting mailpush_secret contains control characters; mail delivered"
+      .. " without push")
+    return
+  end
 
   local ok, result = pcall(function()
     local request = http_client(timeout):request({ url = url, method = "POST" })
     request:add_header("Content-Type", "application/json")
-    if secret ~= nil and secret ~= "" then
+    if secret ~= "" then
       request:add_header("Authorization", "Bearer " .. secret)
     end
     request:set_payload(body_of(ctx))

@@ -206,6 +206,31 @@ public final class ExamplePki {
     }
 
     /**
+     * Writes an issued client credential again as a PKCS#12 file named {@code fileName} in this folder, protected by
+     * {@code password} ({@code ""} for a file without one, as some exports are).
+     */
+    public Path writePkcs12(final ClientCredentialFiles credential, final String fileName, final String password) {
+        try (java.io.Reader reader = Files.newBufferedReader(credential.keyFile(), StandardCharsets.US_ASCII);
+             org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(reader)) {
+            final PrivateKey key = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                    .getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) parser.readObject());
+            final KeyStore p12 = KeyStore.getInstance("PKCS12");
+            p12.load(null, null);
+            p12.setKeyEntry("mail-push", key, password.toCharArray(),
+                    new Certificate[]{credential.certificate(), caCertificate});
+            final Path file = directory.resolve(fileName);
+            try (OutputStream out = Files.newOutputStream(file)) {
+                p12.store(out, password.toCharArray());
+            }
+            return file;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("could not write " + fileName, e);
+        } catch (final GeneralSecurityException e) {
+            throw new IllegalStateException("could not write " + fileName, e);
+        }
+    }
+
+    /**
      * Writes an APNs token-authentication key ({@code AuthKey_<keyId>.p8}, an unencrypted PKCS#8 EC P-256 key, as
      * Apple hands them out) and returns its key id.
      */

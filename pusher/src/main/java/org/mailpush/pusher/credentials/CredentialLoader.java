@@ -57,8 +57,18 @@ public final class CredentialLoader {
     private CredentialLoader() {
     }
 
+    /** A certificate chain and the private key that came with it, as read, before any check. */
+    record KeyEntry(List<X509Certificate> chain, PrivateKey key) {
+    }
+
     /** Loads a PKCS#12 file: its first key entry and that entry's certificate chain. */
     public static CertificateCredential loadPkcs12(final Path file, final char[] password) throws CredentialException {
+        final KeyEntry entry = readPkcs12(file, password);
+        return certificateCredential(file, entry.chain(), entry.key());
+    }
+
+    /** The first key entry of a PKCS#12 file, unchecked. */
+    static KeyEntry readPkcs12(final Path file, final char[] password) throws CredentialException {
         final KeyStore store;
         try (InputStream in = Files.newInputStream(file)) {
             store = KeyStore.getInstance("PKCS12");
@@ -67,6 +77,10 @@ public final class CredentialLoader {
             throw new CredentialException(file + ": no such file");
         } catch (final IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+                if (password == null || password.length == 0) {
+                    throw new CredentialException(file + ": the PKCS#12 file is protected by a password; give its"
+                            + " password file");
+                }
                 throw new CredentialException(file + ": wrong password for this PKCS#12 file");
             }
             throw new CredentialException(file + ": not a readable PKCS#12 file (" + e.getMessage() + ")", e);
@@ -89,9 +103,13 @@ public final class CredentialLoader {
                 for (final Certificate certificate : chain) {
                     certificates.add((X509Certificate) certificate);
                 }
-                return certificateCredential(file, certificates, privateKey);
+                return new KeyEntry(certificates, privateKey);
             }
         } catch (final UnrecoverableKeyException e) {
+            if (password == null || password.length == 0) {
+                throw new CredentialException(file + ": the PKCS#12 file is protected by a password; give its"
+                        + " password file");
+            }
             throw new CredentialException(file + ": the key inside needs another password than the file");
         } catch (final GeneralSecurityException e) {
             throw new CredentialException(file + ": cannot read the key entry (" + e.getMessage() + ")", e);
@@ -106,6 +124,16 @@ public final class CredentialLoader {
      * @param password for an encrypted key; {@code null} when it is not encrypted
      */
     public static CertificateCredential loadPem(final Path certificateFile, final Path keyFile, final char[] password)
+            throws CredentialException {
+        final KeyEntry entry = readPem(certificateFile, keyFile, password);
+        if (entry.key() == null) {
+            throw new CredentialException((keyFile != null ? keyFile : certificateFile) + ": contains no private key");
+        }
+        return certificateCredential(certificateFile, entry.chain(), entry.key());
+    }
+
+    /** A PEM certificate chain and its key ({@code null} when there is none), unchecked. */
+    static KeyEntry readPem(final Path certificateFile, final Path keyFile, final char[] password)
             throws CredentialException {
         final List<Object> certificateObjects = readPem(certificateFile);
         final List<X509Certificate> chain = new ArrayList<>();
@@ -125,10 +153,28 @@ public final class CredentialLoader {
                 key = privateKey(keyFile, object, password).orElse(key);
             }
         }
-        if (key == null) {
-            throw new CredentialException((keyFile != null ? keyFile : certificateFile) + ": contains no private key");
+        return new KeyEntry(chain, key);
+    }
+
+    /** The private keys in a PEM file (for a token key: exactly one EC key). */
+    static List<PrivateKey> readPemKeys(final Path file, final char[] password) throws CredentialException {
+        final List<PrivateKey> keys = new ArrayList<>();
+        for (final Object object : readPem(file)) {
+            privateKey(file, object, password).ifPresent(keys::add);
         }
-        return certificateCredential(certificateFile, chain, key);
+        return keys;
+    }
+
+    /** Whether a file is PEM text rather than binary (PKCS#12 is DER). */
+    static boolean isPem(final Path file) throws CredentialException {
+        try (InputStream in = Files.newInputStream(file)) {
+            final byte[] head = in.readNBytes(4096);
+            return new String(head, StandardCharsets.ISO_8859_1).contains("-----BEGIN ");
+        } catch (final NoSuchFileException e) {
+            throw new CredentialException(file + ": no such file");
+        } catch (final IOException e) {
+            throw new CredentialException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Loads an APNs token key (.p8) for {@code topic}. */

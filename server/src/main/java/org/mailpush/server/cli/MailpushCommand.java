@@ -9,8 +9,10 @@ import picocli.CommandLine.Command;
         versionProvider = MailpushCommand.Version.class,
         description = {
                 "Instant new-mail pushes to iPhone and iPad Mail from a self-hosted IMAP server.",
-                "Takes XAPPLEPUSHSERVICE registrations and mailbox events from Cyrus and sends APNs pushes."},
-        subcommands = {RunCommand.class, DemoCommand.class, TokensCommand.class, CommandLine.HelpCommand.class})
+                "Takes XAPPLEPUSHSERVICE registrations and mailbox events from Cyrus or Dovecot and sends APNs pushes."},
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, CertsCommand.class,
+                TokensCommand.class, SendTestCommand.class, ServerConfigCommands.CyrusConfig.class,
+                ServerConfigCommands.DovecotConfig.class, CommandLine.HelpCommand.class})
 public final class MailpushCommand implements Runnable {
 
     @CommandLine.Spec

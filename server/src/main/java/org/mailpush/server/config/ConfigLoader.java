@@ -52,7 +52,8 @@ public final class ConfigLoader {
     }
 
     /** Parses configuration text as if read from {@code file} (which names it in errors and anchors relative paths). */
-    static MailpushConfig parse(final String text, final Path file) throws ConfigException {
+    /** Parses configuration text as if it were {@code file} (relative paths resolve against its folder). */
+    public static MailpushConfig parse(final String text, final Path file) throws ConfigException {
         final JsonNode tree;
         try {
             tree = YAML.readTree(text);
@@ -349,7 +350,7 @@ public final class ConfigLoader {
                     + " (" + listen + ") is not a loopback address; without it anyone who reaches the port could"
                     + " register devices or trigger pushes");
         }
-        final MailpushConfig.HttpIntake intake = new MailpushConfig.HttpIntake(key, listen, secret,
+        final MailpushConfig.HttpIntake intake = new MailpushConfig.HttpIntake(key, listen, secretFile, secret,
                 node.integer("max-body-bytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
                 node.integer("max-connections", 1024, 1, 100_000),
                 node.duration("idle-timeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)));

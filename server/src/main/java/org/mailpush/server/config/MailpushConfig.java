@@ -77,10 +77,11 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
      * listener for a mail server.
      *
      * @param key    {@code intake} or {@code xapsd}, for messages
-     * @param secret the shared secret senders must present, {@code null} for none (allowed on loopback only)
+     * @param secretFile where the secret was read from, {@code null} for none
+     * @param secret     the shared secret senders must present, {@code null} for none (allowed on loopback only)
      */
-    public record HttpIntake(String key, HostPort listen, String secret, int maxBodyBytes, int maxConnections,
-                             Duration idleTimeout) {
+    public record HttpIntake(String key, HostPort listen, Path secretFile, String secret, int maxBodyBytes,
+                             int maxConnections, Duration idleTimeout) {
 
         @Override
         public String toString() {

@@ -10,10 +10,16 @@ public final class StoreFactory {
     }
 
     public static TokenStore open(final MailpushConfig.Store settings) throws ConfigException {
+        return open(settings, settings.failoverTimeout());
+    }
+
+    /** As {@link #open(MailpushConfig.Store)}, waiting at most {@code failoverTimeout} for a reachable database. */
+    public static TokenStore open(final MailpushConfig.Store settings, final java.time.Duration failoverTimeout)
+            throws ConfigException {
         final TokenStoreBuilder builder = new TokenStoreBuilder()
                 .url(settings.url())
                 .usernameFolding(settings.usernameCase())
-                .failoverTimeout(settings.failoverTimeout())
+                .failoverTimeout(failoverTimeout)
                 .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge());
         if (settings.user() != null || settings.passwordFile() != null) {
             builder.credentials(settings.user(), settings.passwordFile() == null ? null

@@ -81,30 +81,7 @@ public final class MailpushService implements AutoCloseable {
             started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
                     config.store().sweepInterval(), Clock.systemUTC()));
 
-            final MailpushConfig.Apns apns = config.apns();
-            final MailpushConfig.Delivery delivery = apns.delivery();
-            final ApnsPusher.Builder pusherBuilder = ApnsPusher.builder()
-                    .registrations(store)
-                    .maxPending(delivery.maxPending())
-                    .maxInFlight(delivery.maxInFlight())
-                    .newMailWindow(delivery.newMailWindow())
-                    .changeDelay(delivery.changeDelay())
-                    .expiration(delivery.expiration())
-                    .retry(delivery.retryAttempts(), delivery.initialBackoff(), delivery.maxBackoff())
-                    .circuitBreaker(delivery.circuitFailureRate(), delivery.circuitWindow(),
-                            delivery.circuitMinimumCalls(), delivery.circuitOpenFor())
-                    .reloadInterval(delivery.reloadInterval())
-                    .shutdownTimeout(delivery.shutdownTimeout());
-            if (apns.host() != null) {
-                pusherBuilder.apnsServer(apns.host(), apns.port());
-            }
-            if (apns.trust() != null) {
-                pusherBuilder.trustedServerCertificates(apns.trust());
-            }
-            for (final MailpushConfig.Credential entry : apns.credentials()) {
-                pusherBuilder.credential(new ConfigCredentialSource(entry));
-            }
-            final ApnsPusher pusher = pusherBuilder.build();
+            final ApnsPusher pusher = PusherFactory.build(config.apns(), store);
             started.push(pusher);
             for (final CredentialStatus credential : pusher.credentials()) {
                 LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(), credential.source(),

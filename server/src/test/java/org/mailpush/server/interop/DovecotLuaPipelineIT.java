@@ -95,13 +95,23 @@ class DovecotLuaPipelineIT {
                 "plugin {",
                 "  push_notification_driver = lua:file=" + script,
                 "  mailpush_url = http://127.0.0.1:" + intakePort,
-                "  mailpush_secret = " + SECRET,
+                // As 'mailpush dovecot-config' prints it: Dovecot reads the value from mailpush's secret file.
+                "  mailpush_secret = <" + secretFile(),
                 "  mailpush_timeout_msecs = " + timeoutMillis,
                 "}"));
     }
 
+    private Path secretFile() throws Exception {
+        final Path secret = dir.resolve("intake.secret");
+        if (!Files.exists(secret)) {
+            Files.writeString(secret, SECRET + "\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        }
+        return secret;
+    }
+
     private Path writeConfig() throws Exception {
-        final Path secret = Files.writeString(dir.resolve("intake.secret"), SECRET + "\n");
+        final Path secret = secretFile();
         return Files.writeString(dir.resolve("mailpush.yaml"), String.join("\n",
                 "store:",
                 "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),

@@ -1,0 +1,58 @@
+package org.mailpush.server.cli;
+
+import org.mailpush.server.admin.InstallCheck;
+import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.MailpushConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mailpush check}: the whole install, one pass/fail line per item. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Checks the whole install and prints one PASS, WARN or FAIL line per item: the"
+                + " configuration, each credential (and its expiry), the token store, the Cyrus notify socket"
+                + " (bound, mode, group), a TLS handshake with each credential to its APNs gateway, the running"
+                + " service's listeners and its readiness.",
+                "Exit code 0 when nothing failed (warnings allowed), 1 otherwise."})
+final class CheckCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOption config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        final MailpushConfig settings;
+        try {
+            settings = config.load();
+        } catch (final ConfigException e) {
+            out.println("FAIL  configuration: " + e.getMessage());
+            out.println("0 passed, 0 warning(s), 1 failed");
+            out.flush();
+            return ExitCodes.FAILED;
+        }
+        final List<InstallCheck.Result> results = new InstallCheck(settings, Clock.systemUTC()).run();
+        int passed = 0;
+        int warned = 0;
+        int failed = 0;
+        for (final InstallCheck.Result result : results) {
+            out.printf("%-5s %s: %s%n", result.verdict(), result.item(), result.detail());
+            switch (result.verdict()) {
+                case PASS -> passed++;
+                case WARN -> warned++;
+                default -> failed++;
+            }
+        }
+        out.println(passed + " passed, " + warned + " warning(s), " + failed + " failed");
+        out.flush();
+        return failed == 0 ? 0 : ExitCodes.FAILED;
+    }
+}

@@ -1,0 +1,156 @@
+package org.mailpush.server.cli;
+
+import org.mailpush.pusher.credentials.CredentialInspection;
+import org.mailpush.server.admin.InstalledCredentials;
+import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.HostPort;
+import org.mailpush.server.config.MailpushConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.PrintWriter;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mailpush cyrus-config} and {@code mailpush dovecot-config}: the lines to add to the mail server's
+ * configuration for this install, with the topic, socket paths and addresses filled in from mailpush's own.
+ */
+final class ServerConfigCommands {
+
+    private ServerConfigCommands() {
+    }
+
+    /** Loads the configuration or reports why not. */
+    abstract static class ConfigTask implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        abstract int print(MailpushConfig settings, PrintWriter out, PrintWriter err);
+
+        @Override
+        public Integer call() {
+            final MailpushConfig settings;
+            try {
+                settings = config.load();
+            } catch (final ConfigException e) {
+                spec.commandLine().getErr().println("mailpush: " + e.getMessage());
+                return ExitCodes.CONFIG;
+            }
+            final int code = print(settings, spec.commandLine().getOut(), spec.commandLine().getErr());
+            spec.commandLine().getOut().flush();
+            return code;
+        }
+    }
+
+    @Command(name = "cyrus-config", mixinStandardHelpOptions = true,
+            description = {"Prints the imapd.conf and cyrus.conf lines that connect Cyrus IMAP to this mailpush:"
+                    + " aps_topic from the installed credential, the notify socket and event settings from the"
+                    + " cyrus: section."})
+    static final class CyrusConfig extends ConfigTask {
+        @Override
+        int print(final MailpushConfig settings, final PrintWriter out, final PrintWriter err) {
+            if (settings.cyrus().isEmpty()) {
+                err.println("mailpush: " + config.file + " has no cyrus: section; add cyrus: { notify-socket:"
+                        + " /run/cyrus/socket/notify } first");
+                return ExitCodes.CONFIG;
+            }
+            final MailpushConfig.Cyrus cyrus = settings.cyrus().get();
+            final List<CredentialInspection> credentials = InstalledCredentials.inspect(settings,
+                    Clock.systemUTC());
+            final String topic = credentials.get(0).topic();
+            out.println("# imapd.conf: add these lines (change them where they are already set)");
+            if (topic == null) {
+                out.println("# apns.credentials[0] could not be read (" + String.join("; ",
+                        credentials.get(0).problems()) + "): put your certificate's topic here");
+                out.println("aps_topic: com.apple.mail.XServer.<uuid>");
+            } else {
+                out.println("aps_topic: " + topic);
+            }
+            out.println("event_notifier: " + cyrus.eventNotifier());
+            out.println("event_groups: message mailbox flags applepushservice");
+            out.println("notifysocket: " + cyrus.notifySocket());
+            out.println("# mailpush reads mailbox names as these settings say (cyrus.namespace); keep them equal");
+            out.println("altnamespace: " + (cyrus.namespace().altNamespace() ? "yes" : "no"));
+            out.println("unixhierarchysep: " + (cyrus.namespace().unixHierarchySep() ? "yes" : "no"));
+            out.println("virtdomains: " + (cyrus.namespace().virtDomains() ? "userid" : "off"));
+            out.println();
+            out.println("# cyrus.conf: in SERVICES, remove or comment out Cyrus's own notify service, which binds"
+                    + " the same socket:");
+            out.println("#  notify  cmd=\"notifyd\" listen=\"" + cyrus.notifySocket() + "\" proto=\"udp\" prefork=1");
+            out.println();
+            out.println("# mailpush creates " + cyrus.notifySocket() + " with mode "
+                    + PosixFilePermissions.toString(cyrus.socketMode())
+                    + (cyrus.socketGroup() != null ? ", group " + cyrus.socketGroup() : "")
+                    + ": the user Cyrus runs as must be able to write to it.");
+            out.println("# Then restart Cyrus; phones register again when Mail next connects.");
+            return 0;
+        }
+    }
+
+    @Command(name = "dovecot-config", mixinStandardHelpOptions = true,
+            description = {"Prints the dovecot.conf lines that connect Dovecot to this mailpush: the Lua push"
+                    + " driver for the intake: section, or the xaps plugin's settings for the xapsd: section."})
+    static final class DovecotConfig extends ConfigTask {
+        @Override
+        int print(final MailpushConfig settings, final PrintWriter out, final PrintWriter err) {
+            if (settings.intake().isEmpty() && settings.xapsd().isEmpty()) {
+                err.println("mailpush: " + config.file + " has neither an intake: nor an xapsd: section; add"
+                        + " intake: {} (Dovecot's Lua push driver) first, see docs/install-dovecot.md");
+                return ExitCodes.CONFIG;
+            }
+            if (settings.intake().isPresent()) {
+                final MailpushConfig.HttpIntake intake = settings.intake().get();
+                out.println("# dovecot.conf: Dovecot's push_notification Lua driver posts to mailpush's intake");
+                out.println("# (copy docs/dovecot/mailpush.lua to /etc/dovecot/mailpush.lua, mode 0644)");
+                out.println("mail_plugins = $mail_plugins mail_lua notify push_notification push_notification_lua");
+                out.println("plugin {");
+                out.println("  push_notification_driver = lua:file=/etc/dovecot/mailpush.lua");
+                out.println("  mailpush_url = http://" + reachable(intake.listen()));
+                if (intake.secret() != null) {
+                    out.println("  # Dovecot reads the value from the file (as root, when it loads its"
+                            + " configuration)");
+                    out.println("  mailpush_secret = <" + intake.secretFile());
+                }
+                out.println("  #mailpush_timeout_msecs = 1000");
+                out.println("}");
+                if (settings.imapProxy().isEmpty()) {
+                    out.println("# Phones register through mailpush's IMAP proxy: add an imap-proxy: section"
+                            + " (docs/install-proxy.md).");
+                }
+            }
+            if (settings.xapsd().isPresent()) {
+                final MailpushConfig.HttpIntake xapsd = settings.xapsd().get();
+                if (settings.intake().isPresent()) {
+                    out.println();
+                }
+                out.println("# dovecot.conf, for sites keeping the xaps plugin: point it at mailpush");
+                out.println("plugin {");
+                if (xapsd.secret() != null) {
+                    out.println("  # the secret goes in the URL's user part: replace SECRET with the line in "
+                            + xapsd.secretFile());
+                }
+                out.println("  xaps_url = http://" + (xapsd.secret() != null ? "xaps:SECRET@" : "")
+                        + reachable(xapsd.listen()));
+                out.println("}");
+            }
+            return 0;
+        }
+    }
+
+    /** The address a local client uses for a listener: a wildcard becomes loopback. */
+    static String reachable(final HostPort listen) {
+        final String host = switch (listen.host()) {
+            case "0.0.0.0", "" -> "127.0.0.1";
+            case "::", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> listen.host();
+        };
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + listen.port();
+    }
+}

@@ -1,0 +1,44 @@
+package org.mailpush.server.service;
+
+import org.mailpush.pusher.ApnsPusher;
+import org.mailpush.server.config.ConfigCredentialSource;
+import org.mailpush.server.config.MailpushConfig;
+import org.mailpush.store.TokenStore;
+
+import java.io.IOException;
+
+/** Builds the pusher an {@code apns:} section describes; shared by the service and {@code mailpush send-test}. */
+public final class PusherFactory {
+
+    private PusherFactory() {
+    }
+
+    /**
+     * @throws IOException when a credential cannot be loaded or TLS cannot be set up; the message names the entry
+     */
+    public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store) throws IOException {
+        final MailpushConfig.Delivery delivery = apns.delivery();
+        final ApnsPusher.Builder builder = ApnsPusher.builder()
+                .registrations(store)
+                .maxPending(delivery.maxPending())
+                .maxInFlight(delivery.maxInFlight())
+                .newMailWindow(delivery.newMailWindow())
+                .changeDelay(delivery.changeDelay())
+                .expiration(delivery.expiration())
+                .retry(delivery.retryAttempts(), delivery.initialBackoff(), delivery.maxBackoff())
+                .circuitBreaker(delivery.circuitFailureRate(), delivery.circuitWindow(),
+                        delivery.circuitMinimumCalls(), delivery.circuitOpenFor())
+                .reloadInterval(delivery.reloadInterval())
+                .shutdownTimeout(delivery.shutdownTimeout());
+        if (apns.host() != null) {
+            builder.apnsServer(apns.host(), apns.port());
+        }
+        if (apns.trust() != null) {
+            builder.trustedServerCertificates(apns.trust());
+        }
+        for (final MailpushConfig.Credential entry : apns.credentials()) {
+            builder.credential(new ConfigCredentialSource(entry));
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,207 @@
+package org.mailpush.server.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.pusher.mock.LoopbackApnsServer;
+import org.mailpush.server.config.ConfigLoader;
+import org.mailpush.server.service.MailpushService;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mailpush.server.cli.Cli.mailpush;
+
+/**
+ * {@code mailpush check} against a running install: everything passes; then each fault on its own (a copy of the
+ * configuration with one thing wrong, or the running install changed) fails exactly its line.
+ */
+class CheckCommandTest {
+
+    @TempDir
+    Path dir;
+    ExamplePki pki;
+    LoopbackApnsServer apns;
+    MailpushService service;
+    int opsPort;
+    int intakePort;
+
+    @BeforeEach
+    void start() throws Exception {
+        pki = ExamplePki.create(dir.resolve("pki"));
+        apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
+        opsPort = freePort();
+        intakePort = freePort();
+        service = MailpushService.start(ConfigLoader.load(config("good.yaml", pki.client().p12File(),
+                pki.client().p12PasswordFile(), "jdbc:h2:file:" + dir.resolve("data/tokens"), dir.resolve("notify"),
+                apns.port(), opsPort)));
+    }
+
+    @AfterEach
+    void stop() {
+        if (service != null) {
+            service.close();
+        }
+        apns.close();
+    }
+
+    private Path config(final String name, final Path p12, final Path password, final String storeUrl,
+                        final Path socket, final int apnsPort, final int http) throws Exception {
+        return Files.writeString(dir.resolve(name), String.join("\n",
+                "store:",
+                "  url: " + storeUrl,
+                "cyrus:",
+                "  notify-socket: " + socket,
+                "  socket-mode: \"0660\"",
+                "intake:",
+                "  listen: 127.0.0.1:" + intakePort,
+                "apns:",
+                "  host: localhost",
+                "  port: " + apnsPort,
+                "  trust: " + pki.caCertificateFile(),
+                "  credentials:",
+                "    - p12: " + p12,
+                "      password-file: " + password,
+                "http:",
+                "  listen: 127.0.0.1:" + http,
+                ""));
+    }
+
+    private Path good() {
+        return dir.resolve("good.yaml");
+    }
+
+    private Cli.Run check(final Path config) {
+        return mailpush("check", "--config", config.toString());
+    }
+
+    private static long count(final Cli.Run run, final String verdict) {
+        return run.out().lines().filter(line -> line.startsWith(verdict + " ")).count();
+    }
+
+    @Test
+    void aWorkingInstallPassesEveryItem() {
+        final Cli.Run run = check(good());
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out()).contains(
+                "PASS  configuration: " + good() + " is valid",
+                "PASS  apns.credentials[0]: " + pki.client().topic() + ", valid until ",
+                "PASS  store: h2 jdbc:h2:file:" + dir.resolve("data/tokens") + ", routing cache reachable, 0"
+                        + " registration(s)",
+                "PASS  cyrus.notify-socket: " + dir.resolve("notify") + " bound, mode rw-rw----, group ",
+                "PASS  apns.credentials[0] → localhost:" + apns.port() + ": TLS handshake with the client certificate"
+                        + " accepted (TLSv1.3",
+                "PASS  intake: listening on 127.0.0.1:" + intakePort,
+                "PASS  service: mailpush run is ready (http://127.0.0.1:" + opsPort + "/readyz)")
+                .endsWith("7 passed, 0 warning(s), 0 failed\n");
+        assertThat(count(run, "FAIL")).isZero();
+    }
+
+    @Test
+    void aBrokenConfigurationFailsFirst() throws Exception {
+        final Path broken = Files.writeString(dir.resolve("broken.yaml"), Files.readString(good())
+                .replace("notify-socket:", "notify_socket:"));
+        final Cli.Run run = check(broken);
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEqualTo("FAIL  configuration: " + broken
+                + ": cyrus.notify_socket: unknown key (did you mean notify-socket?)\n0 passed, 0 warning(s), 1 failed\n");
+    }
+
+    @Test
+    void anExpiredCredentialFailsAndOneExpiringSoonWarns() throws Exception {
+        final ExamplePki.ClientCredentialFiles expired = pki.issueClient("expired", ExamplePki.ClientSpec.mail()
+                .withValidity(Instant.now().minus(Duration.ofDays(400)), Instant.now().minus(Duration.ofDays(2))));
+        final Cli.Run run = check(config("expired.yaml", expired.p12File(), expired.p12PasswordFile(),
+                "jdbc:h2:file:" + dir.resolve("data/tokens"), dir.resolve("notify"), apns.port(), opsPort));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("FAIL  apns.credentials[0]: " + expired.p12File()
+                + ": the certificate expired on");
+        assertThat(count(run, "FAIL")).as(run.out()).isEqualTo(1);
+
+        final ExamplePki.ClientCredentialFiles soon = pki.issueClient("soon", ExamplePki.ClientSpec.mail()
+                .withTopic(pki.client().topic())
+                .withValidity(Instant.now().minus(Duration.ofDays(300)), Instant.now().plus(Duration.ofDays(5))));
+        final Cli.Run warned = check(config("soon.yaml", soon.p12File(), soon.p12PasswordFile(),
+                "jdbc:h2:file:" + dir.resolve("data/tokens"), dir.resolve("notify"), apns.port(), opsPort));
+        assertThat(warned.exit()).as(warned.out()).isZero();
+        assertThat(warned.out()).contains("WARN  apns.credentials[0]: " + pki.client().topic(),
+                "the certificate expires in 4 days").contains("1 warning(s), 0 failed");
+    }
+
+    @Test
+    void anUnreachableStoreFails() throws Exception {
+        final Cli.Run run = check(config("pg.yaml", pki.client().p12File(), pki.client().p12PasswordFile(),
+                "jdbc:postgresql://127.0.0.1:" + freePort() + "/mailpush", dir.resolve("notify"), apns.port(),
+                opsPort));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).containsPattern("FAIL  store: .*127\\.0\\.0\\.1");
+        assertThat(count(run, "FAIL")).as(run.out()).isEqualTo(1);
+    }
+
+    @Test
+    void aSocketWithTheWrongModeOrNobodyBehindItFails() throws Exception {
+        final Path socket = dir.resolve("notify");
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        final Cli.Run wrongMode = check(good());
+        assertThat(wrongMode.exit()).isEqualTo(1);
+        assertThat(wrongMode.out()).contains("FAIL  cyrus.notify-socket: " + socket + ": mode is rw-------,"
+                + " configured rw-rw---- (Cyrus may not be able to write to it)");
+        assertThat(count(wrongMode, "FAIL")).as(wrongMode.out()).isEqualTo(1);
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+
+        final Cli.Run missing = check(config("elsewhere.yaml", pki.client().p12File(),
+                pki.client().p12PasswordFile(), "jdbc:h2:file:" + dir.resolve("data/tokens"),
+                dir.resolve("elsewhere"), apns.port(), opsPort));
+        assertThat(missing.out()).contains("FAIL  cyrus.notify-socket: " + dir.resolve("elsewhere")
+                + " does not exist: is mailpush run running?");
+        assertThat(count(missing, "FAIL")).as(missing.out()).isEqualTo(1);
+    }
+
+    @Test
+    void anApnsThatCannotBeReachedOrRefusesTheCertificateFails() throws Exception {
+        final Cli.Run closed = check(config("closed.yaml", pki.client().p12File(), pki.client().p12PasswordFile(),
+                "jdbc:h2:file:" + dir.resolve("data/tokens"), dir.resolve("notify"), freePort(), opsPort));
+        assertThat(closed.exit()).isEqualTo(1);
+        assertThat(closed.out()).containsPattern("FAIL  apns.credentials\\[0\\] → localhost:\\d+: cannot connect: .*"
+                + "\\(firewall\\? outbound port \\d+ must be open\\)");
+        assertThat(count(closed, "FAIL")).as(closed.out()).isEqualTo(1);
+
+        final ExamplePki otherCa = ExamplePki.create(dir.resolve("other"));
+        try (LoopbackApnsServer picky = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(),
+                otherCa.caCertificateFile(), 0)) {
+            final Cli.Run refused = check(config("picky.yaml", pki.client().p12File(),
+                    pki.client().p12PasswordFile(), "jdbc:h2:file:" + dir.resolve("data/tokens"),
+                    dir.resolve("notify"), picky.port(), opsPort));
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.out()).contains("FAIL  apns.credentials[0] → localhost:" + picky.port()
+                    + ": TLS handshake refused");
+            assertThat(count(refused, "FAIL")).as(refused.out()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aServiceThatIsNotRunningFails() throws Exception {
+        service.close();
+        service = null;
+        final Cli.Run run = check(good());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains(
+                "FAIL  cyrus.notify-socket: " + dir.resolve("notify") + " does not exist: is mailpush run running?",
+                "FAIL  intake: nothing listens on 127.0.0.1:" + intakePort,
+                "FAIL  service: no answer from http://127.0.0.1:" + opsPort + "/readyz: is mailpush run running?")
+                .contains("PASS  store:", "PASS  apns.credentials[0] → localhost:");
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.mailpush.server.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.certs.example.ExamplePki;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mailpush.server.cli.Cli.mailpush;
+
+/** {@code mailpush cyrus-config} and {@code dovecot-config} print lines filled in from the install. */
+class ServerConfigCommandsTest {
+
+    @TempDir
+    Path dir;
+    ExamplePki pki;
+
+    private Path config(final String... sections) throws Exception {
+        pki = ExamplePki.create(dir.resolve("pki"));
+        return Files.writeString(dir.resolve("mailpush.yaml"), String.join("\n", sections) + "\n" + String.join("\n",
+                "apns:",
+                "  credentials:",
+                "    - p12: " + pki.client().p12File(),
+                "      password-file: " + pki.client().p12PasswordFile(),
+                ""));
+    }
+
+    @Test
+    void cyrusConfigHasTheTopicAndSocketOfThisInstall() throws Exception {
+        final Path config = config("cyrus:", "  notify-socket: /run/cyrus/socket/mailpush",
+                "  event-notifier: apple", "  socket-group: mail", "  altnamespace: false");
+        final Cli.Run run = mailpush("cyrus-config", "--config", config.toString());
+        assertThat(run.exit()).as(run.all()).isZero();
+        assertThat(run.out()).contains("aps_topic: " + pki.client().topic() + "\n", "event_notifier: apple\n",
+                        "event_groups: message mailbox flags applepushservice\n",
+                        "notifysocket: /run/cyrus/socket/mailpush\n", "altnamespace: no\n",
+                        "unixhierarchysep: yes\n",
+                        "#  notify  cmd=\"notifyd\" listen=\"/run/cyrus/socket/mailpush\" proto=\"udp\" prefork=1",
+                        "with mode rw-rw----, group mail");
+    }
+
+    @Test
+    void dovecotConfigHasTheLuaDriverAndTheXapsUrl() throws Exception {
+        Files.writeString(dir.resolve("intake.secret"), "s3cret\n");
+        final Path config = config("intake:", "  listen: 0.0.0.0:9181", "  secret-file: " + dir.resolve("intake.secret"),
+                "xapsd:", "  listen: \"[::1]:11619\"");
+        final Cli.Run run = mailpush("dovecot-config", "-c", config.toString());
+        assertThat(run.exit()).as(run.all()).isZero();
+        assertThat(run.out()).contains(
+                "mail_plugins = $mail_plugins mail_lua notify push_notification push_notification_lua\n",
+                "  push_notification_driver = lua:file=/etc/dovecot/mailpush.lua\n",
+                "  mailpush_url = http://127.0.0.1:9181\n",
+                "  mailpush_secret = <" + dir.resolve("intake.secret") + "\n",
+                "  xaps_url = http://[::1]:11619\n",
+                "add an imap-proxy: section")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
+    void withoutTheSectionTheyNeedTheyNameIt() throws Exception {
+        final Path config = config("imap-proxy:", "  listen: 127.0.0.1:1143", "  allow-plain-login: true",
+                "  upstream: { host: 127.0.0.1 }");
+        final Cli.Run cyrus = mailpush("cyrus-config", "-c", config.toString());
+        assertThat(cyrus.exit()).isEqualTo(78);
+        assertThat(cyrus.err()).isEqualTo("mailpush: " + config + " has no cyrus: section; add cyrus: {"
+                + " notify-socket: /run/cyrus/socket/notify } first\n");
+        final Cli.Run dovecot = mailpush("dovecot-config", "-c", config.toString());
+        assertThat(dovecot.exit()).isEqualTo(78);
+        assertThat(dovecot.err()).contains("has neither an intake: nor an xapsd: section");
+    }
+}
