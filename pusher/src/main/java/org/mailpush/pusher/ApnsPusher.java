@@ -80,7 +80,15 @@ public final class ApnsPusher implements AutoCloseable {
      * at once; the rest is coalesced (see {@link PushKind}). Never blocks.
      */
     public SubmitOutcome submit(final Registration registration, final PushKind kind) {
-        return engine.submit(registration, kind);
+        return engine.submit(registration, kind, System.nanoTime());
+    }
+
+    /**
+     * As {@link #submit(Registration, PushKind)}, for an event taken in at {@code eventReceivedAt}
+     * ({@link System#nanoTime()}): the push's {@link PushResult#sinceEvent()} then measures from there.
+     */
+    public SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt) {
+        return engine.submit(registration, kind, eventReceivedAt);
     }
 
     /**

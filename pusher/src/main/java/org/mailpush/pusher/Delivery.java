@@ -18,6 +18,8 @@ final class Delivery {
     final CompletableFuture<PushResult> future;
     final Instant expiresAt;
     final long createdAt;
+    /** For a push from events: when the earliest event it covers was taken in ({@link System#nanoTime()}). */
+    long eventReceivedAt;
     Retry.AsyncContext<Attempt> retry;
     CredentialSlot slot;
     int attempts;

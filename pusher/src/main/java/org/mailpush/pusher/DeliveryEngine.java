@@ -107,7 +107,7 @@ final class DeliveryEngine {
         }
     }
 
-    SubmitOutcome submit(final Registration registration, final PushKind kind) {
+    SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt) {
         stats.submitted.increment();
         final List<Delivery> toStart;
         final SubmitOutcome outcome;
@@ -118,6 +118,9 @@ final class DeliveryEngine {
                 return SubmitOutcome.CLOSED;
             }
             final Decision decision = coalescer.offer(registration, kind, System.nanoTime());
+            if (decision.entry() != null) {
+                decision.entry().pendingSince = Math.min(decision.entry().pendingSince, eventReceivedAt);
+            }
             switch (decision.action()) {
                 case SEND_NOW -> {
                     enqueue(newDelivery(decision.entry().registration, decision.entry(), null));
@@ -175,8 +178,13 @@ final class DeliveryEngine {
 
     private Delivery newDelivery(final Registration registration, final PushCoalescer.Entry entry,
                                  final CompletableFuture<PushResult> future) {
-        final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration),
-                System.nanoTime());
+        final long now = System.nanoTime();
+        final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration), now);
+        if (entry != null) {
+            // This push covers every event taken in so far; later ones wait for the next.
+            delivery.eventReceivedAt = entry.pendingSince == Long.MAX_VALUE ? now : entry.pendingSince;
+            entry.pendingSince = Long.MAX_VALUE;
+        }
         delivery.slot = slotFor(registration);
         active++;
         if (future != null) {
@@ -305,6 +313,11 @@ final class DeliveryEngine {
         final CredentialSlot slot = delivery.slot;
         if (sent) {
             final long nanos = attempt.roundTrip().toNanos();
+            try {
+                listener.attemptAnswered(attempt.status(), attempt.roundTrip());
+            } catch (final RuntimeException e) {
+                LOG.warn("Push listener failed", e);
+            }
             if (attempt.verdict() == ApnsVerdict.RETRYABLE) {
                 slot.breaker.onError(nanos, TimeUnit.NANOSECONDS, new ApnsUnavailableException(attempt));
             } else {
@@ -453,9 +466,11 @@ final class DeliveryEngine {
         } else if (attempt.verdict() == ApnsVerdict.RETRYABLE || !attempt.answered()) {
             stats.abandoned.increment();
         }
+        final long now = System.nanoTime();
         final PushResult result = new PushResult(delivery.registration, attempt.verdict(), attempt.status(),
                 attempt.reason(), attempt.tokenInvalidatedAt(), attempt.failure(), registrationRemoved,
-                Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts);
+                Duration.ofNanos(now - delivery.createdAt), delivery.attempts,
+                delivery.entry == null ? null : Duration.ofNanos(now - delivery.eventReceivedAt));
         try {
             listener.pushCompleted(result);
         } catch (final RuntimeException e) {
@@ -539,7 +554,7 @@ final class DeliveryEngine {
         stats.abandoned.add(abandoned);
         for (final Delivery delivery : direct) {
             delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
-                    null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts));
+                    null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts, null));
         }
         return abandoned;
     }

@@ -54,6 +54,11 @@ final class PushCoalescer {
         ScheduledFuture<?> timer;
         /** Whether the coalescer still tracks it: a field read instead of a map lookup on the hot path. */
         boolean tracked = true;
+        /**
+         * When the earliest event not yet covered by a started push was taken in ({@link System#nanoTime()}),
+         * {@link Long#MAX_VALUE} when none: the start of the event-to-APNs latency of the next push.
+         */
+        long pendingSince = Long.MAX_VALUE;
 
         Entry(final Registration registration) {
             this.key = registration.key();

@@ -9,6 +9,13 @@ public interface PushListener {
 
     void pushCompleted(PushResult result);
 
+    /**
+     * One HTTP/2 request went out and ended: {@code status} is APNs' answer, {@code 0} when none came (transport
+     * failure); {@code roundTrip} from sending to the answer. Called for every attempt, retries included.
+     */
+    default void attemptAnswered(final int status, final java.time.Duration roundTrip) {
+    }
+
     PushListener NONE = result -> {
     };
 }

@@ -18,10 +18,12 @@ import java.util.Optional;
  * @param registrationRemoved    whether the registration was deleted because of this answer
  * @param roundTrip              from the first attempt to the final answer
  * @param attempts               requests sent to APNs for this push (0 when none could be sent)
+ * @param sinceEvent             for a push caused by events: from taking in the earliest event it covers to the
+ *                               final answer; {@code null} for a direct send
  */
 public record PushResult(Registration registration, ApnsVerdict verdict, int status, String reason,
                          Instant tokenInvalidatedAt, Throwable failure, boolean registrationRemoved,
-                         Duration roundTrip, int attempts) {
+                         Duration roundTrip, int attempts, Duration sinceEvent) {
 
     public PushResult {
         Objects.requireNonNull(registration, "registration");

@@ -389,7 +389,7 @@ public final class ConfigLoader {
         if (node == null) {
             return new MailpushConfig.Http(HostPort.parse("127.0.0.1:9180"));
         }
-        node.allowOnly("listen");
+        node.allowOnly("listen", "user", "password-file", "allow-anonymous");
         final String listen = node.string("listen", "127.0.0.1:9180");
         final HostPort address;
         try {
@@ -397,7 +397,21 @@ public final class ConfigLoader {
         } catch (final IllegalArgumentException e) {
             throw new ConfigException(node.keyPath("listen") + ": " + e.getMessage());
         }
+        final String user = node.string("user", null);
+        final Path passwordFile = node.file("password-file");
+        final boolean anonymous = node.bool("allow-anonymous", false);
         node.rejectUnknownKeys();
-        return new MailpushConfig.Http(address);
+        if ((user == null) != (passwordFile == null)) {
+            throw new ConfigException(node.path() + ": user and password-file go together (HTTP Basic"
+                    + " authentication)");
+        }
+        if (user == null && !anonymous && !isLoopback(address.host())) {
+            throw new ConfigException(node.keyPath("password-file") + ": is required when " + node.keyPath("listen")
+                    + " (" + address + ") is not a loopback address: the status page and metrics would be open to"
+                    + " anyone who reaches the port (set allow-anonymous: true to accept that)");
+        }
+        final String password = passwordFile == null ? null
+                : new String(SecretFiles.readPassword(node.keyPath("password-file"), passwordFile));
+        return new MailpushConfig.Http(address, user, password);
     }
 }

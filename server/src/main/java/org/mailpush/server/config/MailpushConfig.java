@@ -91,6 +91,19 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
     }
 
     /** {@code http:} the ops endpoint. */
-    public record Http(HostPort listen) {
+    /**
+     * @param user     for HTTP Basic authentication on every path, {@code null} for none
+     * @param password its password (from {@code password-file}), {@code null} for none
+     */
+    public record Http(HostPort listen, String user, String password) {
+
+        public Http(final HostPort listen) {
+            this(listen, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "Http[listen=" + listen + ", user=" + user + "]";
+        }
     }
 }

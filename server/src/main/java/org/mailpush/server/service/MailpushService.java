@@ -12,7 +12,12 @@ import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
+import org.mailpush.notifyd.intake.IntakeListener;
+import org.mailpush.server.ops.MailpushMetrics;
+import org.mailpush.server.ops.MeteredTokenStore;
+import org.mailpush.server.ops.IntakeMetrics;
 import org.mailpush.server.ops.OpsHttpServer;
+import org.mailpush.server.ops.StatusReport;
 import org.mailpush.server.ops.Readiness;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.RegistrationSweeper;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Supplier;
 
 /**
  * A running mailpush: the token store, the pusher, the event router, the intake doors (Cyrus notify socket, the
@@ -76,22 +82,29 @@ public final class MailpushService implements AutoCloseable {
     public static MailpushService start(final MailpushConfig config) throws StartupException {
         final Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            final TokenStore store = StoreFactory.open(config.store());
+            final MailpushMetrics metrics = new MailpushMetrics(Clock.systemUTC());
+            started.push(metrics);
+            final MeteredTokenStore store = new MeteredTokenStore(StoreFactory.open(config.store()),
+                    metrics.registry());
             started.push(store);
+            metrics.bindStore(store);
             started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
                     config.store().sweepInterval(), Clock.systemUTC()));
 
-            final ApnsPusher pusher = PusherFactory.build(config.apns(), store);
+            final ApnsPusher pusher = PusherFactory.build(config.apns(), store, metrics.pushes());
             started.push(pusher);
+            metrics.bindPusher(pusher);
             for (final CredentialStatus credential : pusher.credentials()) {
                 LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(), credential.source(),
                         credential.apnsHost(), credential.notAfter().map(t -> ", valid until " + t).orElse(""));
             }
 
             final IntakeCounters intake = new IntakeCounters();
-            final EventRouter router = new EventRouter(store, PushDispatchers.to(pusher), intake,
+            final IntakeListener counted = new IntakeMetrics(metrics.registry(), intake);
+            final EventRouter router = new EventRouter(store, PushDispatchers.to(pusher), counted,
                     pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
+            metrics.bindRouter(router);
 
             ImapProxyServer imapProxy = null;
             if (config.imapProxy().isPresent()) {
@@ -99,14 +112,18 @@ public final class MailpushService implements AutoCloseable {
                 started.push(sink);
                 imapProxy = ImapProxyFactory.start(config.imapProxy().get(), sink);
                 started.push(imapProxy);
+                metrics.bindImapProxy(imapProxy.counters());
             }
             final ImapProxyServer proxy = imapProxy;
 
             final java.util.concurrent.atomic.AtomicReference<NotifySocketListener> socket =
                     new java.util.concurrent.atomic.AtomicReference<>();
             final Map<String, HttpIntakeServer> httpDoors = new java.util.concurrent.ConcurrentHashMap<>();
-            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(),
-                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy, httpDoors));
+            final Supplier<Readiness> readiness =
+                    () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy, httpDoors);
+            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(), readiness, metrics,
+                    new StatusReport(metrics, readiness, Clock.systemUTC()), config.http().user() == null ? null
+                            : new OpsHttpServer.Access(config.http().user(), config.http().password()));
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
@@ -118,19 +135,19 @@ public final class MailpushService implements AutoCloseable {
                         .method(cyrus.eventNotifier())
                         .namespace(cyrus.namespace())
                         .maxDatagramBytes(cyrus.maxDatagramBytes())
-                        .listener(intake)
+                        .listener(counted)
                         .sink(router)
                         .bind();
                 socket.set(listener);
                 started.push(listener);
             }
             if (config.intake().isPresent()) {
-                final HttpIntakeServer door = HttpIntakeFactory.startIntake(config.intake().get(), router, intake);
+                final HttpIntakeServer door = HttpIntakeFactory.startIntake(config.intake().get(), router, counted);
                 started.push(door);
                 httpDoors.put("intake", door);
             }
             if (config.xapsd().isPresent()) {
-                final HttpIntakeServer door = HttpIntakeFactory.startXapsd(config.xapsd().get(), router, intake);
+                final HttpIntakeServer door = HttpIntakeFactory.startXapsd(config.xapsd().get(), router, counted);
                 started.push(door);
                 httpDoors.put("xapsd", door);
             }

@@ -14,6 +14,7 @@ final class PushDispatchers {
     /** New mail is pushed at once (then coalesced); read, flag and expunge changes after a coalescing delay. */
     static PushDispatcher to(final ApnsPusher pusher) {
         return intent -> pusher.submit(intent.registration(),
-                intent.cause().type().kind() == EventType.Kind.NEW_MAIL ? PushKind.NEW_MAIL : PushKind.MAILBOX_CHANGE);
+                intent.cause().type().kind() == EventType.Kind.NEW_MAIL ? PushKind.NEW_MAIL : PushKind.MAILBOX_CHANGE,
+                intent.cause().receivedAt());
     }
 }

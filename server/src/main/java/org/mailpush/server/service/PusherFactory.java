@@ -1,6 +1,7 @@
 package org.mailpush.server.service;
 
 import org.mailpush.pusher.ApnsPusher;
+import org.mailpush.pusher.PushListener;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.store.TokenStore;
@@ -17,9 +18,16 @@ public final class PusherFactory {
      * @throws IOException when a credential cannot be loaded or TLS cannot be set up; the message names the entry
      */
     public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store) throws IOException {
+        return build(apns, store, PushListener.NONE);
+    }
+
+    /** As {@link #build(MailpushConfig.Apns, TokenStore)}, telling {@code listener} how each push ended. */
+    public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store,
+                                   final PushListener listener) throws IOException {
         final MailpushConfig.Delivery delivery = apns.delivery();
         final ApnsPusher.Builder builder = ApnsPusher.builder()
                 .registrations(store)
+                .listener(listener)
                 .maxPending(delivery.maxPending())
                 .maxInFlight(delivery.maxInFlight())
                 .newMailWindow(delivery.newMailWindow())

@@ -1,0 +1,51 @@
+package org.mailpush.server.ops;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.mailpush.notifyd.event.EventType;
+import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.intake.BadInputException;
+import org.mailpush.notifyd.intake.IntakeListener;
+
+import java.util.Objects;
+
+/**
+ * Counts what every intake door takes in, by door ({@code source}) and event type, and what it refuses, by kind;
+ * then hands on to the listener that logs (so a sender stuck in a loop is logged once and counted always).
+ * Thread-safe and non-blocking, as {@link IntakeListener} requires.
+ */
+public final class IntakeMetrics implements IntakeListener {
+
+    private final MeterRegistry registry;
+    private final IntakeListener next;
+
+    public IntakeMetrics(final MeterRegistry registry, final IntakeListener next) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.next = Objects.requireNonNull(next, "next");
+    }
+
+    @Override
+    public void eventReceived(final IntakeEvent event) {
+        registry.counter("mailpush_events_received", "source", event.source(), "type", event.type().wireName())
+                .increment();
+        next.eventReceived(event);
+    }
+
+    @Override
+    public void eventIgnored(final String source, final EventType type) {
+        registry.counter("mailpush_events_ignored", "source", source, "type", type.wireName()).increment();
+        next.eventIgnored(source, type);
+    }
+
+    @Override
+    public void badInput(final String source, final BadInputException error) {
+        registry.counter("mailpush_bad_input", "source", source, "kind", error.kind().name().toLowerCase(
+                java.util.Locale.ROOT)).increment();
+        next.badInput(source, error);
+    }
+
+    @Override
+    public void eventShed(final IntakeEvent event) {
+        registry.counter("mailpush_events_shed", "source", event.source()).increment();
+        next.eventShed(event);
+    }
+}

@@ -1,0 +1,74 @@
+package org.mailpush.server.ops;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.mailpush.pusher.PushListener;
+import org.mailpush.pusher.PushResult;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Counts and times every push as it ends: accepted, rejected by Apple's reason, or failed (no final answer:
+ * retries exhausted, expired, credential disabled); the latency from taking in the event to Apple's final answer;
+ * and every HTTP/2 request's round trip and status. Feeds the status page's history. Thread-safe and quick, as
+ * {@link PushListener} requires.
+ */
+public final class PushMetrics implements PushListener {
+
+    /** Buckets that bracket a push: loopback milliseconds up to retries over a minute. */
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+    private final MeterRegistry registry;
+    private final PushHistory history;
+    private final Timer eventToAnswer;
+
+    public PushMetrics(final MeterRegistry registry, final PushHistory history) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.history = Objects.requireNonNull(history, "history");
+        this.eventToAnswer = Timer.builder("mailpush_push_latency")
+                .description("from taking in the earliest event a push covers to APNs' final answer")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .publishPercentiles(0.5, 0.9, 0.99)
+                .register(registry);
+    }
+
+    /** The event-to-answer timer (the status page reads its percentiles). */
+    public Timer latency() {
+        return eventToAnswer;
+    }
+
+    @Override
+    public void pushCompleted(final PushResult result) {
+        if (result.accepted()) {
+            registry.counter("mailpush_pushes_accepted").increment();
+            history.accepted();
+        } else if (result.status() != 0) {
+            registry.counter("mailpush_pushes_rejected", "reason", result.reason() != null ? result.reason()
+                    : "HTTP " + result.status()).increment();
+            history.rejected(result.registration().deviceToken(), result.status(), result.reason());
+        } else {
+            final String reason = result.reason() != null ? result.reason().replaceAll(":.*", "")
+                    : result.failure() != null ? result.failure().getClass().getSimpleName() : "NoAnswer";
+            registry.counter("mailpush_pushes_failed", "reason", reason).increment();
+            history.failed(result.registration().deviceToken(), reason);
+        }
+        if (result.sinceEvent() != null) {
+            eventToAnswer.record(result.sinceEvent());
+        }
+    }
+
+    @Override
+    public void attemptAnswered(final int status, final Duration roundTrip) {
+        final String label = status == 0 ? "none" : String.valueOf(status);
+        registry.counter("mailpush_apns_responses", "status", label).increment();
+        Timer.builder("mailpush_apns_round_trip")
+                .description("one HTTP/2 request to APNs, sent to answered")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry)
+                .record(roundTrip);
+    }
+}
