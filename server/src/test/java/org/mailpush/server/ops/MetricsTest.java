@@ -144,6 +144,42 @@ class MetricsTest {
                 && e.getKey().contains("state=\"closed\"") && e.getValue() == 1.0);
         assertThat(metrics.keySet()).anyMatch(key -> key.startsWith("jvm_memory_used_bytes{"));
         assertThat(metrics.keySet()).noneMatch(key -> key.contains(PHONE) || key.contains("ACC-"));
+        everyMetricTheDocsUseExists(metrics);
+    }
+
+    /**
+     * The Grafana dashboard and the alert rules in docs/ name only metrics mailpush exposes: each is in this
+     * scrape, or is a family created at its first sample (named in the code that creates it).
+     */
+    private static void everyMetricTheDocsUseExists(final Map<String, Double> scrape) throws Exception {
+        final java.util.Set<String> exposed = new java.util.HashSet<>();
+        for (final String key : scrape.keySet()) {
+            exposed.add(key.replaceAll("\\{.*", ""));
+        }
+        final Map<String, String> createdOnFirstSample = Map.of(
+                "mailpush_pushes_failed_total", "PushMetrics.java",
+                "mailpush_events_shed_total", "IntakeMetrics.java",
+                "mailpush_store_errors_total", "MeteredTokenStore.java",
+                "mailpush_imap_proxy_sessions_open", "MailpushMetrics.java",
+                "mailpush_imap_proxy_registrations_total", "MailpushMetrics.java");
+        final Path root = Path.of("..").toAbsolutePath().normalize();
+        final String docs = java.nio.file.Files.readString(root.resolve("docs/grafana/mailpush-dashboard.json"))
+                + java.nio.file.Files.readString(root.resolve("docs/prometheus/mailpush-alerts.yml"));
+        final java.util.regex.Matcher names = java.util.regex.Pattern.compile("mailpush_[a-z_]+").matcher(docs);
+        final java.util.Set<String> used = new java.util.TreeSet<>();
+        while (names.find()) {
+            used.add(names.group());
+        }
+        assertThat(used).hasSizeGreaterThan(15);
+        for (final String name : used) {
+            if (exposed.contains(name)) {
+                continue;
+            }
+            assertThat(createdOnFirstSample).as(name + " is used in docs/ but not exposed").containsKey(name);
+            final String family = name.replaceAll("_total$", "");
+            assertThat(java.nio.file.Files.readString(Path.of("src/main/java/org/mailpush/server/ops",
+                    createdOnFirstSample.get(name)))).as(name).contains("\"" + family + "\"");
+        }
     }
 
     @Test
