@@ -120,6 +120,7 @@ public final class ExamplePki {
             final Path caFile = directory.resolve("ca.pem");
             writePem(caFile, caCertificate);
             writePem(directory.resolve("ca.key"), new JcaPKCS8Generator(caKeys.getPrivate(), null).generate());
+            ownerOnly(directory.resolve("ca.key"));
 
             final KeyPair serverKeys = ecKeys();
             final X509v3CertificateBuilder serverBuilder = new JcaX509v3CertificateBuilder(caCertificate, serial(),
@@ -138,6 +139,7 @@ public final class ExamplePki {
             final Path serverKeyFile = directory.resolve("server.key");
             writePem(serverCertificateFile, serverCertificate, caCertificate);
             writePem(serverKeyFile, new JcaPKCS8Generator(serverKeys.getPrivate(), null).generate());
+            ownerOnly(serverKeyFile);
 
             final ExamplePki pki = new ExamplePki(directory, caKeys, caCertificate, caFile, serverCertificateFile,
                     serverKeyFile, null);
@@ -196,6 +198,8 @@ public final class ExamplePki {
                 p12.store(out, PASSWORD.toCharArray());
             }
             Files.writeString(passwordFile, PASSWORD + "\n");
+            // Private material is owner-only, as mailpush requires of real credentials.
+            ownerOnly(keyFile, encryptedKeyFile, p12File, passwordFile);
             return new ClientCredentialFiles(spec.topic(), certificate, certificateFile, keyFile, encryptedKeyFile,
                     p12File, passwordFile);
         } catch (final IOException e) {
@@ -222,6 +226,7 @@ public final class ExamplePki {
             try (OutputStream out = Files.newOutputStream(file)) {
                 p12.store(out, password.toCharArray());
             }
+            ownerOnly(file);
             return file;
         } catch (final IOException e) {
             throw new UncheckedIOException("could not write " + fileName, e);
@@ -240,6 +245,7 @@ public final class ExamplePki {
             final String keyId = UUID.randomUUID().toString().replace("-", "").substring(0, 10).toUpperCase();
             final Path file = directory.resolve("AuthKey_" + keyId + ".p8");
             writePem(file, new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+            ownerOnly(file);
             return new TokenKeyFiles(file, TEAM_ID, keyId, topic, keys);
         } catch (final IOException e) {
             throw new UncheckedIOException("could not write the example token key", e);
@@ -297,6 +303,12 @@ public final class ExamplePki {
         final String algorithm = "EC".equals(issuerKey.getAlgorithm()) ? "SHA256withECDSA" : "SHA256withRSA";
         final ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(issuerKey);
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+    }
+
+    private static void ownerOnly(final Path... files) throws IOException {
+        for (final Path file : files) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
     }
 
     private static void writePem(final Path file, final Object... objects) throws IOException {

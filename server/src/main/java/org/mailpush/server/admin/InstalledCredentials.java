@@ -3,6 +3,7 @@ package org.mailpush.server.admin;
 import org.mailpush.pusher.credentials.CredentialInspection;
 import org.mailpush.pusher.credentials.CredentialInspector;
 import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.CredentialFactory;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.SecretFiles;
 
@@ -21,14 +22,18 @@ public final class InstalledCredentials {
         final CredentialInspector inspector = new CredentialInspector(clock);
         final List<CredentialInspection> result = new ArrayList<>();
         for (final MailpushConfig.Credential entry : config.apns().credentials()) {
+            try {
+                CredentialFactory.requireOwnerOnly(entry);
+            } catch (final ConfigException e) {
+                result.add(unusable(entry, e.getMessage()));
+                continue;
+            }
             char[] password = null;
             if (entry.passwordFile() != null) {
                 try {
                     password = SecretFiles.readPassword(entry.key() + ".password-file", entry.passwordFile());
                 } catch (final ConfigException e) {
-                    result.add(new CredentialInspection(entry.file(), "unknown", null, null, null,
-                            java.util.Set.of(), null, null, null, null, null, null, List.of(), null,
-                            List.of(e.getMessage()), List.of()));
+                    result.add(unusable(entry, e.getMessage()));
                     continue;
                 }
             } else if (entry.kind() == MailpushConfig.Credential.Kind.PKCS12) {
@@ -38,5 +43,10 @@ public final class InstalledCredentials {
                     entry.topic()));
         }
         return result;
+    }
+
+    private static CredentialInspection unusable(final MailpushConfig.Credential entry, final String problem) {
+        return new CredentialInspection(entry.file(), "unknown", null, null, null, java.util.Set.of(), null, null,
+                null, null, null, null, List.of(), null, List.of(problem), List.of());
     }
 }

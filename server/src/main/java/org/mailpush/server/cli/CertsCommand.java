@@ -5,7 +5,6 @@ import org.mailpush.pusher.credentials.CredentialInspector;
 import org.mailpush.server.admin.CredentialInstaller;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.MailpushConfig;
-import org.mailpush.server.config.SecretFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,9 +56,26 @@ final class CertsCommand implements Runnable {
         String topic;
 
         CredentialInspection inspect(final Clock clock) throws ConfigException {
-            final char[] password = passwordFile == null ? null
-                    : SecretFiles.readPassword("--password-file", passwordFile);
+            // Read as given, without the owner-only rule of the service's own files: inspecting a file an admin
+            // was just handed must work wherever it lies.
+            final char[] password = passwordFile == null ? null : firstLine(passwordFile);
             return new CredentialInspector(clock).inspect(file, keyFile, password, teamId, keyId, topic);
+        }
+    }
+
+    static char[] firstLine(final Path file) throws ConfigException {
+        try {
+            final String text = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+            final int end = text.indexOf('\n');
+            String line = end < 0 ? text : text.substring(0, end);
+            if (line.endsWith("\r")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            return line.toCharArray();
+        } catch (final java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("--password-file " + file + " does not exist");
+        } catch (final java.io.IOException e) {
+            throw new ConfigException("--password-file: cannot read " + file + " (" + e.getMessage() + ")");
         }
     }
 

@@ -14,15 +14,28 @@ import java.util.concurrent.CountDownLatch;
 /** {@code mailpush run}: the service, until SIGTERM or SIGINT. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs the mailpush service with the given configuration until it is stopped (SIGTERM/SIGINT).",
-                "A bad configuration stops it at once with one line naming the key and the problem."})
+                "A bad configuration stops it at once with one line naming the key and the problem.",
+                "Refuses to run as root (it holds the key that pushes to every phone and parses input from the"
+                        + " network): run it as its own user, see docs/security.md, or give --allow-root."})
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = ConfigLoader.DEFAULT_FILE,
             description = "configuration file (default: ${DEFAULT-VALUE})")
     Path config;
 
+    @Option(names = "--allow-root", description = "run even as root (not recommended; see docs/security.md)")
+    boolean allowRoot;
+
+    /** Whether this process runs as root; replaceable so the refusal can be tested as any user. */
+    java.util.function.BooleanSupplier runsAsRoot = Privileges::isRoot;
+
     @Override
     public Integer call() {
+        if (!allowRoot && runsAsRoot.getAsBoolean()) {
+            System.err.println("mailpush: refusing to run as root: run it as its own user (docs/security.md,"
+                    + " docs/systemd/mailpush.service), or give --allow-root");
+            return ExitCodes.CONFIG;
+        }
         final MailpushConfig settings;
         try {
             settings = ConfigLoader.load(config);

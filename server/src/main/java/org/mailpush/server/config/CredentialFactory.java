@@ -11,6 +11,7 @@ public final class CredentialFactory {
     }
 
     public static ApnsCredential load(final MailpushConfig.Credential entry) throws ConfigException {
+        requireOwnerOnly(entry);
         try {
             return switch (entry.kind()) {
                 case PKCS12 -> CredentialLoader.loadPkcs12(entry.file(), password(entry, new char[0]));
@@ -20,6 +21,23 @@ public final class CredentialFactory {
             };
         } catch (final CredentialException e) {
             throw new ConfigException(entry.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses key material that others than its owner can read (password files are checked when read). */
+    public static void requireOwnerOnly(final MailpushConfig.Credential entry) throws ConfigException {
+        switch (entry.kind()) {
+            case PKCS12 -> FilePermissions.requireOwnerOnly(entry.key() + ".p12", entry.file(), "the APNs private key");
+            case PEM -> {
+                if (entry.keyFile() != null) {
+                    FilePermissions.requireOwnerOnly(entry.key() + ".key", entry.keyFile(), "the APNs private key");
+                } else {
+                    FilePermissions.requireOwnerOnly(entry.key() + ".pem", entry.file(), "the APNs private key");
+                }
+            }
+            case TOKEN_KEY -> FilePermissions.requireOwnerOnly(entry.key() + ".p8", entry.file(),
+                    "the APNs token key");
+            default -> throw new IllegalStateException(String.valueOf(entry.kind()));
         }
     }
 

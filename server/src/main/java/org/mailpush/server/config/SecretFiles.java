@@ -18,6 +18,7 @@ public final class SecretFiles {
      * @param key the configuration key that named the file, for the message
      */
     public static char[] readPassword(final String key, final Path file) throws ConfigException {
+        FilePermissions.requireOwnerOnly(key, file, "a secret");
         try {
             final String text = Files.readString(file, StandardCharsets.UTF_8);
             final int end = text.indexOf('\n');

@@ -1,5 +1,6 @@
 package org.mailpush.server.cli;
 
+import org.mailpush.testing.Secrets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.certs.example.ExamplePki;
@@ -43,7 +44,7 @@ class ServerConfigCommandsTest {
 
     @Test
     void dovecotConfigHasTheLuaDriverAndTheXapsUrl() throws Exception {
-        Files.writeString(dir.resolve("intake.secret"), "s3cret\n");
+        Secrets.write(dir.resolve("intake.secret"), "s3cret\n");
         final Path config = config("intake:", "  listen: 0.0.0.0:9181", "  secret-file: " + dir.resolve("intake.secret"),
                 "xapsd:", "  listen: \"[::1]:11619\"");
         final Cli.Run run = mailpush("dovecot-config", "-c", config.toString());

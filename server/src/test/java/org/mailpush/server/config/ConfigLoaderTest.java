@@ -1,5 +1,6 @@
 package org.mailpush.server.config;
 
+import org.mailpush.testing.Secrets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
@@ -223,7 +224,7 @@ class ConfigLoaderTest {
 
     @Test
     void aSecretIsReadFromItsFileAndNeverPrinted() throws Exception {
-        Files.writeString(dir.resolve("intake.secret"), "correct horse battery staple\n");
+        Secrets.write(dir.resolve("intake.secret"), "correct horse battery staple\n");
         final MailpushConfig config = load(APNS_ONLY + "intake:\n  listen: 0.0.0.0:9181\n"
                 + "  secret-file: intake.secret\n  max-connections: 64\n  idle-timeout: 30s\n");
         final MailpushConfig.HttpIntake intake = config.intake().orElseThrow();
@@ -246,7 +247,7 @@ class ConfigLoaderTest {
                         + " address; without it anyone who reaches the port could register devices or trigger pushes");
         assertThat(load(APNS_ONLY + "intake:\n  listen: \"[::1]:9181\"\n").intake()).isPresent();
         assertThat(load(APNS_ONLY + "intake:\n  listen: localhost:9181\n").intake()).isPresent();
-        Files.writeString(dir.resolve("empty.secret"), "\n");
+        Secrets.write(dir.resolve("empty.secret"), "\n");
         assertRefused(APNS_ONLY + "intake:\n  secret-file: empty.secret\n",
                 "intake.secret-file: " + dir.resolve("empty.secret") + " is empty");
         assertRefused(APNS_ONLY + "intake:\n  secret_file: x\n",

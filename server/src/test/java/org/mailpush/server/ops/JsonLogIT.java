@@ -34,7 +34,7 @@ class JsonLogIT {
                     pki.client().p12PasswordFile());
             final ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-jar", Path.of("target", "mailpush.jar").toAbsolutePath().toString(), "run",
-                    "--config", config.toString()).redirectErrorStream(true);
+                    "--allow-root", "--config", config.toString()).redirectErrorStream(true);
             builder.environment().put("MAILPUSH_LOG_FORMAT", "json");
             final Process process = builder.start();
             final List<String> lines = new ArrayList<>();

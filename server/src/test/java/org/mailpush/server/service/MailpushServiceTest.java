@@ -124,4 +124,28 @@ class MailpushServiceTest {
                         + ": wrong password for this PKCS#12 file");
         assertThat(dir.resolve("notify")).as("no socket left behind").doesNotExist();
     }
+
+    @Test
+    void aKeyOthersCanReadIsRefusedNamingTheFileAndTheFix() throws Exception {
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        java.nio.file.Files.setPosixFilePermissions(pki.client().p12File(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
+        final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"),
+                dir.resolve("notify"), null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
+                pki.client().p12PasswordFile());
+        assertThatThrownBy(() -> MailpushService.start(ConfigLoader.load(config)))
+                .isInstanceOf(MailpushService.StartupException.class)
+                .hasMessage("apns.credentials[0].p12: " + pki.client().p12File() + " holds the APNs private key but"
+                        + " others can read or change it (mode rw-r--r--): chmod 600 it, owned by the user mailpush"
+                        + " runs as");
+
+        java.nio.file.Files.setPosixFilePermissions(pki.client().p12File(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.nio.file.Files.setPosixFilePermissions(pki.client().p12PasswordFile(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        assertThatThrownBy(() -> MailpushService.start(ConfigLoader.load(config)))
+                .hasMessageStartingWith("apns.credentials[0].password-file: " + pki.client().p12PasswordFile()
+                        + " holds a secret but others can read or change it (mode rw-rw----)");
+    }
 }

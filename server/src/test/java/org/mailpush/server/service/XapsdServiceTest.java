@@ -1,5 +1,6 @@
 package org.mailpush.server.service;
 
+import org.mailpush.testing.Secrets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,7 +88,7 @@ class XapsdServiceTest {
 
     @Test
     void withASecretThePluginPassesItInTheUrlsUserinfo() throws Exception {
-        Files.writeString(dir.resolve("xapsd.secret"), "plugin-secret\n");
+        Secrets.write(dir.resolve("xapsd.secret"), "plugin-secret\n");
         final InetSocketAddress xapsd = start("  secret-file: " + dir.resolve("xapsd.secret"));
         // xaps_url = http://xaps:plugin-secret@[::1]:11619 makes Dovecot's HTTP client send Basic authentication.
         final String basic = "Authorization: Basic "
