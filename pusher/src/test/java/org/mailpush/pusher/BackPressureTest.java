@@ -1,10 +1,10 @@
 package org.mailpush.pusher;
 
+import org.mailpush.testing.Heap;
 import org.junit.jupiter.api.Test;
 import org.mailpush.pusher.ScriptedApns.Answer;
 import org.mailpush.store.Registration;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -34,11 +34,11 @@ class BackPressureTest extends MockApnsTestBase {
         assertThat(pusher.stats().shed()).isEqualTo(901);
 
         // Another 200,000 requests change nothing but the shed count, and the heap stays flat.
-        final long heapBefore = usedHeapAfterGc();
+        final long heapBefore = Heap.usedAfterGc();
         for (int n = 1_001; n <= 201_000; n++) {
             pusher.submit(device(n), PushKind.NEW_MAIL);
         }
-        final long heapAfter = usedHeapAfterGc();
+        final long heapAfter = Heap.usedAfterGc();
         assertThat(pusher.pending()).isEqualTo(100);
         assertThat(pusher.inFlight()).isEqualTo(10);
         assertThat(pusher.stats().shed()).isEqualTo(200_901);
@@ -57,13 +57,5 @@ class BackPressureTest extends MockApnsTestBase {
         // Not stored: the pusher needs no store for delivery, only for removals.
         return Registration.of("u", "ACC-" + n, token(n), "com.apple.mobilemail", 2, Set.of("INBOX"),
                 pki.client().topic(), Instant.EPOCH);
-    }
-
-    private static long usedHeapAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }

@@ -56,14 +56,16 @@ final class JdbiTokenStore implements TokenStore {
     private final String description;
     private final UsernameFolding folding;
     private final Duration failoverTimeout;
+    private final int maxDevicesPerUser;
 
     JdbiTokenStore(final HikariDataSource dataSource, final String description, final UsernameFolding folding,
-                   final Duration failoverTimeout) {
+                   final Duration failoverTimeout, final int maxDevicesPerUser) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
         this.description = description;
         this.folding = folding;
         this.failoverTimeout = failoverTimeout;
+        this.maxDevicesPerUser = maxDevicesPerUser;
     }
 
     @Override
@@ -71,15 +73,33 @@ final class JdbiTokenStore implements TokenStore {
         final Registration folded = fold(registration);
         return run("register " + folded, handle -> {
             try {
-                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, folded, false));
+                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> limitedUpsert(h, folded));
             } catch (final JdbiException e) {
                 if (!isUniqueViolation(e)) {
                     throw e;
                 }
                 // Another process inserted the same key between our SELECT and INSERT: it exists now, update it.
-                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> upsert(h, folded, false));
+                return handle.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> limitedUpsert(h, folded));
             }
         });
+    }
+
+    /** As {@link #upsert}, refusing a new device of a user who has {@link #maxDevicesPerUser} already. */
+    private RegisterOutcome limitedUpsert(final Handle handle, final Registration registration) {
+        final boolean exists = handle.createQuery("""
+                        SELECT COUNT(*) FROM registration WHERE account_id = :account AND device_token = :token""")
+                .bind("account", registration.accountId())
+                .bind("token", registration.deviceToken())
+                .mapTo(Long.class).one() > 0;
+        if (!exists) {
+            final long devices = handle.createQuery("SELECT COUNT(*) FROM registration WHERE username = :user")
+                    .bind("user", registration.username())
+                    .mapTo(Long.class).one();
+            if (devices >= maxDevicesPerUser) {
+                throw new RegistrationLimitException(registration.username(), maxDevicesPerUser);
+            }
+        }
+        return upsert(handle, registration, false);
     }
 
     /**

@@ -34,6 +34,7 @@ public final class TokenStoreBuilder {
     private int maxConnections = 4;
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private Duration failoverTimeout = Duration.ofSeconds(30);
+    private int maxDevicesPerUser = 100;
     private UsernameFolding folding = UsernameFolding.LOWER;
     private CacheMode cacheMode = CacheMode.AUTO;
     private long cacheUsers = 100_000;
@@ -72,6 +73,15 @@ public final class TokenStoreBuilder {
     }
 
     /** How usernames are compared; default {@link UsernameFolding#LOWER}. */
+    /**
+     * The most devices one user may register (default 100); a new device beyond it is refused with
+     * {@link RegistrationLimitException}, devices already there keep re-registering. Imports are not limited.
+     */
+    public TokenStoreBuilder maxDevicesPerUser(final int devices) {
+        this.maxDevicesPerUser = devices;
+        return this;
+    }
+
     public TokenStoreBuilder usernameFolding(final UsernameFolding usernameFolding) {
         this.folding = usernameFolding;
         return this;
@@ -104,6 +114,9 @@ public final class TokenStoreBuilder {
         }
         if (connectionTimeout.toMillis() < 250) {
             throw new IllegalArgumentException("connectionTimeout must be at least 250 ms");
+        }
+        if (maxDevicesPerUser < 1) {
+            throw new IllegalArgumentException("maxDevicesPerUser must be at least 1, not " + maxDevicesPerUser);
         }
         if (failoverTimeout.isNegative() || cacheUsers < 1 || cacheMaxAge.isNegative() || cacheMaxAge.isZero()) {
             throw new IllegalArgumentException("failoverTimeout, cache size and cache age must be positive");
@@ -143,7 +156,8 @@ public final class TokenStoreBuilder {
             throw new TokenStoreException("cannot migrate the token store schema at " + description + ": "
                     + rootMessage(e), e);
         }
-        final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout);
+        final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout,
+                maxDevicesPerUser);
         if (cacheMode == CacheMode.OFF) {
             return store;
         }

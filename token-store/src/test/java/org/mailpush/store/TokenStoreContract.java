@@ -212,4 +212,27 @@ abstract class TokenStoreContract {
         assertThat(store.find(new RegistrationKey("ACC-2", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("Newer");
         assertThat(store.find(new RegistrationKey("ACC-3", TOKEN_A))).isPresent();
     }
+
+    @Test
+    void aUserBeyondTheDeviceLimitGetsNoNewDeviceButKeepsTheOldOnes() {
+        for (int n = 0; n < 100; n++) {
+            store.register(registration("busy", "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
+        }
+        final String newcomer = String.format("%064x", 100);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.register(registration("busy", "ACC-100",
+                        newcomer, T0, "INBOX")))
+                .isInstanceOf(RegistrationLimitException.class)
+                .hasMessage("user busy already has 100 registered devices, the most allowed"
+                        + " (store.max-devices-per-user); remove old ones with 'mailpush tokens revoke'");
+        assertThat(store.registrationsOf("busy")).hasSize(100);
+        // A device already there registers again as usual; another user is not affected.
+        assertThat(store.register(registration("busy", "ACC-7", String.format("%064x", 7), T0.plusSeconds(60),
+                "INBOX"))).isEqualTo(TokenStore.RegisterOutcome.REFRESHED);
+        assertThat(store.register(registration("calm", "ACC-1", newcomer, T0, "INBOX")))
+                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+        // Room again after a revoke.
+        store.remove("busy", String.format("%064x", 0));
+        assertThat(store.register(registration("busy", "ACC-100", newcomer, T0, "INBOX")))
+                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+    }
 }

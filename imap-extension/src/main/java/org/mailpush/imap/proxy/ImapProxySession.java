@@ -27,6 +27,7 @@ import org.mailpush.imap.codec.XApplePushServiceParser;
 import org.mailpush.imap.codec.XApplePushServiceRequest;
 import org.mailpush.imap.codec.XApplePushServiceResponses;
 import org.mailpush.store.DeviceTokens;
+import org.mailpush.store.RegistrationLimitException;
 import org.mailpush.store.MailboxNames;
 import org.mailpush.store.ModifiedUtf7;
 import org.mailpush.store.Registration;
@@ -495,10 +496,18 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
                 Instant.now());
         final String loggedUser = user;
         sink.register(registration).whenComplete((ignored, error) -> client.eventLoop().execute(() -> {
-            if (error != null) {
+            final Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof RegistrationLimitException limit) {
+                counters.registrationRefused();
+                LOG.warn("IMAP proxy refused device {}: {}", DeviceTokens.mask(request.deviceToken()),
+                        limit.getMessage());
+                sendToClient(request.tag() + " NO [LIMIT] Too many devices are registered for push for this"
+                        + " account\r\n");
+            } else if (error != null) {
                 counters.registrationRefused();
                 LOG.error("IMAP proxy could not store the registration of device {} of {}: {}",
-                        DeviceTokens.mask(request.deviceToken()), loggedUser, error.getMessage());
+                        DeviceTokens.mask(request.deviceToken()), loggedUser, cause.getMessage());
                 sendToClient(request.tag() + " NO [SERVERBUG] The registration could not be stored\r\n");
             } else {
                 counters.registered();

@@ -1,5 +1,6 @@
 package org.mailpush.imap.proxy;
 
+import org.mailpush.testing.Heap;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import jakarta.mail.Flags;
@@ -22,7 +23,6 @@ import org.mailpush.testing.LmtpClient;
 import org.mailpush.testing.XApplePushClient;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -357,7 +357,7 @@ abstract class ProxyInteropContract {
             body.append("y".repeat(76)).append("\r\n");
         }
         LmtpClient.deliver(upstream().lmtpPort(), "s@example.org", USER, "Subject: big\r\n\r\n" + body);
-        final long before = usedHeapAfterGc();
+        final long before = Heap.usedAfterGc();
         try (RawImapClient reader = loggedIn(); RawImapClient other = loggedIn()) {
             reader.send("s1 SELECT INBOX\r\n");
             reader.until("s1");
@@ -368,7 +368,7 @@ abstract class ProxyInteropContract {
             reader.send(fetches.toString());
             // ~40 MB requested; the client reads none of it.
             Thread.sleep(2_000);
-            final long during = usedHeapAfterGc();
+            final long during = Heap.usedAfterGc();
             assertThat(during - before).as("heap held for a client that does not read").isLessThan(24L << 20);
             other.send("o1 NOOP\r\n");
             assertThat(last(other.until("o1"))).startsWith("o1 OK");
@@ -385,11 +385,52 @@ abstract class ProxyInteropContract {
         return out.toByteArray();
     }
 
-    private static long usedHeapAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
+
+    @Test
+    void tenThousandRegistrationsFromOneSessionAreRefusedPastTheLimitWithSteadyMemory() throws Exception {
+        final long heapBefore = Heap.usedAfterGc();
+        try (RawImapClient client = loggedIn()) {
+            final int commands = 10_000;
+            // Written from another thread: the proxy stops reading while a registration waits for the server's
+            // LIST, so a client that only writes would fill the socket buffers.
+            final Thread writer = new Thread(() -> {
+                try {
+                    final StringBuilder batch = new StringBuilder();
+                    for (int n = 0; n < commands; n++) {
+                        batch.append(register("r" + n, "INBOX"));
+                        if (batch.length() > 32_000) {
+                            client.send(batch.toString());
+                            batch.setLength(0);
+                        }
+                    }
+                    client.send(batch.toString());
+                } catch (final java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "registering-client");
+            writer.start();
+            int ok = 0;
+            int limited = 0;
+            for (int answered = 0; answered < commands; ) {
+                final String line = client.line();
+                if (line.startsWith("r")) {
+                    answered++;
+                    if (line.contains(" OK ")) {
+                        ok++;
+                    } else if (line.contains(" NO [LIMIT] Too many XAPPLEPUSHSERVICE commands in this session")) {
+                        limited++;
+                    }
+                }
+            }
+            writer.join(30_000);
+            assertThat(ok).isEqualTo(4);
+            assertThat(limited).isEqualTo(commands - 4);
+            client.send("n1 NOOP\r\n");
+            assertThat(last(client.until("n1"))).startsWith("n1 OK");
         }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        assertThat(proxy.counters().registrations()).isEqualTo(4);
+        assertThat(proxy.counters().refusedRegistrations()).isEqualTo(9_996);
+        assertThat(store.registrationsOf(USER)).hasSize(4);
+        assertThat(Heap.usedAfterGc() - heapBefore).as("heap growth in bytes").isLessThan(32L << 20);
     }
 }

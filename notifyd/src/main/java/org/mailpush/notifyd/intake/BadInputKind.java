@@ -31,5 +31,7 @@ public enum BadInputKind {
     /** An HTTP request without the shared secret, or with a wrong one. */
     UNAUTHENTICATED,
     /** An HTTP request mailpush cannot serve: malformed, an unknown path or the wrong method. */
-    BAD_REQUEST
+    BAD_REQUEST,
+    /** A new device of a user who has the most registered devices the store allows. */
+    TOO_MANY_DEVICES
 }

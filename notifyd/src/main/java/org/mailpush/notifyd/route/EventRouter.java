@@ -4,9 +4,12 @@ import org.mailpush.notifyd.event.DeviceRegistration;
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.IntakeEvent;
 import org.mailpush.notifyd.event.MailboxEvent;
+import org.mailpush.notifyd.intake.BadInputException;
+import org.mailpush.notifyd.intake.BadInputKind;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.store.DeviceTokens;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationLimitException;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
@@ -119,7 +122,13 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     private RouteOutcome route(final IntakeEvent event, final boolean tellUnknownUsers) {
         try {
             if (event instanceof DeviceRegistration registration) {
-                register(registration);
+                try {
+                    register(registration);
+                } catch (final RegistrationLimitException e) {
+                    listener.badInput(event.source(), new BadInputException(BadInputKind.TOO_MANY_DEVICES,
+                            "device " + DeviceTokens.mask(registration.deviceToken()) + " refused: " + e.getMessage()));
+                    return RouteOutcome.REFUSED;
+                }
                 return RouteOutcome.REGISTERED;
             }
             return routeChange((MailboxEvent) event, tellUnknownUsers);

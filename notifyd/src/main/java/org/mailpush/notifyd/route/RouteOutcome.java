@@ -7,6 +7,8 @@ package org.mailpush.notifyd.route;
 public enum RouteOutcome {
     /** A device registration was stored or refreshed. */
     REGISTERED,
+    /** A new device was refused: its user has the most devices the store allows. */
+    REFUSED,
     /** At least one registered device watches the mailbox; pushes were handed to the dispatcher. */
     DISPATCHED,
     /** The owner has registered devices, but none of them watches this mailbox. */

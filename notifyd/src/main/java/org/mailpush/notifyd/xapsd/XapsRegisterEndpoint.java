@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionStage;
  * <p>Status codes as the daemon's: 200 with the topic ({@code text/plain; charset=utf-8}); 400 for a body that is
  * not JSON, misses a field, has empty Mailboxes, or a subtopic other than {@code com.apple.mobilemail} (and, unlike
  * the daemon, for a device token that is not hex); 500 when the token store fails. 503 when the routing queue is
- * full. The registration is stored through the event router, so it is in place before any later notification of
+ * full; 403 for a new device of a user with the most devices allowed. The registration is stored through the event router, so it is in place before any later notification of
  * the same sender is routed.</p>
  */
 public final class XapsRegisterEndpoint implements HttpEndpoint {
@@ -54,6 +54,8 @@ public final class XapsRegisterEndpoint implements HttpEndpoint {
         listener.eventReceived(registration);
         return router.submit(registration).thenApply(outcome -> switch (outcome) {
             case REGISTERED -> HttpAnswer.text(200, router.registrationTopic());
+            case REFUSED -> HttpAnswer.error(403, "this user has the most registered devices allowed"
+                    + " (store.max-devices-per-user)");
             case SHED -> HttpAnswer.error(503, "routing queue full; try again").withHeader("Retry-After", "1");
             default -> HttpAnswer.error(500, "could not store the registration; see the mailpush log");
         });

@@ -1,5 +1,6 @@
 package org.mailpush.notifyd.cyrus;
 
+import org.mailpush.testing.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +101,27 @@ class NotifySocketListenerTest {
         assertThat(counters.badInput(BadInputKind.TOO_LARGE)).isEqualTo(1);
         assertThat(counters.badInput(BadInputKind.WRONG_METHOD)).isEqualTo(1);
         assertThat(listener.isOpen()).isTrue();
+    }
+
+    @Test
+    void aOneMebibyteDatagramIsRefusedAndCountedWithSteadyMemory() throws Exception {
+        final Path socket = dir.resolve("notify");
+        bind(socket);
+        final byte[] good = Fixtures.datagram("06-MessageNew.dgram");
+        final byte[] huge = new byte[1024 * 1024];
+        System.arraycopy(good, 0, huge, 0, good.length);
+        final long heapBefore = Heap.usedAfterGc();
+        try (NotifyDatagramSender sender = new NotifyDatagramSender(socket)) {
+            for (int i = 0; i < 50; i++) {
+                sender.send(huge);
+            }
+            sender.send(good);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
+        assertThat(counters.badInput(BadInputKind.TOO_LARGE)).isEqualTo(50);
+        assertThat(listener.isOpen()).isTrue();
+        // 50 MiB went by; the listener reads into one bounded buffer and keeps none of it.
+        assertThat(Heap.usedAfterGc() - heapBefore).as("heap growth").isLessThan(16L << 20);
     }
 
     @Test

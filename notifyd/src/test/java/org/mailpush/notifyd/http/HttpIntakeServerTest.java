@@ -1,5 +1,6 @@
 package org.mailpush.notifyd.http;
 
+import org.mailpush.testing.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mailpush.notifyd.intake.BadInputKind;
@@ -200,6 +201,33 @@ class HttpIntakeServerTest {
             assertThat(first.read().status()).isEqualTo(202);
         }
         assertThat(server.refusedConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void tenThousandIdleConnectionsAreBoundedAndThenClosed() throws Exception {
+        server = echo().maxConnections(1_000).idleTimeout(Duration.ofSeconds(2)).bind();
+        final long heapBefore = Heap.usedAfterGc();
+        final List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10_000; i++) {
+                final java.net.Socket socket = new java.net.Socket();
+                socket.connect(server.address(), 5_000);
+                sockets.add(socket);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> server.refusedConnections() == 9_000);
+            assertThat(server.openConnections()).isEqualTo(1_000);
+            assertThat(Heap.usedAfterGc() - heapBefore).as("heap for 10,000 idle clients").isLessThan(48L << 20);
+            // The 1,000 it keeps are idle: closed after the idle timeout, and the door serves again.
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 0);
+            try (RawHttpConnection http = new RawHttpConnection(server.address())) {
+                http.send(dovecotPost("/v1/events", "h", "{}", false));
+                assertThat(http.read().status()).isEqualTo(202);
+            }
+        } finally {
+            for (final java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
     }
 
     @Test

@@ -185,4 +185,19 @@ class EventRouterTest {
         release.countDown();
         router.close();
     }
+
+    @Test
+    void aNewDeviceBeyondTheUsersLimitIsRefusedAndCounted() throws Exception {
+        store.close();
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).maxDevicesPerUser(1).build();
+        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        assertThat(router.submit(device(TOKEN_A, "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.REGISTERED);
+        assertThat(router.submit(device(TOKEN_B, "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.REFUSED);
+        assertThat(counters.badInput(org.mailpush.notifyd.intake.BadInputKind.TOO_MANY_DEVICES)).isEqualTo(1);
+        assertThat(router.submit(device(TOKEN_A, "INBOX", "Sent")).get(5, TimeUnit.SECONDS))
+                .as("the registered device still refreshes").isEqualTo(RouteOutcome.REGISTERED);
+        router.close();
+    }
 }

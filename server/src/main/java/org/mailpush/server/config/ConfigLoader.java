@@ -106,10 +106,10 @@ public final class ConfigLoader {
         if (node == null) {
             return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null, UsernameFolding.LOWER,
                     Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(30), TokenStoreBuilder.CacheMode.AUTO,
-                    100_000, Duration.ofMinutes(5));
+                    100_000, Duration.ofMinutes(5), 100);
         }
         node.allowOnly("url", "user", "password-file", "username-case", "expire-after", "sweep-interval",
-                "failover-timeout", "cache", "cache-size", "cache-max-age");
+                "failover-timeout", "cache", "cache-size", "cache-max-age", "max-devices-per-user");
         final String url = node.string("url", TokenStoreBuilder.DEFAULT_URL);
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new ConfigException(node.keyPath("url") + ": must start with jdbc:h2: or jdbc:postgresql:");
@@ -136,7 +136,8 @@ public final class ConfigLoader {
                 node.duration("failover-timeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(30)),
                 cache,
                 node.integer("cache-size", 100_000, 1, 100_000_000),
-                node.duration("cache-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)));
+                node.duration("cache-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
+                node.integer("max-devices-per-user", 100, 1, 100_000));
         node.rejectUnknownKeys();
         return store;
     }

@@ -23,7 +23,8 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
     /** {@code store:} where registrations live, and their lifecycle. */
     public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                         Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
-                        TokenStoreBuilder.CacheMode cache, int cacheSize, Duration cacheMaxAge) {
+                        TokenStoreBuilder.CacheMode cache, int cacheSize, Duration cacheMaxAge,
+                        int maxDevicesPerUser) {
     }
 
     /** {@code cyrus:} the notify socket Cyrus writes events to. */

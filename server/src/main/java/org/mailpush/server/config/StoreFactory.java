@@ -20,6 +20,7 @@ public final class StoreFactory {
                 .url(settings.url())
                 .usernameFolding(settings.usernameCase())
                 .failoverTimeout(failoverTimeout)
+                .maxDevicesPerUser(settings.maxDevicesPerUser())
                 .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge());
         if (settings.user() != null || settings.passwordFile() != null) {
             builder.credentials(settings.user(), settings.passwordFile() == null ? null
