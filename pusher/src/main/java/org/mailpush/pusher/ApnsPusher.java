@@ -80,7 +80,7 @@ public final class ApnsPusher implements AutoCloseable {
      * at once; the rest is coalesced (see {@link PushKind}). Never blocks.
      */
     public SubmitOutcome submit(final Registration registration, final PushKind kind) {
-        return engine.submit(registration, kind, System.nanoTime());
+        return engine.submit(registration, kind, System.nanoTime(), null);
     }
 
     /**
@@ -88,7 +88,18 @@ public final class ApnsPusher implements AutoCloseable {
      * ({@link System#nanoTime()}): the push's {@link PushResult#sinceEvent()} then measures from there.
      */
     public SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt) {
-        return engine.submit(registration, kind, eventReceivedAt);
+        return engine.submit(registration, kind, eventReceivedAt, null);
+    }
+
+    /**
+     * As {@link #submit(Registration, PushKind, long)}, and runs {@code onCovered} once a push that covers this
+     * request has its final answer (accepted, rejected, or given up after retries), or at once when the request is
+     * shed. Not run for a push abandoned at shutdown: an event queued durably is then delivered after a restart.
+     * Runs on the pusher's threads: it must be quick and must not block.
+     */
+    public SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt,
+                                final Runnable onCovered) {
+        return engine.submit(registration, kind, eventReceivedAt, onCovered);
     }
 
     /**

@@ -20,6 +20,8 @@ final class Delivery {
     final long createdAt;
     /** For a push from events: when the earliest event it covers was taken in ({@link System#nanoTime()}). */
     long eventReceivedAt;
+    /** Told when this push has its final answer: the events it covers are done (null for none). */
+    java.util.List<Runnable> covered;
     Retry.AsyncContext<Attempt> retry;
     CredentialSlot slot;
     int attempts;

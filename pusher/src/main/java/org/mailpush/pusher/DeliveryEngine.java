@@ -107,7 +107,8 @@ final class DeliveryEngine {
         }
     }
 
-    SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt) {
+    SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt,
+                         final Runnable onCovered) {
         stats.submitted.increment();
         final List<Delivery> toStart;
         final SubmitOutcome outcome;
@@ -115,11 +116,21 @@ final class DeliveryEngine {
         try {
             if (closed) {
                 stats.shed.increment();
+                runQuietly(onCovered);
                 return SubmitOutcome.CLOSED;
             }
             final Decision decision = coalescer.offer(registration, kind, System.nanoTime());
             if (decision.entry() != null) {
                 decision.entry().pendingSince = Math.min(decision.entry().pendingSince, eventReceivedAt);
+                if (onCovered != null) {
+                    if (decision.entry().waiting == null) {
+                        decision.entry().waiting = new ArrayList<>(2);
+                    }
+                    decision.entry().waiting.add(onCovered);
+                }
+            } else {
+                // Shed by policy (too many devices pending): nothing more will happen for this event.
+                runQuietly(onCovered);
             }
             switch (decision.action()) {
                 case SEND_NOW -> {
@@ -184,6 +195,8 @@ final class DeliveryEngine {
             // This push covers every event taken in so far; later ones wait for the next.
             delivery.eventReceivedAt = entry.pendingSince == Long.MAX_VALUE ? now : entry.pendingSince;
             entry.pendingSince = Long.MAX_VALUE;
+            delivery.covered = entry.waiting;
+            entry.waiting = null;
         }
         delivery.slot = slotFor(registration);
         active++;
@@ -476,6 +489,11 @@ final class DeliveryEngine {
         } catch (final RuntimeException e) {
             LOG.warn("Push listener failed", e);
         }
+        if (delivery.covered != null) {
+            for (final Runnable done : delivery.covered) {
+                runQuietly(done);
+            }
+        }
         if (delivery.future != null) {
             delivery.future.complete(result);
         }
@@ -566,6 +584,17 @@ final class DeliveryEngine {
         ApnsUnavailableException(final Attempt attempt) {
             super(attempt.failure() != null ? attempt.failure().toString() : attempt.status() + " " + attempt.reason(),
                     null, false, false);
+        }
+    }
+
+    private static void runQuietly(final Runnable callback) {
+        if (callback == null) {
+            return;
+        }
+        try {
+            callback.run();
+        } catch (final RuntimeException e) {
+            LOG.warn("A push completion callback failed", e);
         }
     }
 }

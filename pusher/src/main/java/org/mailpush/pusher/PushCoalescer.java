@@ -59,6 +59,8 @@ final class PushCoalescer {
          * {@link Long#MAX_VALUE} when none: the start of the event-to-APNs latency of the next push.
          */
         long pendingSince = Long.MAX_VALUE;
+        /** Callbacks of events not yet covered by a started push; they move to the next delivery. */
+        List<Runnable> waiting;
 
         Entry(final Registration registration) {
             this.key = registration.key();

@@ -72,4 +72,23 @@ class CoalescingTest extends MockApnsTestBase {
         assertThat(pusher.stats().submitted()).isEqualTo(41);
         assertThat(pusher.stats().coalesced()).isEqualTo(39);
     }
+
+    @Test
+    void everyEventIsToldOnceWhenAPushCoveringItHasItsAnswer() throws Exception {
+        final ApnsPusher pusher = pusher(b -> b.newMailWindow(Duration.ofMillis(300)));
+        final Registration device = register(1);
+        final java.util.concurrent.atomic.AtomicIntegerArray told = new java.util.concurrent.atomic.AtomicIntegerArray(5);
+        for (int event = 0; event < 5; event++) {
+            final int n = event;
+            pusher.submit(device, PushKind.NEW_MAIL, System.nanoTime(), () -> told.incrementAndGet(n));
+        }
+        // The first push covers event 0; the trailing push after the window covers events 1 to 4.
+        await().atMost(Duration.ofSeconds(5)).until(() -> told.get(0) == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> told.get(4) == 1);
+        Thread.sleep(400);
+        assertThat(script.requests(device.deviceToken())).isEqualTo(2);
+        for (int event = 0; event < 5; event++) {
+            assertThat(told.get(event)).as("event %d", event).isEqualTo(1);
+        }
+    }
 }

@@ -23,4 +23,21 @@ public record NotifyDatagram(String method, String notifyClass, String priority,
         Objects.requireNonNull(message, "message");
         options = List.copyOf(options);
     }
+
+    /** The datagram wire form of this notification, which {@link NotifyDatagramParser} reads back. */
+    public byte[] encode() {
+        final StringBuilder out = new StringBuilder(message.length() + 64);
+        for (final String field : List.of(method, notifyClass, priority, user, mailbox,
+                String.valueOf(options.size()))) {
+            out.append(field).append('\0');
+        }
+        for (final String option : options) {
+            out.append(option).append('\0');
+        }
+        out.append(message).append('\0');
+        if (fileName != null) {
+            out.append(fileName).append('\0');
+        }
+        return out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

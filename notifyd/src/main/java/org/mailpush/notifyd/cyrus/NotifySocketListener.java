@@ -19,10 +19,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Objects;
 import java.util.Set;
@@ -148,16 +146,19 @@ public final class NotifySocketListener implements AutoCloseable {
                 throw new IOException("cannot listen on " + path + ": Unix datagram sockets need Linux epoll ("
                         + Epoll.unavailabilityCause() + ")");
             }
-            final Path parent = path.toAbsolutePath().getParent();
-            if (parent == null || !Files.isDirectory(parent)) {
-                throw new IOException("cannot listen on " + path + ": folder " + parent + " does not exist");
-            }
-            final GroupPrincipal groupPrincipal = lookupGroup();
+            SocketFile.requireFolder(path);
+            final GroupPrincipal groupPrincipal = SocketFile.lookupGroup(path, group);
             final NotifyDatagramParser datagrams = new NotifyDatagramParser(maxDatagramBytes);
             final CyrusEventParser events = new CyrusEventParser(method, namespace);
             final EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("cyrus-notify", true));
             try {
-                removeStaleSocket(loop);
+                SocketFile.removeStale(path, socket -> {
+                    final ChannelFuture probe = new Bootstrap().group(loop).channel(EpollDomainDatagramChannel.class)
+                            .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                            .connect(new DomainSocketAddress(socket.toFile())).awaitUninterruptibly();
+                    probe.channel().close().awaitUninterruptibly();
+                    return probe.isSuccess();
+                });
                 final Bootstrap bootstrap = new Bootstrap()
                         .group(loop)
                         .channel(EpollDomainDatagramChannel.class)
@@ -173,7 +174,7 @@ public final class NotifySocketListener implements AutoCloseable {
                     throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(), bound.cause());
                 }
                 try {
-                    applyModeAndGroup(groupPrincipal);
+                    SocketFile.applyModeAndGroup(path, mode, groupPrincipal);
                 } catch (final IOException | RuntimeException e) {
                     bound.channel().close().awaitUninterruptibly();
                     Files.deleteIfExists(path);
@@ -187,60 +188,6 @@ public final class NotifySocketListener implements AutoCloseable {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
-        }
-
-        /**
-         * A socket file left by a crash is removed; one that a live process still reads (Cyrus's own notifyd,
-         * another mailpush) is refused, because taking it over would silently steal that process's events.
-         */
-        private void removeStaleSocket(final EventLoopGroup loop) throws IOException {
-            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                return;
-            }
-            if (!"socket".equals(fileType(path))) {
-                throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
-            }
-            final ChannelFuture probe = new Bootstrap().group(loop).channel(EpollDomainDatagramChannel.class)
-                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
-                    .connect(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
-            if (probe.isSuccess()) {
-                probe.channel().close().awaitUninterruptibly();
-                throw new IOException("cannot listen on " + path + ": another process is listening there"
-                        + " (is Cyrus's own notifyd still configured in cyrus.conf?)");
-            }
-            Files.delete(path);
-            LOG.info("Removed stale notify socket {}", path);
-        }
-
-        private GroupPrincipal lookupGroup() throws IOException {
-            if (group == null) {
-                return null;
-            }
-            try {
-                return path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-            } catch (final IOException e) {
-                throw new IOException("cannot listen on " + path + ": no group named \"" + group + "\"", e);
-            }
-        }
-
-        private void applyModeAndGroup(final GroupPrincipal groupPrincipal) throws IOException {
-            // Following links on purpose: the JDK changes a no-follow view through open()+fchmod(), which a socket
-            // file refuses (ENXIO); the path is the socket just bound, not a link.
-            final PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-            if (groupPrincipal != null) {
-                view.setGroup(groupPrincipal);
-            }
-            view.setPermissions(mode);
-        }
-
-        private static String fileType(final Path file) throws IOException {
-            final int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            return switch (mode & 0170000) {
-                case 0140000 -> "socket";
-                case 0040000 -> "directory";
-                case 0100000 -> "file";
-                default -> "special file";
-            };
         }
     }
 }

@@ -47,6 +47,13 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     private final String registrationTopic;
     private final Clock clock;
     private final ThreadPoolExecutor executor;
+    /** Routes queued events again after a store failure; one thread, scheduled, never busy for long. */
+    private final java.util.concurrent.ScheduledExecutorService retries =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+                final Thread thread = new Thread(runnable, "event-router-retry");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /**
      * @param registrationTopic the APNs topic new registrations are answered with (the mail credential's topic)
@@ -84,6 +91,79 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         } catch (final RejectedExecutionException e) {
             listener.eventShed(event);
             return false;
+        }
+    }
+
+    /**
+     * Queues an event taken from a durable queue, and runs {@code done} once it is dealt with: a registration
+     * stored; a mailbox event's pushes all answered (or none needed). When routing fails (the store is down) the
+     * event is routed again a second later, and {@code done} waits; when the routing queue is full this waits for
+     * room. Blocks: call it from a thread of its own, never from an event loop.
+     */
+    public void acceptTracked(final IntakeEvent event, final Runnable done) {
+        while (true) {
+            try {
+                executor.execute(() -> routeTracked(event, done));
+                return;
+            } catch (final RejectedExecutionException e) {
+                if (executor.isShutdown()) {
+                    return; // not done: replayed after the restart
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (final InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void routeTracked(final IntakeEvent event, final Runnable done) {
+        if (event instanceof DeviceRegistration) {
+            final RouteOutcome outcome = route(event, false);
+            if (outcome == RouteOutcome.STORE_FAILED) {
+                retryLater(event, done);
+            } else {
+                done.run();
+            }
+            return;
+        }
+        final MailboxEvent change = (MailboxEvent) event;
+        if (change.type().kind() != EventType.Kind.NEW_MAIL && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
+            done.run();
+            return;
+        }
+        final List<Registration> watching;
+        try {
+            watching = store.registrationsWatching(change.owner(), change.mailbox());
+        } catch (final TokenStoreException e) {
+            LOG.warn("Token store failed while routing a queued {} event; trying again in a second: {}",
+                    change.type().wireName(), e.getMessage());
+            retryLater(event, done);
+            return;
+        }
+        if (watching.isEmpty()) {
+            done.run();
+            return;
+        }
+        final java.util.concurrent.atomic.AtomicInteger outstanding =
+                new java.util.concurrent.atomic.AtomicInteger(watching.size());
+        final Runnable onePushed = () -> {
+            if (outstanding.decrementAndGet() == 0) {
+                done.run();
+            }
+        };
+        for (final Registration registration : watching) {
+            dispatcher.dispatch(new PushIntent(registration, change), onePushed);
+        }
+    }
+
+    private void retryLater(final IntakeEvent event, final Runnable done) {
+        try {
+            retries.schedule(() -> acceptTracked(event, done), 1, TimeUnit.SECONDS);
+        } catch (final RejectedExecutionException e) {
+            // Closing: the event stays in its durable queue and is replayed after the restart.
         }
     }
 
@@ -174,6 +254,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
 
     /** Stops taking events, routes what is queued for up to {@code drainTimeout}, then stops. */
     public void close(final Duration drainTimeout) {
+        retries.shutdownNow();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {

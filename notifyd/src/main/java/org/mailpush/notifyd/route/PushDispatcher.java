@@ -8,4 +8,13 @@ package org.mailpush.notifyd.route;
 public interface PushDispatcher {
 
     void dispatch(PushIntent intent);
+
+    /**
+     * As {@link #dispatch(PushIntent)}, running {@code onPushed} once a push covering the intent has its final
+     * answer. The default runs it at once, for dispatchers that do not know more.
+     */
+    default void dispatch(final PushIntent intent, final Runnable onPushed) {
+        dispatch(intent);
+        onPushed.run();
+    }
 }

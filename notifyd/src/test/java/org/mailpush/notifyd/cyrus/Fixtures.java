@@ -37,4 +37,21 @@ public final class Fixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The stream-mode notifications captured from the same Cyrus ({@code notifysocket: dlist:...}). */
+    public static List<Path> dlists() {
+        try (Stream<Path> files = Files.list(directory().resolve("dlist"))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".dlist")).sorted().toList();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] dlist(final String name) {
+        try {
+            return Files.readAllBytes(directory().resolve("dlist").resolve(name));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

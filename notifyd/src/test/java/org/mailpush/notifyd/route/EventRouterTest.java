@@ -200,4 +200,40 @@ class EventRouterTest {
                 .as("the registered device still refreshes").isEqualTo(RouteOutcome.REGISTERED);
         router.close();
     }
+
+    @Test
+    void aTrackedEventIsDoneOnlyWhenEveryPushForItIsAnswered() throws Exception {
+        final List<Runnable> pending = new CopyOnWriteArrayList<>();
+        final EventRouter router = new EventRouter(store, new PushDispatcher() {
+            @Override
+            public void dispatch(final PushIntent intent) {
+                pushes.add(intent);
+            }
+
+            @Override
+            public void dispatch(final PushIntent intent, final Runnable onPushed) {
+                pushes.add(intent);
+                pending.add(onPushed);
+            }
+        }, counters, TOPIC, 10, clock);
+        final CountDownLatch registered = new CountDownLatch(2);
+        router.acceptTracked(device(TOKEN_A, "INBOX"), registered::countDown);
+        router.acceptTracked(new DeviceRegistration("cyrus", "test", 2, "ACC-2", TOKEN_B, "com.apple.mobilemail",
+                Set.of("INBOX")), registered::countDown);
+        assertThat(registered.await(5, TimeUnit.SECONDS)).isTrue();
+
+        final CountDownLatch mailDone = new CountDownLatch(1);
+        router.acceptTracked(event(EventType.MESSAGE_NEW, "test", "INBOX"), mailDone::countDown);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pending.size() == 2);
+        assertThat(mailDone.getCount()).isEqualTo(1);
+        pending.get(0).run();
+        assertThat(mailDone.getCount()).as("one of two devices answered").isEqualTo(1);
+        pending.get(1).run();
+        assertThat(mailDone.await(1, TimeUnit.SECONDS)).isTrue();
+
+        final CountDownLatch nobody = new CountDownLatch(1);
+        router.acceptTracked(event(EventType.MESSAGE_NEW, "nobody", "INBOX"), nobody::countDown);
+        assertThat(nobody.await(5, TimeUnit.SECONDS)).as("nothing to push is done at once").isTrue();
+        router.close();
+    }
 }

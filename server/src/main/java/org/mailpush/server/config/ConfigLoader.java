@@ -147,8 +147,11 @@ public final class ConfigLoader {
             return null;
         }
         node.allowOnly("notify-socket", "socket-mode", "socket-group", "event-notifier", "altnamespace",
-                "unixhierarchysep", "virtdomains", "max-datagram-bytes");
-        final Path socket = node.requiredFile("notify-socket");
+                "unixhierarchysep", "virtdomains", "max-datagram-bytes", "queue-directory", "queue-max-bytes");
+        // "dlist:/path", as imapd.conf writes it, selects the stream mode that acknowledges events.
+        final String socketText = node.requiredString("notify-socket");
+        final boolean stream = socketText.startsWith("dlist:");
+        final Path socket = node.resolve(stream ? socketText.substring("dlist:".length()) : socketText);
         final String modeText = node.string("socket-mode", "0660");
         final Set<PosixFilePermission> mode = mode(node.keyPath("socket-mode"), modeText);
         if (!mode.contains(PosixFilePermission.OWNER_WRITE)) {
@@ -161,8 +164,12 @@ public final class ConfigLoader {
                 node.bool("unixhierarchysep", true), node.bool("virtdomains", false));
         final int maxBytes = node.integer("max-datagram-bytes", NotifyDatagramParser.DEFAULT_MAX_BYTES, 1024,
                 1024 * 1024);
+        final Path queueDirectory = node.resolve(node.string("queue-directory", "./data/cyrus-queue"));
+        final long queueMaxBytes = node.integer("queue-max-bytes", 256 * 1024 * 1024, 8 * 1024 * 1024,
+                Integer.MAX_VALUE);
         node.rejectUnknownKeys();
-        return new MailpushConfig.Cyrus(socket, mode, group, notifier, namespace, maxBytes);
+        return new MailpushConfig.Cyrus(socket, mode, group, notifier, namespace, maxBytes, stream, queueDirectory,
+                queueMaxBytes);
     }
 
     private static Set<PosixFilePermission> mode(final String key, final String text) throws ConfigException {

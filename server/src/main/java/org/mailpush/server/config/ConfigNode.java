@@ -128,6 +128,11 @@ final class ConfigNode {
             throw new ConfigException(keyPath(key) + ": must be a duration like 500ms, 30s, 5m, 24h or 30d, not \""
                     + text + "\"");
         }
+        if (matcher.group(1).length() > 12) {
+            // Found by fuzzing: a number too long for a long was a NumberFormatException, not a message.
+            throw new ConfigException(keyPath(key) + ": must be between " + human(min) + " and " + human(max)
+                    + ", not " + text);
+        }
         final long amount = Long.parseLong(matcher.group(1));
         final java.time.Duration value = switch (matcher.group(2)) {
             case "ms" -> java.time.Duration.ofMillis(amount);
@@ -177,7 +182,23 @@ final class ConfigNode {
     /** A file path; relative paths are resolved against the folder of the configuration file. */
     Path file(final String key) throws ConfigException {
         final String value = string(key, null);
-        return value == null ? null : baseDirectory.resolve(value).normalize();
+        if (value == null) {
+            return null;
+        }
+        try {
+            return baseDirectory.resolve(value).normalize();
+        } catch (final java.nio.file.InvalidPathException e) {
+            throw new ConfigException(keyPath(key) + ": not a usable path (" + e.getReason() + ")");
+        }
+    }
+
+    /** A path given as text (not read from a key), resolved as {@link #file} resolves one. */
+    Path resolve(final String value) throws ConfigException {
+        try {
+            return baseDirectory.resolve(value).normalize();
+        } catch (final java.nio.file.InvalidPathException e) {
+            throw new ConfigException(path + ": \"" + value + "\" is not a usable path (" + e.getReason() + ")");
+        }
     }
 
     Path requiredFile(final String key) throws ConfigException {

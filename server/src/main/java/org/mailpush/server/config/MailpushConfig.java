@@ -27,9 +27,16 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
                         int maxDevicesPerUser) {
     }
 
-    /** {@code cyrus:} the notify socket Cyrus writes events to. */
+    /**
+     * {@code cyrus:} the notify socket Cyrus writes events to.
+     *
+     * @param streamMode     {@code notify-socket: dlist:/path}: Cyrus's stream mode, events acknowledged once
+     *                       they are queued on disk in {@code queueDirectory}
+     * @param queueDirectory where stream-mode events wait until their pushes are answered
+     */
     public record Cyrus(Path notifySocket, Set<PosixFilePermission> socketMode, String socketGroup,
-                        String eventNotifier, CyrusNamespace namespace, int maxDatagramBytes) {
+                        String eventNotifier, CyrusNamespace namespace, int maxDatagramBytes, boolean streamMode,
+                        Path queueDirectory, long queueMaxBytes) {
     }
 
     /**

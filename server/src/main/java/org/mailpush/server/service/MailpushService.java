@@ -3,6 +3,7 @@ package org.mailpush.server.service;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
 import org.mailpush.notifyd.cyrus.NotifySocketListener;
+import org.mailpush.notifyd.cyrus.NotifyStreamListener;
 import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
@@ -116,7 +117,7 @@ public final class MailpushService implements AutoCloseable {
             }
             final ImapProxyServer proxy = imapProxy;
 
-            final java.util.concurrent.atomic.AtomicReference<NotifySocketListener> socket =
+            final java.util.concurrent.atomic.AtomicReference<java.util.function.BooleanSupplier> socket =
                     new java.util.concurrent.atomic.AtomicReference<>();
             final Map<String, HttpIntakeServer> httpDoors = new java.util.concurrent.ConcurrentHashMap<>();
             final Supplier<Readiness> readiness =
@@ -128,18 +129,37 @@ public final class MailpushService implements AutoCloseable {
 
             if (config.cyrus().isPresent()) {
                 final MailpushConfig.Cyrus cyrus = config.cyrus().get();
-                final NotifySocketListener listener = NotifySocketListener.builder()
-                        .path(cyrus.notifySocket())
-                        .mode(cyrus.socketMode())
-                        .group(cyrus.socketGroup())
-                        .method(cyrus.eventNotifier())
-                        .namespace(cyrus.namespace())
-                        .maxDatagramBytes(cyrus.maxDatagramBytes())
-                        .listener(counted)
-                        .sink(router)
-                        .bind();
-                socket.set(listener);
-                started.push(listener);
+                if (cyrus.streamMode()) {
+                    // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
+                    final NotifyStreamListener listener = NotifyStreamListener.builder()
+                            .path(cyrus.notifySocket())
+                            .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
+                            .mode(cyrus.socketMode())
+                            .group(cyrus.socketGroup())
+                            .method(cyrus.eventNotifier())
+                            .namespace(cyrus.namespace())
+                            .maxBytes(cyrus.maxDatagramBytes())
+                            .listener(counted)
+                            .sink(router::acceptTracked)
+                            .bind();
+                    socket.set(listener::isOpen);
+                    started.push(listener::stopAccepting);
+                    // Closed last, after the router and the pusher finished: what they push on the way out is done.
+                    started.addLast(listener::closeQueue);
+                } else {
+                    final NotifySocketListener listener = NotifySocketListener.builder()
+                            .path(cyrus.notifySocket())
+                            .mode(cyrus.socketMode())
+                            .group(cyrus.socketGroup())
+                            .method(cyrus.eventNotifier())
+                            .namespace(cyrus.namespace())
+                            .maxDatagramBytes(cyrus.maxDatagramBytes())
+                            .listener(counted)
+                            .sink(router)
+                            .bind();
+                    socket.set(listener::isOpen);
+                    started.push(listener);
+                }
             }
             if (config.intake().isPresent()) {
                 final HttpIntakeServer door = HttpIntakeFactory.startIntake(config.intake().get(), router, counted);
@@ -170,7 +190,7 @@ public final class MailpushService implements AutoCloseable {
 
     /** What {@code /readyz} reports: store reachable, at least one usable unexpired credential, socket open. */
     static Readiness readiness(final TokenStore store, final ApnsPusher pusher, final boolean cyrusConfigured,
-                               final NotifySocketListener socket, final ImapProxyServer imapProxy,
+                               final java.util.function.BooleanSupplier socket, final ImapProxyServer imapProxy,
                                final Map<String, HttpIntakeServer> httpDoors) {
         final List<String> problems = new ArrayList<>();
         final Map<String, Object> checks = new LinkedHashMap<>();
@@ -203,7 +223,7 @@ public final class MailpushService implements AutoCloseable {
             problems.add("no usable APNs credential (refused by APNs or expired)");
         }
         if (cyrusConfigured) {
-            final boolean open = socket != null && socket.isOpen();
+            final boolean open = socket != null && socket.getAsBoolean();
             checks.put("cyrusSocket", open ? "listening" : "closed");
             if (!open) {
                 problems.add("the Cyrus notify socket is not listening");

@@ -2,6 +2,7 @@ package org.mailpush.server.service;
 
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.route.PushDispatcher;
+import org.mailpush.notifyd.route.PushIntent;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushKind;
 
@@ -13,8 +14,20 @@ final class PushDispatchers {
 
     /** New mail is pushed at once (then coalesced); read, flag and expunge changes after a coalescing delay. */
     static PushDispatcher to(final ApnsPusher pusher) {
-        return intent -> pusher.submit(intent.registration(),
-                intent.cause().type().kind() == EventType.Kind.NEW_MAIL ? PushKind.NEW_MAIL : PushKind.MAILBOX_CHANGE,
-                intent.cause().receivedAt());
+        return new PushDispatcher() {
+            @Override
+            public void dispatch(final PushIntent intent) {
+                pusher.submit(intent.registration(), kind(intent), intent.cause().receivedAt());
+            }
+
+            @Override
+            public void dispatch(final PushIntent intent, final Runnable onPushed) {
+                pusher.submit(intent.registration(), kind(intent), intent.cause().receivedAt(), onPushed);
+            }
+        };
+    }
+
+    private static PushKind kind(final PushIntent intent) {
+        return intent.cause().type().kind() == EventType.Kind.NEW_MAIL ? PushKind.NEW_MAIL : PushKind.MAILBOX_CHANGE;
     }
 }
