@@ -8,7 +8,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /** File system help for servers that run as their own users. */
-final class Folders {
+public final class Folders {
 
     private Folders() {
     }
@@ -17,7 +17,7 @@ final class Folders {
      * Lets other users pass through {@code folder} and every folder above it (a test's temporary folder is
      * {@code 0700}): the mail servers' own users must reach their configuration and data below it.
      */
-    static void makeTraversable(final Path folder) throws IOException {
+    public static void makeTraversable(final Path folder) throws IOException {
         for (Path current = folder.toAbsolutePath(); current != null; current = current.getParent()) {
             final Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(current));
             if (permissions.add(PosixFilePermission.OTHERS_EXECUTE)

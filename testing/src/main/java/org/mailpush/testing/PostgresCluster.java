@@ -102,8 +102,13 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Runs SQL statements with {@code psql} as {@code postgres}; returns what it printed (unaligned, tuples). */
     public String psql(final String... statements) throws IOException, InterruptedException {
+        return psqlOn("postgres", statements);
+    }
+
+    /** As {@link #psql}, in {@code database}. */
+    public String psqlOn(final String database, final String... statements) throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1",
-                "-p", String.valueOf(port), "-U", "postgres", "-tA"));
+                "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-tA"));
         for (final String statement : statements) {
             command.add("-c");
             command.add(statement);

@@ -151,6 +151,21 @@ final class CachingTokenStore implements TokenStore {
     }
 
     @Override
+    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
+        delegate.enqueuePush(registration, newMail, receivedAt);
+    }
+
+    @Override
+    public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
+        return delegate.queuedPushes(afterId, limit);
+    }
+
+    @Override
+    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
+        delegate.removeQueuedPushes(ids);
+    }
+
+    @Override
     public boolean isReachable() {
         return delegate.isReachable();
     }

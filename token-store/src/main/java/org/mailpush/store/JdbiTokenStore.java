@@ -326,6 +326,41 @@ final class JdbiTokenStore implements TokenStore {
     }
 
     @Override
+    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
+        run("queue a push", handle -> handle.createUpdate("""
+                        INSERT INTO push_queue (account_id, device_token, new_mail, received_at)
+                        VALUES (:account, :token, :newMail, :receivedAt)""")
+                .bind("account", registration.accountId())
+                .bind("token", registration.deviceToken())
+                .bind("newMail", newMail)
+                .bind("receivedAt", utc(micros(receivedAt)))
+                .execute());
+    }
+
+    @Override
+    public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
+        return run("read queued pushes", handle -> handle.createQuery("""
+                        SELECT id, account_id, device_token, new_mail, received_at FROM push_queue
+                         WHERE id > :after ORDER BY id LIMIT :limit""")
+                .bind("after", afterId)
+                .bind("limit", limit)
+                .map((rs, ctx) -> new QueuedPush(rs.getLong("id"),
+                        new RegistrationKey(rs.getString("account_id"), rs.getString("device_token")),
+                        rs.getBoolean("new_mail"), instant(rs, "received_at")))
+                .list());
+    }
+
+    @Override
+    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        run("remove queued pushes", handle -> handle.createUpdate("DELETE FROM push_queue WHERE id IN (<ids>)")
+                .bindList("ids", List.copyOf(ids))
+                .execute());
+    }
+
+    @Override
     public boolean isReachable() {
         try (java.sql.Connection connection = dataSource.getConnection()) {
             return connection.isValid(2);

@@ -86,6 +86,15 @@ public interface TokenStore extends AutoCloseable {
     /** Writes registrations read from a backup or another store; see {@link ImportMode}. Returns how many it wrote. */
     long importRegistrations(Iterable<Registration> registrations, ImportMode mode);
 
+    /** Queues a push for a pusher running as a separate process ({@code --role pusher}). */
+    void enqueuePush(RegistrationKey registration, boolean newMail, Instant receivedAt);
+
+    /** Up to {@code limit} queued pushes with an id above {@code afterId}, oldest first. */
+    List<QueuedPush> queuedPushes(long afterId, int limit);
+
+    /** Removes pushes that have their final answer. */
+    void removeQueuedPushes(java.util.Collection<Long> ids);
+
     /** Whether the database answers now; never throws. */
     boolean isReachable();
 

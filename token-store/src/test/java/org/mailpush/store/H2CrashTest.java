@@ -29,8 +29,9 @@ class H2CrashTest {
         }
     }
 
+    /** Ten devices per user: the per-user device limit (100) is not what this test is about. */
     static Registration registration(final int n) {
-        return Registration.of("crash", "ACC-" + n, String.format("%064x", n), "com.apple.mobilemail", 2,
+        return Registration.of("crash-" + n / 10, "ACC-" + n, String.format("%064x", n), "com.apple.mobilemail", 2,
                 Set.of("INBOX"), null, Instant.parse("2026-11-27T00:00:00Z"));
     }
 

@@ -96,8 +96,9 @@ class PostgresFailoverIT {
         System.out.printf("store closed after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /** Ten devices per user: the per-user device limit (100) is not what this test is about. */
     private static Registration registration(final int n) {
-        return Registration.of("failover", "ACC-" + n, String.format("%064x", n), "com.apple.mobilemail", 2,
+        return Registration.of("failover-" + n / 10, "ACC-" + n, String.format("%064x", n), "com.apple.mobilemail", 2,
                 Set.of("INBOX"), null, Instant.parse("2026-11-27T00:00:00Z"));
     }
 }

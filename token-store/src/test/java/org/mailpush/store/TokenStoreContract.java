@@ -235,4 +235,23 @@ abstract class TokenStoreContract {
         assertThat(store.register(registration("busy", "ACC-100", newcomer, T0, "INBOX")))
                 .isEqualTo(TokenStore.RegisterOutcome.ADDED);
     }
+
+    @Test
+    void queuedPushesComeBackInOrderUntilRemoved() {
+        final RegistrationKey phone = new RegistrationKey("ACC-1", TOKEN_A);
+        final RegistrationKey tablet = new RegistrationKey("ACC-2", TOKEN_B);
+        store.enqueuePush(phone, true, T0);
+        store.enqueuePush(tablet, false, T0.plusSeconds(1));
+        store.enqueuePush(phone, false, T0.plusSeconds(2));
+        final List<QueuedPush> firstTwo = store.queuedPushes(0, 2);
+        assertThat(firstTwo).extracting(QueuedPush::registration).containsExactly(phone, tablet);
+        assertThat(firstTwo).extracting(QueuedPush::newMail).containsExactly(true, false);
+        assertThat(firstTwo.get(0).receivedAt()).isEqualTo(T0);
+        assertThat(firstTwo.get(1).id()).isGreaterThan(firstTwo.get(0).id());
+        final List<QueuedPush> rest = store.queuedPushes(firstTwo.get(1).id(), 10);
+        assertThat(rest).singleElement().satisfies(p -> assertThat(p.registration()).isEqualTo(phone));
+        store.removeQueuedPushes(List.of(firstTwo.get(0).id(), rest.get(0).id()));
+        assertThat(store.queuedPushes(0, 10)).singleElement().satisfies(p -> assertThat(p.registration())
+                .isEqualTo(tablet));
+    }
 }

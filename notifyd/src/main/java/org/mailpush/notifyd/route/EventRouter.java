@@ -120,6 +120,16 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     }
 
     private void routeTracked(final IntakeEvent event, final Runnable done) {
+        try {
+            routeTrackedOnce(event, done);
+        } catch (final RuntimeException e) {
+            LOG.warn("Could not route a queued {} event; trying again in a second: {}", event.type().wireName(),
+                    e.toString());
+            retryLater(event, done);
+        }
+    }
+
+    private void routeTrackedOnce(final IntakeEvent event, final Runnable done) {
         if (event instanceof DeviceRegistration) {
             final RouteOutcome outcome = route(event, false);
             if (outcome == RouteOutcome.STORE_FAILED) {

@@ -4,6 +4,7 @@ import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.service.MailpushService;
+import org.mailpush.server.service.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,6 +27,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--allow-root", description = "run even as root (not recommended; see docs/security.md)")
     boolean allowRoot;
 
+    @Option(names = "--role", paramLabel = "ROLE", defaultValue = "all",
+            description = "all (default); or one side of a split install: intake (the doors and routing, never"
+                    + " reads the APNs key) or pusher (sends the pushes the intake queued in the store)")
+    String role;
+
     /** Whether this process runs as root; replaceable so the refusal can be tested as any user. */
     java.util.function.BooleanSupplier runsAsRoot = Privileges::isRoot;
 
@@ -45,7 +51,14 @@ final class RunCommand implements Callable<Integer> {
         }
         final MailpushService service;
         try {
-            service = MailpushService.start(settings);
+            final Role which;
+            try {
+                which = Role.valueOf(role.toUpperCase(java.util.Locale.ROOT));
+            } catch (final IllegalArgumentException e) {
+                System.err.println("mailpush: --role must be all, intake or pusher, not \"" + role + "\"");
+                return ExitCodes.CONFIG;
+            }
+            service = MailpushService.start(settings, which);
         } catch (final MailpushService.StartupException e) {
             System.err.println("mailpush: cannot start: " + e.getMessage());
             return ExitCodes.CONFIG;

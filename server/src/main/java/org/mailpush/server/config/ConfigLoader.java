@@ -84,11 +84,20 @@ public final class ConfigLoader {
         final MailpushConfig.Apns apns = apns(apnsNode);
         final MailpushConfig.Http http = http(root.section("http"));
         root.rejectUnknownKeys();
-        if (cyrus.isEmpty() && imapProxy.isEmpty() && intake.isEmpty() && xapsd.isEmpty()) {
-            throw new ConfigException("cyrus: is required: mailpush needs a source of registrations and events"
-                    + " (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or xapsd)");
-        }
         return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, intake, xapsd, apns, http);
+    }
+
+    /**
+     * Refuses a configuration without any door for registrations and events. Checked when a process takes events
+     * in (not for {@code --role pusher}, which only sends what the intake queued).
+     */
+    public static void requireEventSource(final MailpushConfig config) throws ConfigException {
+        if (config.cyrus().isEmpty() && config.imapProxy().isEmpty() && config.intake().isEmpty()
+                && config.xapsd().isEmpty()) {
+            throw new ConfigException(config.source() + ": cyrus: is required: mailpush needs a source of"
+                    + " registrations and events (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or"
+                    + " xapsd)");
+        }
     }
 
     /** SnakeYAML's messages quote the offending text with a caret over several lines; keep the sentences. */
@@ -187,8 +196,10 @@ public final class ConfigLoader {
     }
 
     private static MailpushConfig.Apns apns(final ConfigNode node) throws ConfigException {
-        node.allowOnly("host", "port", "trust", "credentials", "max-pending", "max-in-flight", "new-mail-window",
-                "change-delay", "expiration", "retry", "circuit-breaker", "reload-interval", "shutdown-timeout");
+        node.allowOnly("host", "port", "trust", "credentials", "topic", "max-pending", "max-in-flight",
+                "new-mail-window", "change-delay", "expiration", "retry", "circuit-breaker", "reload-interval",
+                "shutdown-timeout");
+        final String topic = node.string("topic", null);
         final String host = node.string("host", null);
         final int port = node.integer("port", 443, 1, 65535);
         final Path trust = node.file("trust");
@@ -201,7 +212,7 @@ public final class ConfigLoader {
         }
         final MailpushConfig.Delivery delivery = delivery(node);
         node.rejectUnknownKeys();
-        return new MailpushConfig.Apns(host, port, trust, credentials, delivery);
+        return new MailpushConfig.Apns(host, port, trust, credentials, delivery, topic);
     }
 
     private static MailpushConfig.Delivery delivery(final ConfigNode node) throws ConfigException {

@@ -42,9 +42,12 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
     /**
      * {@code apns:} where pushes go, what signs them, and how delivery behaves.
      *
-     * @param host {@code null} unless set: then every credential goes to its environment's Apple gateway
+     * @param host  {@code null} unless set: then every credential goes to its environment's Apple gateway
+     * @param topic the topic registrations are answered with, for a process that does not read the credentials
+     *              ({@code --role intake}); {@code null} unless set
      */
-    public record Apns(String host, int port, Path trust, List<Credential> credentials, Delivery delivery) {
+    public record Apns(String host, int port, Path trust, List<Credential> credentials, Delivery delivery,
+                       String topic) {
     }
 
     /** The delivery tunables under {@code apns:}; the defaults suit a site of any size. */

@@ -144,6 +144,27 @@ public final class MeteredTokenStore implements TokenStore {
     }
 
     @Override
+    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
+        measured("queue", () -> {
+            store.enqueuePush(registration, newMail, receivedAt);
+            return null;
+        });
+    }
+
+    @Override
+    public List<org.mailpush.store.QueuedPush> queuedPushes(final long afterId, final int limit) {
+        return measured("queue", () -> store.queuedPushes(afterId, limit));
+    }
+
+    @Override
+    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
+        measured("queue", () -> {
+            store.removeQueuedPushes(ids);
+            return null;
+        });
+    }
+
+    @Override
     public boolean isReachable() {
         return store.isReachable();
     }

@@ -10,6 +10,7 @@ import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.CredentialStatus;
 import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
@@ -81,35 +82,69 @@ public final class MailpushService implements AutoCloseable {
     }
 
     public static MailpushService start(final MailpushConfig config) throws StartupException {
+        return start(config, Role.ALL);
+    }
+
+    /**
+     * Starts the part of mailpush {@code role} names: everything, or one side of a split install (docs/security.md).
+     */
+    public static MailpushService start(final MailpushConfig config, final Role role) throws StartupException {
         final Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
+            if (role != Role.PUSHER) {
+                ConfigLoader.requireEventSource(config);
+            }
             final MailpushMetrics metrics = new MailpushMetrics(Clock.systemUTC());
             started.push(metrics);
             final MeteredTokenStore store = new MeteredTokenStore(StoreFactory.open(config.store()),
                     metrics.registry());
             started.push(store);
             metrics.bindStore(store);
-            started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
-                    config.store().sweepInterval(), Clock.systemUTC()));
-
-            final ApnsPusher pusher = PusherFactory.build(config.apns(), store, metrics.pushes());
-            started.push(pusher);
-            metrics.bindPusher(pusher);
-            for (final CredentialStatus credential : pusher.credentials()) {
-                LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(), credential.source(),
-                        credential.apnsHost(), credential.notAfter().map(t -> ", valid until " + t).orElse(""));
+            if (role != Role.PUSHER) {
+                started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
+                        config.store().sweepInterval(), Clock.systemUTC()));
             }
 
+            ApnsPusher pusherOrNull = null;
+            if (role != Role.INTAKE) {
+                pusherOrNull = PusherFactory.build(config.apns(), store, metrics.pushes());
+                started.push(pusherOrNull);
+                metrics.bindPusher(pusherOrNull);
+                for (final CredentialStatus credential : pusherOrNull.credentials()) {
+                    LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(),
+                            credential.source(), credential.apnsHost(),
+                            credential.notAfter().map(t -> ", valid until " + t).orElse(""));
+                }
+            }
+            final ApnsPusher pusher = pusherOrNull;
             final IntakeCounters intake = new IntakeCounters();
+            if (role == Role.PUSHER) {
+                final QueuedPushConsumer consumer = new QueuedPushConsumer(store, pusher);
+                // Closed before the pusher (stops reading); answered rows are removed after the pusher finished.
+                started.addLast(consumer::removeAnsweredNow);
+                started.push(consumer);
+                final Supplier<Readiness> readiness = () -> readiness(store, pusher, false, null, null, Map.of());
+                final OpsHttpServer ops = startOps(config, metrics, readiness);
+                started.push(ops);
+                LOG.info("mailpush started as the pusher of a split install; queued pushes come from {}",
+                        store.describe());
+                return new MailpushService(started, store, intake, ops, Map.of());
+            }
+            final String topic = pusher != null ? pusher.defaultTopic() : config.apns().topic();
+            if (topic == null) {
+                throw new ConfigException("apns.topic: is required for --role intake: the intake does not read the"
+                        + " credentials, and answers registrations with this topic");
+            }
+
             final IntakeListener counted = new IntakeMetrics(metrics.registry(), intake);
-            final EventRouter router = new EventRouter(store, PushDispatchers.to(pusher), counted,
-                    pusher.defaultTopic(), ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
+            final EventRouter router = new EventRouter(store, pusher != null ? PushDispatchers.to(pusher)
+                    : PushDispatchers.toQueue(store), counted, topic, ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
             metrics.bindRouter(router);
 
             ImapProxyServer imapProxy = null;
             if (config.imapProxy().isPresent()) {
-                final TokenStoreRegistrationSink sink = new TokenStoreRegistrationSink(store, pusher::defaultTopic);
+                final TokenStoreRegistrationSink sink = new TokenStoreRegistrationSink(store, () -> topic);
                 started.push(sink);
                 imapProxy = ImapProxyFactory.start(config.imapProxy().get(), sink);
                 started.push(imapProxy);
@@ -122,9 +157,7 @@ public final class MailpushService implements AutoCloseable {
             final Map<String, HttpIntakeServer> httpDoors = new java.util.concurrent.ConcurrentHashMap<>();
             final Supplier<Readiness> readiness =
                     () -> readiness(store, pusher, config.cyrus().isPresent(), socket.get(), proxy, httpDoors);
-            final OpsHttpServer ops = OpsHttpServer.start(config.http().listen(), readiness, metrics,
-                    new StatusReport(metrics, readiness, Clock.systemUTC()), config.http().user() == null ? null
-                            : new OpsHttpServer.Access(config.http().user(), config.http().password()));
+            final OpsHttpServer ops = startOps(config, metrics, readiness);
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
@@ -188,6 +221,13 @@ public final class MailpushService implements AutoCloseable {
         }
     }
 
+    private static OpsHttpServer startOps(final MailpushConfig config, final MailpushMetrics metrics,
+                                          final Supplier<Readiness> readiness) throws IOException {
+        return OpsHttpServer.start(config.http().listen(), readiness, metrics,
+                new StatusReport(metrics, readiness, Clock.systemUTC()), config.http().user() == null ? null
+                        : new OpsHttpServer.Access(config.http().user(), config.http().password()));
+    }
+
     /** What {@code /readyz} reports: store reachable, at least one usable unexpired credential, socket open. */
     static Readiness readiness(final TokenStore store, final ApnsPusher pusher, final boolean cyrusConfigured,
                                final java.util.function.BooleanSupplier socket, final ImapProxyServer imapProxy,
@@ -199,6 +239,34 @@ public final class MailpushService implements AutoCloseable {
         if (!storeUp) {
             problems.add("the token store is unreachable");
         }
+        if (pusher == null) {
+            // The intake of a split install: the credentials are the pusher process's business.
+            checks.put("credentials", "held by the pusher process");
+        } else {
+            credentials(pusher, checks, problems);
+        }
+        if (cyrusConfigured) {
+            final boolean open = socket != null && socket.getAsBoolean();
+            checks.put("cyrusSocket", open ? "listening" : "closed");
+            if (!open) {
+                problems.add("the Cyrus notify socket is not listening");
+            }
+        }
+        if (imapProxy != null) {
+            checks.put("imapProxy", Map.of("listening", imapProxy.addresses().size(),
+                    "openSessions", imapProxy.counters().openSessions()));
+        }
+        httpDoors.forEach((name, door) -> {
+            checks.put(name, Map.of("listening", door.isOpen(), "openConnections", door.openConnections()));
+            if (!door.isOpen()) {
+                problems.add("the " + name + " listener is closed");
+            }
+        });
+        return new Readiness(List.copyOf(problems), checks);
+    }
+
+    private static void credentials(final ApnsPusher pusher, final Map<String, Object> checks,
+                                    final List<String> problems) {
         final List<Map<String, Object>> credentials = new ArrayList<>();
         boolean anyUsable = false;
         final Instant now = Instant.now();
@@ -222,24 +290,6 @@ public final class MailpushService implements AutoCloseable {
         if (!anyUsable) {
             problems.add("no usable APNs credential (refused by APNs or expired)");
         }
-        if (cyrusConfigured) {
-            final boolean open = socket != null && socket.getAsBoolean();
-            checks.put("cyrusSocket", open ? "listening" : "closed");
-            if (!open) {
-                problems.add("the Cyrus notify socket is not listening");
-            }
-        }
-        if (imapProxy != null) {
-            checks.put("imapProxy", Map.of("listening", imapProxy.addresses().size(),
-                    "openSessions", imapProxy.counters().openSessions()));
-        }
-        httpDoors.forEach((name, door) -> {
-            checks.put(name, Map.of("listening", door.isOpen(), "openConnections", door.openConnections()));
-            if (!door.isOpen()) {
-                problems.add("the " + name + " listener is closed");
-            }
-        });
-        return new Readiness(List.copyOf(problems), checks);
     }
 
     public TokenStore store() {

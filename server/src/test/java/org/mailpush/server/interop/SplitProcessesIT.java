@@ -1,0 +1,163 @@
+package org.mailpush.server.interop;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.pusher.mock.LoopbackApnsServer;
+import org.mailpush.testing.Folders;
+import org.mailpush.testing.PostgresCluster;
+import org.mailpush.testing.RawHttpConnection;
+import org.mailpush.testing.SystemUsers;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.mailpush.testing.RawHttpConnection.dovecotPost;
+
+/**
+ * The split install: {@code mailpush run --role intake} and {@code --role pusher} as two processes under two OS
+ * users, sharing only the token store (PostgreSQL) and its push queue. The intake user cannot read the APNs key;
+ * a registration and a new message posted to the intake still end in a push at (mock) APNs.
+ */
+class SplitProcessesIT {
+
+    static final String INTAKE_USER = "mailpush-in";
+    static final String PUSHER_USER = "mailpush-out";
+    static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
+
+    @TempDir
+    Path dir;
+    Process intake;
+    Process pusher;
+    LoopbackApnsServer apns;
+
+    @AfterEach
+    void stop() {
+        for (final Process process : new Process[]{intake, pusher}) {
+            if (process != null) {
+                process.destroy();
+            }
+        }
+        if (apns != null) {
+            apns.close();
+        }
+    }
+
+    @Test
+    void theIntakeCannotReadTheKeyAndPushesStillFlow() throws Exception {
+        SystemUsers.ensure(INTAKE_USER);
+        SystemUsers.ensure(PUSHER_USER);
+        Folders.makeTraversable(dir);
+        final Path app = Files.createDirectories(dir.resolve("app"));
+        final Path jar = Files.copy(Path.of("target", "mailpush.jar"), app.resolve("mailpush.jar"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(app, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+
+        // The credentials belong to the pusher's user alone.
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        try (Stream<Path> files = Files.list(dir.resolve("pki"))) {
+            for (final Path file : files.toList()) {
+                SystemUsers.chown(file, PUSHER_USER);
+            }
+        }
+        SystemUsers.chown(dir.resolve("pki"), PUSHER_USER);
+        Files.setPosixFilePermissions(dir.resolve("pki"), PosixFilePermissions.fromString("rwx------"));
+        apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
+        apns.allow(pki.client().topic(), TOKEN);
+
+        try (PostgresCluster database = PostgresCluster.create(Files.createDirectories(dir.resolve("pg")), "data")
+                .start()) {
+            database.psql("CREATE DATABASE mailpush");
+            final int xapsdPort = freePort();
+            final int intakePort = freePort();
+            final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), pki, freePort(),
+                    "xapsd:", "  listen: 127.0.0.1:" + xapsdPort, "intake:", "  listen: 127.0.0.1:" + intakePort);
+            final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), pki, freePort());
+
+            pusher = SystemUsers.startAs(PUSHER_USER, dir.resolve("pusher.log"), java(), "-jar", jar.toString(),
+                    "run", "--role", "pusher", "--config", pusherConfig.toString());
+            awaitStarted(pusher, dir.resolve("pusher.log"));
+            intake = SystemUsers.startAs(INTAKE_USER, dir.resolve("intake.log"), java(), "-jar", jar.toString(),
+                    "run", "--role", "intake", "--config", intakeConfig.toString());
+            awaitStarted(intake, dir.resolve("intake.log"));
+
+            assertThat(SystemUsers.runAs(INTAKE_USER, "cat", pki.client().p12File().toString()).exit())
+                    .as("the intake user reads the key").isNotZero();
+            assertThat(SystemUsers.runAs(INTAKE_USER, "cat", pki.client().p12PasswordFile().toString()).output())
+                    .contains("Permission denied");
+            assertThat(SystemUsers.runAs(PUSHER_USER, "cat", pki.client().p12PasswordFile().toString()).exit())
+                    .isZero();
+
+            try (RawHttpConnection http = new RawHttpConnection(new InetSocketAddress("127.0.0.1", xapsdPort))) {
+                http.send(dovecotPost("/register", "h", "{\"ApsAccountId\":\"ACC\",\"ApsDeviceToken\":\"" + TOKEN
+                        + "\",\"ApsSubtopic\":\"com.apple.mobilemail\",\"Username\":\"bob\",\"Mailboxes\":"
+                        + " [\"INBOX\"]}", false));
+                final RawHttpConnection.Response registered = http.read();
+                assertThat(registered.status()).isEqualTo(200);
+                assertThat(registered.body()).as("answered with apns.topic").isEqualTo(pki.client().topic());
+            }
+            try (RawHttpConnection http = new RawHttpConnection(new InetSocketAddress("127.0.0.1", intakePort))) {
+                http.send(dovecotPost("/v1/events", "h", "{\"user\":\"bob\",\"events\":[{\"event\":\"MessageNew\","
+                        + "\"mailbox\":\"INBOX\",\"uid\":1}]}", false));
+                assertThat(http.read().status()).isEqualTo(202);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> apns.receivedFor(TOKEN).size() == 1);
+            assertThat(apns.receivedFor(TOKEN).get(0).accepted()).isTrue();
+            assertThat(apns.receivedFor(TOKEN).get(0).payload()).isEqualTo("{\"aps\":{\"account-id\":\"ACC\"}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> database.psqlOn("mailpush",
+                    "SELECT count(*) FROM push_queue")
+                    .strip().equals("0"));
+            assertThat(Files.readString(dir.resolve("intake.log"))).doesNotContain("APNs credential");
+        }
+    }
+
+    private Path config(final String name, final String storeUrl, final ExamplePki pki, final int opsPort,
+                        final String... more) throws Exception {
+        final java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
+                "store:",
+                "  url: " + storeUrl,
+                "  user: postgres",
+                "apns:",
+                "  host: localhost",
+                "  port: " + apns.port(),
+                "  trust: " + pki.caCertificateFile(),
+                "  topic: " + pki.client().topic(),
+                "  credentials:",
+                "    - p12: " + pki.client().p12File(),
+                "      password-file: " + pki.client().p12PasswordFile(),
+                "http:",
+                "  listen: 127.0.0.1:" + opsPort));
+        lines.addAll(java.util.List.of(more));
+        lines.add("");
+        final Path file = Files.writeString(dir.resolve(name), String.join("\n", lines));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        return file;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void awaitStarted(final Process process, final Path log) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            assertThat(process.isAlive()).as(Files.exists(log) ? Files.readString(log) : "").isTrue();
+            return Files.exists(log) && Files.readString(log).contains("mailpush started");
+        });
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
