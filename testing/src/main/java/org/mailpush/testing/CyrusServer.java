@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class CyrusServer implements AutoCloseable {
 
     public static final Path MASTER = Path.of("/usr/lib/cyrus/bin/master");
-    public static final String PASSWORD = "secret";
+    /** Distinctive, so that a log scan can look for it (see LogScanIT). */
+    public static final String PASSWORD = "quokka-2718-pw";
 
     private final Path base;
     private final Path config;

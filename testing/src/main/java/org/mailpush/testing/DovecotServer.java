@@ -25,7 +25,8 @@ import java.util.stream.Stream;
 public final class DovecotServer implements AutoCloseable {
 
     public static final Path DOVECOT = Path.of("/usr/sbin/dovecot");
-    public static final String PASSWORD = "secret";
+    /** The same as Cyrus's, so that one interop contract runs against both. */
+    public static final String PASSWORD = CyrusServer.PASSWORD;
 
     private final Path base;
     private final Path config;

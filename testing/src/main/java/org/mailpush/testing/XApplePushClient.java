@@ -144,6 +144,19 @@ public final class XApplePushClient implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * Sends one command line as it is (for malformed commands {@link #register} cannot write) and returns the tagged
+     * answer without its tag, e.g. {@code "BAD [...] ..."}.
+     */
+    public String command(final String line) throws MessagingException {
+        final IMAPFolder inbox = (IMAPFolder) store.getFolder("INBOX");
+        return (String) inbox.doCommand(protocol -> {
+            final Response[] responses = protocol.command(line, null);
+            final Response last = responses[responses.length - 1];
+            return last.toString().substring(last.getTag().length() + 1);
+        });
+    }
+
     @Override
     public void close() throws MessagingException {
         store.close();

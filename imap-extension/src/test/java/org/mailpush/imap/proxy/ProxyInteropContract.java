@@ -44,7 +44,7 @@ abstract class ProxyInteropContract {
     static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
     static final String TOPIC = "com.apple.mail.XServer.PROXY-TEST";
     static final String USER = "alice";
-    static final String PASSWORD = "secret";
+    static final String PASSWORD = org.mailpush.testing.CyrusServer.PASSWORD;
 
     @TempDir
     static Path pkiDir;

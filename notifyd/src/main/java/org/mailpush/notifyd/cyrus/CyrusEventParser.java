@@ -90,12 +90,18 @@ public final class CyrusEventParser {
         }
         final Set<String> mailboxes = new LinkedHashSet<>();
         final JsonNode list = json.get("mailboxes");
-        if (list != null && list.isArray()) {
+        if (list != null && !list.isNull()) {
+            // Refused rather than read as "no mailboxes": that would replace the device's good registration with
+            // one that never pushes.
+            if (!list.isArray()) {
+                throw new BadInputException(BadInputKind.BAD_VALUE, "mailboxes must be a list of names");
+            }
             for (final JsonNode mailbox : list) {
-                if (mailbox.isTextual()) {
-                    // Clients send modified UTF-7 (Entw&APw-rfe); routing compares Unicode.
-                    mailboxes.add(ModifiedUtf7.decodeOrKeep(mailbox.asText()));
+                if (!mailbox.isTextual()) {
+                    throw new BadInputException(BadInputKind.BAD_VALUE, "mailboxes must be a list of names");
                 }
+                // Clients send modified UTF-7 (Entw&APw-rfe); routing compares Unicode.
+                mailboxes.add(ModifiedUtf7.decodeOrKeep(mailbox.asText()));
             }
         }
         return new DeviceRegistration(SOURCE, text(json, "user"), version.asInt(), text(json, "apsAccountId"), token,

@@ -130,6 +130,15 @@ class CyrusEventParserTest {
                 + "\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
                 + "\"apsSubtopic\":\"com.apple.mobilemail\"}";
         assertBad(datagram("pusher", "EVENT", noAccount), BadInputKind.MISSING_FIELD, "apsAccountId");
+        // Found by LogScanIT: a mailbox list that is not a list used to register the device for no mailbox at all,
+        // replacing its good registration.
+        final String registration = "{\"event\":\"ApplePushService\",\"user\":\"t\",\"apsVersion\":2,"
+                + "\"apsAccountId\":\"ACC-1\","
+                + "\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
+                + "\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":";
+        assertBad(datagram("pusher", "EVENT", registration + "\"INBOX\"}"), BadInputKind.BAD_VALUE, "mailboxes");
+        assertBad(datagram("pusher", "EVENT", registration + "[\"INBOX\",7]}"), BadInputKind.BAD_VALUE, "mailboxes");
+        assertBad(datagram("pusher", "EVENT", registration + "{\"INBOX\":1}}"), BadInputKind.BAD_VALUE, "mailboxes");
     }
 
     @Test
