@@ -156,6 +156,11 @@ final class CachingTokenStore implements TokenStore {
     }
 
     @Override
+    public long queuedPushCount() {
+        return delegate.queuedPushCount();
+    }
+
+    @Override
     public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
         return delegate.queuedPushes(afterId, limit);
     }

@@ -338,6 +338,12 @@ final class JdbiTokenStore implements TokenStore {
     }
 
     @Override
+    public long queuedPushCount() {
+        return run("count queued pushes", handle -> handle.createQuery("SELECT count(*) FROM push_queue")
+                .mapTo(Long.class).one());
+    }
+
+    @Override
     public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
         return run("read queued pushes", handle -> handle.createQuery("""
                         SELECT id, account_id, device_token, new_mail, received_at FROM push_queue

@@ -89,6 +89,9 @@ public interface TokenStore extends AutoCloseable {
     /** Queues a push for a pusher running as a separate process ({@code --role pusher}). */
     void enqueuePush(RegistrationKey registration, boolean newMail, Instant receivedAt);
 
+    /** How many pushes are queued now (a count over the queue: call it seldom, not per push). */
+    long queuedPushCount();
+
     /** Up to {@code limit} queued pushes with an id above {@code afterId}, oldest first. */
     List<QueuedPush> queuedPushes(long afterId, int limit);
 

@@ -243,6 +243,7 @@ abstract class TokenStoreContract {
         store.enqueuePush(phone, true, T0);
         store.enqueuePush(tablet, false, T0.plusSeconds(1));
         store.enqueuePush(phone, false, T0.plusSeconds(2));
+        assertThat(store.queuedPushCount()).isEqualTo(3);
         final List<QueuedPush> firstTwo = store.queuedPushes(0, 2);
         assertThat(firstTwo).extracting(QueuedPush::registration).containsExactly(phone, tablet);
         assertThat(firstTwo).extracting(QueuedPush::newMail).containsExactly(true, false);
@@ -253,5 +254,6 @@ abstract class TokenStoreContract {
         store.removeQueuedPushes(List.of(firstTwo.get(0).id(), rest.get(0).id()));
         assertThat(store.queuedPushes(0, 10)).singleElement().satisfies(p -> assertThat(p.registration())
                 .isEqualTo(tablet));
+        assertThat(store.queuedPushCount()).isEqualTo(1);
     }
 }

@@ -62,6 +62,10 @@ public final class InstallCheck {
     public List<Result> run() {
         results.add(new Result(Verdict.PASS, "configuration", config.source() + " is valid"));
         final List<CredentialInspection> credentials = InstalledCredentials.inspect(config, clock);
+        if (credentials.isEmpty()) {
+            results.add(new Result(Verdict.WARN, "apns.credentials", "none: this configuration can only run the"
+                    + " intake of a split install (--role intake), which pushes through the store's queue"));
+        }
         for (int i = 0; i < credentials.size(); i++) {
             credential("apns.credentials[" + i + "]", credentials.get(i));
         }

@@ -3,6 +3,7 @@ package org.mailpush.server.cli;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushResult;
 import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.server.service.PusherFactory;
@@ -69,6 +70,7 @@ final class SendTestCommand implements Callable<Integer> {
         final MailpushConfig settings;
         try {
             settings = config.load();
+            ConfigLoader.requireCredentials(settings);
         } catch (final ConfigException e) {
             err.println("mailpush: " + e.getMessage());
             return ExitCodes.CONFIG;

@@ -100,6 +100,17 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * Refuses a configuration without APNs credentials for a process that pushes (every role but the intake of a
+     * split install, which names only {@code apns.topic} so that it never even knows where the key is).
+     */
+    public static void requireCredentials(final MailpushConfig config) throws ConfigException {
+        if (config.apns().credentials().isEmpty()) {
+            throw new ConfigException(config.source() + ": apns.credentials: is required to push: at least one of"
+                    + " p12, pem or p8 (this configuration can only run --role intake)");
+        }
+    }
+
     /** SnakeYAML's messages quote the offending text with a caret over several lines; keep the sentences. */
     private static String oneLine(final String message) {
         final StringBuilder line = new StringBuilder();
@@ -115,10 +126,11 @@ public final class ConfigLoader {
         if (node == null) {
             return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null, UsernameFolding.LOWER,
                     Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(30), TokenStoreBuilder.CacheMode.AUTO,
-                    100_000, Duration.ofMinutes(5), 100);
+                    100_000, Duration.ofMinutes(5), 100, 100_000);
         }
         node.allowOnly("url", "user", "password-file", "username-case", "expire-after", "sweep-interval",
-                "failover-timeout", "cache", "cache-size", "cache-max-age", "max-devices-per-user");
+                "failover-timeout", "cache", "cache-size", "cache-max-age", "max-devices-per-user",
+                "max-queued-pushes");
         final String url = node.string("url", TokenStoreBuilder.DEFAULT_URL);
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new ConfigException(node.keyPath("url") + ": must start with jdbc:h2: or jdbc:postgresql:");
@@ -146,7 +158,8 @@ public final class ConfigLoader {
                 cache,
                 node.integer("cache-size", 100_000, 1, 100_000_000),
                 node.duration("cache-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
-                node.integer("max-devices-per-user", 100, 1, 100_000));
+                node.integer("max-devices-per-user", 100, 1, 100_000),
+                node.integer("max-queued-pushes", 100_000, 1, 100_000_000));
         node.rejectUnknownKeys();
         return store;
     }
@@ -207,8 +220,10 @@ public final class ConfigLoader {
         for (final ConfigNode entry : node.sections("credentials")) {
             credentials.add(credential(entry));
         }
-        if (credentials.isEmpty()) {
-            throw new ConfigException(node.keyPath("credentials") + ": is required: at least one of p12, pem or p8");
+        // Without credentials only the intake side of a split install can run, and it needs the topic instead.
+        if (credentials.isEmpty() && topic == null) {
+            throw new ConfigException(node.keyPath("credentials") + ": is required: at least one of p12, pem or p8"
+                    + " (only the intake of a split install, --role intake, runs without, given apns.topic)");
         }
         final MailpushConfig.Delivery delivery = delivery(node);
         node.rejectUnknownKeys();

@@ -24,7 +24,7 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
     public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                         Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
                         TokenStoreBuilder.CacheMode cache, int cacheSize, Duration cacheMaxAge,
-                        int maxDevicesPerUser) {
+                        int maxDevicesPerUser, int maxQueuedPushes) {
     }
 
     /**

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.mailpush.imap.proxy.ProxyCounters;
+import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.CredentialStatus;
@@ -25,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -174,6 +176,25 @@ public final class MailpushMetrics implements AutoCloseable {
                 ProxyCounters::refusedRegistrations);
         counter("mailpush_imap_proxy_clients_refused", "connections refused at the connection limit", counters,
                 ProxyCounters::refusedClients);
+    }
+
+    /** The push queue in the token store, as the intake process of a split install sees it. */
+    public void bindPushQueue(final LongSupplier depth, final LongSupplier shed) {
+        Gauge.builder("mailpush_push_queue_depth", depth, LongSupplier::getAsLong)
+                .description("pushes queued in the token store for the pusher process (recounted every second)")
+                .register(registry);
+        FunctionCounter.builder("mailpush_push_queue_shed", shed, LongSupplier::getAsLong)
+                .description("pushes shed because the queue held store.max-queued-pushes").register(registry);
+    }
+
+    /** An HTTP intake listener ({@code intake} or {@code xapsd}): its connections and its connection limit. */
+    public void bindHttpIntake(final String door, final HttpIntakeServer server) {
+        Gauge.builder("mailpush_intake_connections_open", server, HttpIntakeServer::openConnections)
+                .tag("door", door).description("connections open now on an HTTP intake listener")
+                .register(registry);
+        FunctionCounter.builder("mailpush_intake_connections_refused", server, HttpIntakeServer::refusedConnections)
+                .tag("door", door).description("connections closed at once at the listener's max-connections")
+                .register(registry);
     }
 
     private <T> void counter(final String name, final String description, final T source,

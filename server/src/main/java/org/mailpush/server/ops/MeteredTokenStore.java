@@ -152,6 +152,11 @@ public final class MeteredTokenStore implements TokenStore {
     }
 
     @Override
+    public long queuedPushCount() {
+        return measured("queue", store::queuedPushCount);
+    }
+
+    @Override
     public List<org.mailpush.store.QueuedPush> queuedPushes(final long afterId, final int limit) {
         return measured("queue", () -> store.queuedPushes(afterId, limit));
     }

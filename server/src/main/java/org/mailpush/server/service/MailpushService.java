@@ -7,6 +7,7 @@ import org.mailpush.notifyd.cyrus.NotifyStreamListener;
 import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
+import org.mailpush.notifyd.route.PushDispatcher;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.CredentialStatus;
 import org.mailpush.server.config.ConfigException;
@@ -94,6 +95,9 @@ public final class MailpushService implements AutoCloseable {
             if (role != Role.PUSHER) {
                 ConfigLoader.requireEventSource(config);
             }
+            if (role != Role.INTAKE) {
+                ConfigLoader.requireCredentials(config);
+            }
             final MailpushMetrics metrics = new MailpushMetrics(Clock.systemUTC());
             started.push(metrics);
             final MeteredTokenStore store = new MeteredTokenStore(StoreFactory.open(config.store()),
@@ -137,8 +141,17 @@ public final class MailpushService implements AutoCloseable {
             }
 
             final IntakeListener counted = new IntakeMetrics(metrics.registry(), intake);
-            final EventRouter router = new EventRouter(store, pusher != null ? PushDispatchers.to(pusher)
-                    : PushDispatchers.toQueue(store), counted, topic, ROUTING_QUEUE_CAPACITY, Clock.systemUTC());
+            final PushDispatcher dispatcher;
+            if (pusher != null) {
+                dispatcher = PushDispatchers.to(pusher);
+            } else {
+                final QueuedPushDispatcher queue = new QueuedPushDispatcher(store,
+                        config.store().maxQueuedPushes(), Duration.ofSeconds(1));
+                metrics.bindPushQueue(queue::queuedEstimate, queue::shed);
+                dispatcher = queue;
+            }
+            final EventRouter router = new EventRouter(store, dispatcher, counted, topic, ROUTING_QUEUE_CAPACITY,
+                    Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
             metrics.bindRouter(router);
 
@@ -198,11 +211,13 @@ public final class MailpushService implements AutoCloseable {
                 final HttpIntakeServer door = HttpIntakeFactory.startIntake(config.intake().get(), router, counted);
                 started.push(door);
                 httpDoors.put("intake", door);
+                metrics.bindHttpIntake("intake", door);
             }
             if (config.xapsd().isPresent()) {
                 final HttpIntakeServer door = HttpIntakeFactory.startXapsd(config.xapsd().get(), router, counted);
                 started.push(door);
                 httpDoors.put("xapsd", door);
+                metrics.bindHttpIntake("xapsd", door);
             }
             LOG.info("mailpush started; {} registration(s) in {}", store.count(), store.describe());
             return new MailpushService(started, store, intake, ops, Map.copyOf(httpDoors));

@@ -27,27 +27,6 @@ final class PushDispatchers {
         };
     }
 
-    /**
-     * For the intake process of a split install: the push is queued in the token store for the pusher process;
-     * the event is done once it is queued there.
-     */
-    static PushDispatcher toQueue(final org.mailpush.store.TokenStore store) {
-        return new PushDispatcher() {
-            @Override
-            public void dispatch(final PushIntent intent) {
-                final long age = Math.max(0, System.nanoTime() - intent.cause().receivedAt());
-                store.enqueuePush(intent.registration().key(), kind(intent) == PushKind.NEW_MAIL,
-                        java.time.Instant.now().minusNanos(age));
-            }
-
-            @Override
-            public void dispatch(final PushIntent intent, final Runnable onPushed) {
-                dispatch(intent);
-                onPushed.run();
-            }
-        };
-    }
-
     private static PushKind kind(final PushIntent intent) {
         return intent.cause().type().kind() == EventType.Kind.NEW_MAIL ? PushKind.NEW_MAIL : PushKind.MAILBOX_CHANGE;
     }

@@ -44,6 +44,8 @@ class ConfigLoaderTest {
     void minimalConfigGetsTheDocumentedDefaults() throws Exception {
         final MailpushConfig config = load(MINIMAL);
         assertThat(config.store().url()).isEqualTo("jdbc:h2:file:./data/tokens");
+        assertThat(config.store().maxDevicesPerUser()).isEqualTo(100);
+        assertThat(config.store().maxQueuedPushes()).isEqualTo(100_000);
         assertThat(config.apns().host()).as("each credential's own gateway").isNull();
         assertThat(config.apns().port()).isEqualTo(443);
         assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(10_000, 1_000,
@@ -72,6 +74,8 @@ class ConfigLoaderTest {
                   url: jdbc:postgresql://db1:5432,db2:5432/mailpush?targetServerType=primary
                   user: mailpush
                   password-file: db.pass
+                  max-devices-per-user: 20
+                  max-queued-pushes: 5000
                 cyrus:
                   notify-socket: sock/notify
                   socket-mode: "0620"
@@ -115,6 +119,8 @@ class ConfigLoaderTest {
                 """);
         assertThat(config.store().user()).isEqualTo("mailpush");
         assertThat(config.store().passwordFile()).isEqualTo(dir.resolve("db.pass"));
+        assertThat(config.store().maxDevicesPerUser()).isEqualTo(20);
+        assertThat(config.store().maxQueuedPushes()).isEqualTo(5000);
         final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
         assertThat(cyrus.notifySocket()).isEqualTo(dir.resolve("sock/notify"));
         assertThat(PosixFilePermissions.toString(cyrus.socketMode())).isEqualTo("rw--w----");
@@ -154,7 +160,8 @@ class ConfigLoaderTest {
         assertRefused(MINIMAL.replace("- p12: /etc/mailpush/mail.p12", "- p12: /a.p12\n      pem: /b.pem"),
                 "apns.credentials[0]: must have exactly one of p12, pem or p8");
         assertRefused("cyrus:\n  notify-socket: /x\napns:\n  credentials: []\n",
-                "apns.credentials: is required: at least one of p12, pem or p8");
+                "apns.credentials: is required: at least one of p12, pem or p8 (only the intake of a split install,"
+                        + " --role intake, runs without, given apns.topic)");
         assertRefused(MINIMAL + "store:\n  url: jdbc:mysql://x/y\n", "store.url: must start with jdbc:h2: or jdbc:postgresql:");
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
                 "password-file: /etc/mailpush/mail.p12.pass\n      p8-team: x"),
@@ -262,6 +269,18 @@ class ConfigLoaderTest {
                         + " registrations and events (cyrus.notify-socket; or for Dovecot imap-proxy with intake, or"
                         + " xapsd)");
         ConfigLoader.requireEventSource(load(MINIMAL));
+    }
+
+    @Test
+    void theIntakeOfASplitInstallNamesTheTopicAndNoCredential() throws Exception {
+        final MailpushConfig intake = load("xapsd:\n  listen: 127.0.0.1:0\napns:\n  topic: com.apple.mail.XServer.x\n");
+        assertThat(intake.apns().credentials()).isEmpty();
+        assertThat(intake.apns().topic()).isEqualTo("com.apple.mail.XServer.x");
+        assertThatThrownBy(() -> ConfigLoader.requireCredentials(intake))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(dir.resolve("mailpush.yaml") + ": apns.credentials: is required to push: at least one"
+                        + " of p12, pem or p8 (this configuration can only run --role intake)");
+        ConfigLoader.requireCredentials(load(MINIMAL));
     }
 
     @Test

@@ -84,6 +84,20 @@ class DeploymentFilesIT {
     }
 
     @Test
+    void theSplitInstallsUnitsVerifyCleanlyAndKeepTheKeyFromTheIntake() throws Exception {
+        for (final String name : java.util.List.of("mailpush-intake.service", "mailpush-pusher.service")) {
+            final Path unit = Files.copy(ROOT.resolve("docs/systemd/" + name), dir.resolve(name));
+            final String output = run(dir, "systemd-analyze", "verify", unit.toString());
+            assertThat(output.lines().filter(line -> line.contains(name)).toList())
+                    .as("systemd-analyze's complaints about " + name).isEmpty();
+        }
+        assertThat(Files.readString(ROOT.resolve("docs/systemd/mailpush-intake.service")))
+                .contains("User=mailpush-in", "run --role intake", "InaccessiblePaths=-/etc/mailpush-out");
+        assertThat(Files.readString(ROOT.resolve("docs/systemd/mailpush-pusher.service")))
+                .contains("User=mailpush-out", "run --role pusher", "CapabilityBoundingSet=\n");
+    }
+
+    @Test
     void alertRulesAreWellFormed() throws Exception {
         final var yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
                 .readTree(ROOT.resolve("docs/prometheus/mailpush-alerts.yml").toFile());

@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ImapProxyServiceIT {
 
     static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
+    static final String OTHER_TOKEN = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
 
     @Test
     void theServiceStartsTheProxyAndRegistrationsReachItsStore(@TempDir final Path dir) throws Exception {
@@ -40,6 +41,7 @@ class ImapProxyServiceIT {
             final Path config = Files.writeString(dir.resolve("mailpush.yaml"), String.join("\n",
                     "store:",
                     "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),
+                    "  max-devices-per-user: 1",
                     "imap-proxy:",
                     "  listen-tls: 127.0.0.1:" + proxyPort,
                     "  tls: { cert: " + pki.serverCertificateFile() + ", key: " + pki.serverKeyFile() + " }",
@@ -62,6 +64,11 @@ class ImapProxyServiceIT {
                             "* XAPPLEPUSHSERVICE \"mailbox\" \"INBOX\"",
                             "* XAPPLEPUSHSERVICE \"mailbox\" \"Trash\"",
                             "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + pki.client().topic() + "\"");
+                    // store.max-devices-per-user: 1, so bob's second device is refused; his first may re-register.
+                    assertThat(phone.command("XAPPLEPUSHSERVICE aps-version 2 aps-account-id ACC-BOB-2"
+                            + " aps-device-token " + OTHER_TOKEN + " aps-subtopic com.apple.mobilemail mailboxes (INBOX)"))
+                            .startsWith("NO [LIMIT]");
+                    assertThat(phone.register("ACC-BOB", TOKEN, "INBOX", "Trash")).hasSize(3);
                 }
                 assertThat(service.store().find(new RegistrationKey("ACC-BOB", TOKEN)).orElseThrow().mailboxes())
                         .containsExactlyInAnyOrder("INBOX", "Trash");
@@ -69,6 +76,10 @@ class ImapProxyServiceIT {
                         URI.create("http://127.0.0.1:" + service.opsAddress().getPort() + "/readyz")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(ready.body()).contains("\"imapProxy\"");
+                assertThat(service.store().count()).isEqualTo(1);
+                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + service.opsAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                        .body()).contains("mailpush_imap_proxy_registrations_refused_total 1.0");
             }
         }
     }

@@ -80,9 +80,10 @@ class SplitProcessesIT {
             database.psql("CREATE DATABASE mailpush");
             final int xapsdPort = freePort();
             final int intakePort = freePort();
-            final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), pki, freePort(),
+            // The intake's configuration does not even say where the key is: only the topic it answers with.
+            final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), pki, freePort(), false,
                     "xapsd:", "  listen: 127.0.0.1:" + xapsdPort, "intake:", "  listen: 127.0.0.1:" + intakePort);
-            final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), pki, freePort());
+            final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), pki, freePort(), true);
 
             pusher = SystemUsers.startAs(PUSHER_USER, dir.resolve("pusher.log"), java(), "-jar", jar.toString(),
                     "run", "--role", "pusher", "--config", pusherConfig.toString());
@@ -122,19 +123,23 @@ class SplitProcessesIT {
     }
 
     private Path config(final String name, final String storeUrl, final ExamplePki pki, final int opsPort,
-                        final String... more) throws Exception {
+                        final boolean withCredentials, final String... more) throws Exception {
         final java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
                 "store:",
                 "  url: " + storeUrl,
                 "  user: postgres",
                 "apns:",
-                "  host: localhost",
-                "  port: " + apns.port(),
-                "  trust: " + pki.caCertificateFile(),
-                "  topic: " + pki.client().topic(),
-                "  credentials:",
-                "    - p12: " + pki.client().p12File(),
-                "      password-file: " + pki.client().p12PasswordFile(),
+                "  topic: " + pki.client().topic()));
+        if (withCredentials) {
+            lines.addAll(java.util.List.of(
+                    "  host: localhost",
+                    "  port: " + apns.port(),
+                    "  trust: " + pki.caCertificateFile(),
+                    "  credentials:",
+                    "    - p12: " + pki.client().p12File(),
+                    "      password-file: " + pki.client().p12PasswordFile()));
+        }
+        lines.addAll(java.util.List.of(
                 "http:",
                 "  listen: 127.0.0.1:" + opsPort));
         lines.addAll(java.util.List.of(more));

@@ -44,12 +44,17 @@ class XapsdServiceTest {
     }
 
     private InetSocketAddress start(final String secretLine) throws Exception {
+        return start(secretLine, "");
+    }
+
+    private InetSocketAddress start(final String secretLine, final String storeLine) throws Exception {
         final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
         apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
         apns.allow(pki.client().topic(), TOKEN);
         final Path config = Files.writeString(dir.resolve("mailpush.yaml"), String.join("\n",
                 "store:",
                 "  url: jdbc:h2:file:" + dir.resolve("data/tokens"),
+                storeLine,
                 "xapsd:",
                 "  listen: \"[::1]:0\"",
                 secretLine,
@@ -100,5 +105,51 @@ class XapsdServiceTest {
             plugin.send(dovecotPost("/notify", "h", notify, false, basic));
             assertThat(plugin.read().status()).as("authenticated; bob has no device").isEqualTo(404);
         }
+    }
+
+    @Test
+    void connectionsBeyondMaxConnectionsAreClosedAndCountedInTheMetrics() throws Exception {
+        final InetSocketAddress xapsd = start("  max-connections: 2");
+        final String notify = "{\"Username\":\"bob\",\"Mailbox\":\"INBOX\",\"Events\": [\"MessageNew\"]}";
+        try (RawHttpConnection first = new RawHttpConnection(xapsd);
+             RawHttpConnection second = new RawHttpConnection(xapsd)) {
+            first.send(dovecotPost("/notify", "h", notify, false));
+            assertThat(first.read().status()).isEqualTo(404);
+            second.send(dovecotPost("/notify", "h", notify, false));
+            assertThat(second.read().status()).isEqualTo(404);
+            try (RawHttpConnection third = new RawHttpConnection(xapsd)) {
+                assertThat(third.closedByServer()).isTrue();
+            }
+            assertThat(metrics()).contains("mailpush_intake_connections_open{door=\"xapsd\"} 2.0")
+                    .contains("mailpush_intake_connections_refused_total{door=\"xapsd\"} 1.0");
+        }
+    }
+
+    private String metrics() throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + service.opsAddress().getPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void aNewDeviceBeyondTheUsersLimitIsAnswered403AndCounted() throws Exception {
+        final InetSocketAddress xapsd = start("", "  max-devices-per-user: 1");
+        try (RawHttpConnection plugin = new RawHttpConnection(xapsd)) {
+            plugin.send(dovecotPost("/register", "h", register("ACC", TOKEN), false));
+            assertThat(plugin.read().status()).isEqualTo(200);
+            plugin.send(dovecotPost("/register", "h", register("ACC-2", "ab" + TOKEN.substring(2)), false));
+            final RawHttpConnection.Response refused = plugin.read();
+            assertThat(refused.status()).isEqualTo(403);
+            assertThat(refused.body()).contains("most registered devices");
+            plugin.send(dovecotPost("/register", "h", register("ACC", TOKEN), false));
+            assertThat(plugin.read().status()).as("the registered device renews").isEqualTo(200);
+        }
+        assertThat(service.store().count()).isEqualTo(1);
+        assertThat(metrics()).contains("mailpush_bad_input_total{kind=\"too_many_devices\",source=\"xapsd\"} 1.0");
+    }
+
+    private static String register(final String account, final String token) {
+        return "{\"ApsAccountId\":\"" + account + "\",\"ApsDeviceToken\":\"" + token
+                + "\",\"ApsSubtopic\":\"com.apple.mobilemail\",\"Username\":\"bob\",\"Mailboxes\":[\"INBOX\"]}";
     }
 }
