@@ -1,5 +1,10 @@
 package org.mailpush.benchmarks;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.imap.proxy.RegistrationSink;
@@ -7,6 +12,10 @@ import org.mailpush.store.Registration;
 import org.mailpush.testing.DovecotServer;
 import org.mailpush.testing.LmtpClient;
 
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,15 +25,27 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A FETCH-heavy IMAP session through the proxy and directly to the same Dovecot, in one run: 50 messages of 100 KB
- * fetched whole, command after command, then 2,000 NOOPs (pure per-command cost). Plain connections on both legs so
- * that the proxy's own cost is measured, not TLS. Rounds alternate which goes first; medians are printed.
+ * A FETCH-heavy IMAP session directly to Dovecot and through the proxy, every way in one run: 50 messages of 100 KB
+ * fetched one command each and then in one command, then 2,000 NOOPs (pure per-command cost).
+ *
+ * <ul>
+ *   <li><b>plain</b>: plain on both legs, so the proxy's own cost is measured, with a bare TCP relay (no parsing)
+ *   beside it as the yardstick for what a second hop costs by itself;</li>
+ *   <li><b>TLS</b>, the shape of a real install: the phone's connection is TLS (port 993) either to Dovecot itself
+ *   or to the proxy, which speaks plain IMAP to Dovecot on loopback; the proxy's TLS through the JDK and, when
+ *   netty-tcnative loads, through OpenSSL (BoringSSL), which is what {@code mailpush} uses when it can.</li>
+ * </ul>
+ * Rounds rotate which path goes first; medians of the rounds are printed.
  *
  * <p>Run: {@code benchmarks/run proxy [ROUNDS]} (default 5), as root (it starts Dovecot from a temporary folder,
  * as the interop tests do). Not a test: nothing asserts; figures go to docs/benchmarks.md.</p>
@@ -35,75 +56,168 @@ public final class ProxyBenchmark {
     private static final int MESSAGE_BYTES = 100_000;
     private static final int NOOPS = 2_000;
 
+    /** One way of reaching Dovecot; {@code baseline} names the path its ratios are against. */
+    private record Route(String name, int port, SocketFactory sockets, String baseline) {
+    }
+
+    /** One session's figures. */
+    private record Figures(double perMessageMBps, double streamMBps, double fetchMicros, double noopMicros) {
+    }
+
     private ProxyBenchmark() {
     }
 
     public static void main(final String[] args) throws Exception {
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         final Path dir = Files.createTempDirectory("mailpush-proxy-bench-");
-        try (DovecotServer dovecot = DovecotServer.start(dir, List.of("bench"), List.of())) {
-            final StringBuilder body = new StringBuilder();
-            while (body.length() < MESSAGE_BYTES) {
-                body.append("z".repeat(76)).append("\r\n");
-            }
-            for (int i = 0; i < MESSAGES; i++) {
-                LmtpClient.deliver(dovecot.lmtpPort(), "s@example.org", "bench", "Subject: " + i + "\r\n\r\n" + body);
-            }
-            final RegistrationSink sink = new RegistrationSink() {
-                @Override
-                public String topic() {
-                    return "com.apple.mail.XServer.BENCH";
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        final DovecotServer.Tls dovecotTls = new DovecotServer.Tls(pki.serverCertificateFile(), pki.serverKeyFile());
+        try (DovecotServer dovecot = DovecotServer.start(Files.createDirectories(dir.resolve("dovecot")), List.of("bench"), List.of(),
+                dovecotTls)) {
+            deliverMessages(dovecot);
+            final SocketFactory tls = clientTls(pki.caCertificateFile());
+            final List<AutoCloseable> servers = new ArrayList<>();
+            final List<Route> routes = new ArrayList<>();
+            try {
+                routes.add(new Route("plain, direct to Dovecot", dovecot.imapPort(), SocketFactory.getDefault(),
+                        null));
+                final BareTcpRelay relay = new BareTcpRelay(new InetSocketAddress("127.0.0.1", dovecot.imapPort()));
+                servers.add(relay);
+                routes.add(new Route("plain, bare TCP relay", relay.port(), SocketFactory.getDefault(),
+                        "plain, direct to Dovecot"));
+                final ImapProxyServer plainProxy = proxy(dovecot, null);
+                servers.add(plainProxy);
+                routes.add(new Route("plain, through the proxy", plainProxy.addresses().get(0).getPort(),
+                        SocketFactory.getDefault(), "plain, direct to Dovecot"));
+                routes.add(new Route("TLS, direct to Dovecot (OpenSSL)", dovecot.imapsPort(), tls, null));
+                final ImapProxyServer jdkProxy = proxy(dovecot, serverTls(pki, SslProvider.JDK));
+                servers.add(jdkProxy);
+                routes.add(new Route("TLS, through the proxy (JDK TLS)", jdkProxy.addresses().get(0).getPort(), tls,
+                        "TLS, direct to Dovecot (OpenSSL)"));
+                if (OpenSsl.isAvailable()) {
+                    final ImapProxyServer openSslProxy = proxy(dovecot, serverTls(pki, SslProvider.OPENSSL));
+                    servers.add(openSslProxy);
+                    routes.add(new Route("TLS, through the proxy (OpenSSL TLS)",
+                            openSslProxy.addresses().get(0).getPort(), tls, "TLS, direct to Dovecot (OpenSSL)"));
+                } else {
+                    System.out.println("netty-tcnative does not load here (" + OpenSsl.unavailabilityCause()
+                            + "): no OpenSSL route");
                 }
-
-                @Override
-                public CompletableFuture<Void> register(final Registration registration) {
-                    return CompletableFuture.completedFuture(null);
+                run(routes, rounds);
+            } finally {
+                for (final AutoCloseable server : servers) {
+                    server.close();
                 }
-            };
-            final ImapProxySettings settings = new ImapProxySettings(null, true, "127.0.0.1", dovecot.imapPort(),
-                    ImapProxySettings.UpstreamSecurity.NONE, null, false, 65_536, 256L << 20, 65_536, 16, 1_000,
-                    Duration.ofMinutes(30), Duration.ofSeconds(5));
-            try (ImapProxyServer proxy = ImapProxyServer.start(settings, sink,
-                    List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false)))) {
-                final int proxyPort = proxy.addresses().get(0).getPort();
-                System.out.printf(Locale.ROOT, "IMAP proxy vs direct to Dovecot %s: %d x FETCH of %d KB, %d NOOPs"
-                                + " per run, %d rounds, plain connections on loopback, %d cores%n", "2.3", MESSAGES,
-                        MESSAGE_BYTES / 1000, NOOPS, rounds, Runtime.getRuntime().availableProcessors());
-                session(dovecot.imapPort());
-                session(proxyPort);
-                final double[][] direct = new double[rounds][];
-                final double[][] proxied = new double[rounds][];
-                for (int round = 0; round < rounds; round++) {
-                    if (round % 2 == 0) {
-                        direct[round] = session(dovecot.imapPort());
-                        proxied[round] = session(proxyPort);
-                    } else {
-                        proxied[round] = session(proxyPort);
-                        direct[round] = session(dovecot.imapPort());
-                    }
-                    System.out.printf(Locale.ROOT, "round %d: one FETCH per message: direct %.1f MB/s proxy %.1f MB/s"
-                                    + " (%.3f); whole mailbox in one FETCH: direct %.1f MB/s proxy %.1f MB/s (%.3f);"
-                                    + " median FETCH %.0f / %.0f µs; median NOOP %.0f / %.0f µs%n", round + 1,
-                            direct[round][0], proxied[round][0], proxied[round][0] / direct[round][0],
-                            direct[round][3], proxied[round][3], proxied[round][3] / direct[round][3],
-                            direct[round][1], proxied[round][1], direct[round][2], proxied[round][2]);
+                if (dovecot.log().contains("Error")) {
+                    System.out.println("Dovecot logged errors:\n" + dovecot.log());
                 }
-                final double directMbps = median(direct, 0);
-                final double proxyMbps = median(proxied, 0);
-                System.out.printf(Locale.ROOT, "median: whole-mailbox FETCH direct %.1f MB/s, through the proxy %.1f"
-                                + " MB/s, ratio %.3f (target >= 0.9); one FETCH per message direct %.1f MB/s, proxy"
-                                + " %.1f MB/s, ratio %.3f; added median latency per command: FETCH %.0f µs, NOOP %.0f"
-                                + " µs (target <= 1000 µs)%n", median(direct, 3), median(proxied, 3),
-                        median(proxied, 3) / median(direct, 3), directMbps, proxyMbps, proxyMbps / directMbps,
-                        median(proxied, 1) - median(direct, 1), median(proxied, 2) - median(direct, 2));
             }
         }
     }
 
-    /** One session: login, select, fetch every message, NOOPs. Returns MB/s, median FETCH µs, median NOOP µs. */
-    private static double[] session(final int port) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+    private static void run(final List<Route> routes, final int rounds) throws IOException {
+        System.out.printf(Locale.ROOT, "IMAP sessions to Dovecot 2.3: %d x FETCH of %d KB one by one, then all in one"
+                        + " FETCH, then %d NOOPs; %d rounds; loopback; %d cores; %s%n", MESSAGES, MESSAGE_BYTES / 1000,
+                NOOPS, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+        for (final Route route : routes) {
+            session(route);
+        }
+        final Figures[][] figures = new Figures[routes.size()][rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < routes.size(); i++) {
+                final int r = (i + round) % routes.size();
+                figures[r][round] = session(routes.get(r));
+            }
+            System.out.printf(Locale.ROOT, "round %d:%n", round + 1);
+            for (int r = 0; r < routes.size(); r++) {
+                final Figures f = figures[r][round];
+                System.out.printf(Locale.ROOT, "  %-38s stream %7.1f MB/s  per message %7.1f MB/s  FETCH %5.0f µs"
+                                + "  NOOP %4.0f µs%n", routes.get(r).name(), f.streamMBps(), f.perMessageMBps(),
+                        f.fetchMicros(), f.noopMicros());
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nmedians of %d rounds (ratio: throughput against the direct path of the same"
+                + " security, target >= 0.9; added: median latency, target <= 1000 µs)%n", rounds);
+        System.out.printf(Locale.ROOT, "| %s | whole mailbox in one FETCH | one FETCH per message | median FETCH (100 KB)"
+                + " | median NOOP |%n|---|---|---|---|---|%n", "route");
+        for (int r = 0; r < routes.size(); r++) {
+            final Route route = routes.get(r);
+            final double stream = median(figures[r], Figures::streamMBps);
+            final double perMessage = median(figures[r], Figures::perMessageMBps);
+            final double fetch = median(figures[r], Figures::fetchMicros);
+            final double noop = median(figures[r], Figures::noopMicros);
+            if (route.baseline() == null) {
+                System.out.printf(Locale.ROOT, "| %s | %,.1f MB/s | %,.1f MB/s | %.0f µs | %.0f µs |%n", route.name(),
+                        stream, perMessage, fetch, noop);
+                continue;
+            }
+            final int b = indexOf(routes, route.baseline());
+            System.out.printf(Locale.ROOT, "| %s | %,.1f MB/s (**%.3f**) | %,.1f MB/s (%.3f) | %.0f µs (%+.0f µs)"
+                            + " | %.0f µs (%+.0f µs) |%n", route.name(), stream,
+                    stream / median(figures[b], Figures::streamMBps), perMessage,
+                    perMessage / median(figures[b], Figures::perMessageMBps), fetch,
+                    fetch - median(figures[b], Figures::fetchMicros), noop,
+                    noop - median(figures[b], Figures::noopMicros));
+        }
+    }
+
+    private static void deliverMessages(final DovecotServer dovecot) throws IOException {
+        final StringBuilder body = new StringBuilder();
+        while (body.length() < MESSAGE_BYTES) {
+            body.append("z".repeat(76)).append("\r\n");
+        }
+        for (int i = 0; i < MESSAGES; i++) {
+            LmtpClient.deliver(dovecot.lmtpPort(), "s@example.org", "bench", "Subject: " + i + "\r\n\r\n" + body);
+        }
+    }
+
+    /** A proxy to Dovecot's plain port, listening plain ({@code serverTls} null) or with implicit TLS. */
+    private static ImapProxyServer proxy(final DovecotServer dovecot, final SslContext serverTls) throws IOException {
+        final RegistrationSink sink = new RegistrationSink() {
+            @Override
+            public String topic() {
+                return "com.apple.mail.XServer.BENCH";
+            }
+
+            @Override
+            public CompletableFuture<Void> register(final Registration registration) {
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        final ImapProxySettings settings = new ImapProxySettings(serverTls, true, "127.0.0.1", dovecot.imapPort(),
+                ImapProxySettings.UpstreamSecurity.NONE, null, false, 65_536, 256L << 20, 65_536, 16, 1_000,
+                Duration.ofMinutes(30), Duration.ofSeconds(5));
+        return ImapProxyServer.start(settings, sink,
+                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), serverTls != null)));
+    }
+
+    private static SslContext serverTls(final ExamplePki pki, final SslProvider provider) throws IOException {
+        return SslContextBuilder.forServer(pki.serverCertificateFile().toFile(), pki.serverKeyFile().toFile())
+                .sslProvider(provider).build();
+    }
+
+    /** The benchmark client's TLS (the JDK's, the same on every TLS route), trusting the example CA. */
+    private static SocketFactory clientTls(final Path caCertificate) throws Exception {
+        final KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(caCertificate)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        final TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
+                TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        final SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        return context.getSocketFactory();
+    }
+
+    /** One session: login, select, fetch every message, the whole mailbox, NOOPs. */
+    private static Figures session(final Route route) throws IOException {
+        try (Socket socket = route.sockets().createSocket("127.0.0.1", route.port())) {
             socket.setTcpNoDelay(true);
+            if (socket instanceof SSLSocket tlsSocket) {
+                tlsSocket.startHandshake();
+            }
             final InputStream in = new BufferedInputStream(socket.getInputStream(), 65_536);
             final OutputStream out = socket.getOutputStream();
             readLine(in);
@@ -129,8 +243,8 @@ public final class ProxyBenchmark {
                 noops.record(System.nanoTime() - before);
             }
             command(in, out, "z LOGOUT");
-            return new double[]{bytes / seconds / 1e6, fetches.percentile(50) / 1e3, noops.percentile(50) / 1e3,
-                    streamed / streamSeconds / 1e6};
+            return new Figures(bytes / seconds / 1e6, streamed / streamSeconds / 1e6,
+                    fetches.percentile(50) / 1e3, noops.percentile(50) / 1e3);
         }
     }
 
@@ -172,12 +286,17 @@ public final class ProxyBenchmark {
         throw new IOException("connection closed");
     }
 
-    private static double median(final double[][] rounds, final int index) {
-        final double[] values = new double[rounds.length];
-        for (int i = 0; i < rounds.length; i++) {
-            values[i] = rounds[i][index];
+    private static int indexOf(final List<Route> routes, final String name) {
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i).name().equals(name)) {
+                return i;
+            }
         }
-        java.util.Arrays.sort(values);
+        throw new IllegalArgumentException(name);
+    }
+
+    private static double median(final Figures[] rounds, final java.util.function.ToDoubleFunction<Figures> value) {
+        final double[] values = Arrays.stream(rounds).mapToDouble(value).sorted().toArray();
         return values.length % 2 == 1 ? values[values.length / 2]
                 : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
     }

@@ -32,14 +32,20 @@ public final class DovecotServer implements AutoCloseable {
     private final Path config;
     private final Process process;
     private final int imapPort;
+    private final int imapsPort;
     private final int lmtpPort;
 
+    /** A certificate and key (PEM files) for Dovecot's implicit-TLS IMAP listener. */
+    public record Tls(Path certificate, Path key) {
+    }
+
     private DovecotServer(final Path base, final Path config, final Process process, final int imapPort,
-                          final int lmtpPort) {
+                          final int imapsPort, final int lmtpPort) {
         this.base = base;
         this.config = config;
         this.process = process;
         this.imapPort = imapPort;
+        this.imapsPort = imapsPort;
         this.lmtpPort = lmtpPort;
     }
 
@@ -49,6 +55,15 @@ public final class DovecotServer implements AutoCloseable {
      */
     public static DovecotServer start(final Path base, final List<String> users, final List<String> extraLines)
             throws IOException, InterruptedException {
+        return start(base, users, extraLines, null);
+    }
+
+    /**
+     * As {@link #start(Path, List, List)}, with an implicit-TLS IMAP listener ({@link #imapsPort()}) when
+     * {@code tls} is given; the plain listener stays.
+     */
+    public static DovecotServer start(final Path base, final List<String> users, final List<String> extraLines,
+                                      final Tls tls) throws IOException, InterruptedException {
         if (!Files.isExecutable(DOVECOT) || !Files.exists(Path.of("/usr/lib/dovecot/imap"))) {
             throw new AssertionError("Dovecot is not installed (" + DOVECOT + " or /usr/lib/dovecot/imap missing):"
                     + " install dovecot-core and dovecot-lmtpd, and dovecot-imapd (unpacked beside cyrus-imapd,"
@@ -59,6 +74,7 @@ public final class DovecotServer implements AutoCloseable {
         }
         final int imapPort = freePort();
         final int lmtpPort = freePort();
+        final int imapsPort = tls == null ? 0 : freePort();
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Folders.makeTraversable(base);
         for (final String sub : List.of("run", "mail", "home")) {
@@ -82,7 +98,7 @@ public final class DovecotServer implements AutoCloseable {
                 "state_dir = " + base.resolve("run/state"),
                 "protocols = imap lmtp",
                 "listen = 127.0.0.1",
-                "ssl = no",
+                tls == null ? "ssl = no" : "ssl = yes",
                 "disable_plaintext_auth = no",
                 "auth_mechanisms = plain login",
                 "log_path = " + base.resolve("dovecot.log"),
@@ -119,7 +135,8 @@ public final class DovecotServer implements AutoCloseable {
                 "    port = " + imapPort,
                 "  }",
                 "  inet_listener imaps {",
-                "    port = 0",
+                "    address = 127.0.0.1",
+                "    port = " + imapsPort,
                 "  }",
                 "}",
                 "service lmtp {",
@@ -134,6 +151,11 @@ public final class DovecotServer implements AutoCloseable {
                 "service imap-login {",
                 "  chroot =",
                 "}"));
+        if (tls != null) {
+            // Dovecot reads the files as root before dropping privileges: no copies needed.
+            lines.add("ssl_cert = <" + tls.certificate());
+            lines.add("ssl_key = <" + tls.key());
+        }
         lines.addAll(extraLines);
         lines.add("");
         Files.write(config, lines);
@@ -141,7 +163,7 @@ public final class DovecotServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(base.resolve("dovecot.out").toFile())
                 .start();
-        final DovecotServer server = new DovecotServer(base, config, process, imapPort, lmtpPort);
+        final DovecotServer server = new DovecotServer(base, config, process, imapPort, imapsPort, lmtpPort);
         try {
             server.awaitGreeting(Duration.ofSeconds(20));
         } catch (final IOException | RuntimeException | Error e) {
@@ -153,6 +175,11 @@ public final class DovecotServer implements AutoCloseable {
 
     public int imapPort() {
         return imapPort;
+    }
+
+    /** The implicit-TLS IMAP port, 0 when started without {@link Tls}. */
+    public int imapsPort() {
+        return imapsPort;
     }
 
     public int lmtpPort() {

@@ -10,10 +10,11 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Refuses secrets that others can read. The APNs key pushes to every phone of the site and passwords open it; a
- * file with one of them must be readable by its owner only (mode 0600 or 0400), whoever that owner is.
+ * Refuses secrets that others can read. The APNs key pushes to every phone of the site, the IMAP proxy's TLS key
+ * impersonates the mail server, and passwords open them; a file with one of them must be readable by its owner only
+ * (mode 0600 or 0400), whoever that owner is.
  */
-final class FilePermissions {
+public final class FilePermissions {
 
     private static final Set<PosixFilePermission> OTHERS = EnumSet.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
@@ -25,7 +26,7 @@ final class FilePermissions {
      * @param key  the configuration key that named the file, for the message
      * @param what what the file holds, e.g. "the APNs private key"
      */
-    static void requireOwnerOnly(final String key, final Path file, final String what) throws ConfigException {
+    public static void requireOwnerOnly(final String key, final Path file, final String what) throws ConfigException {
         final Set<PosixFilePermission> permissions;
         try {
             permissions = Files.getPosixFilePermissions(file);

@@ -7,6 +7,7 @@ import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.imap.proxy.RegistrationSink;
 import org.mailpush.server.config.ConfigException;
+import org.mailpush.server.config.FilePermissions;
 import org.mailpush.server.config.MailpushConfig;
 
 import javax.net.ssl.SSLException;
@@ -23,6 +24,9 @@ final class ImapProxyFactory {
 
     static ImapProxyServer start(final MailpushConfig.ImapProxy config, final RegistrationSink sink)
             throws ConfigException, IOException {
+        if (config.tlsKey() != null) {
+            FilePermissions.requireOwnerOnly("imap-proxy.tls.key", config.tlsKey(), "the IMAP proxy's TLS private key");
+        }
         final SslContext serverTls;
         try {
             serverTls = config.tlsCert() == null ? null

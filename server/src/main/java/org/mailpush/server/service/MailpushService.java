@@ -1,5 +1,6 @@
 package org.mailpush.server.service;
 
+import io.netty.handler.ssl.OpenSsl;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
 import org.mailpush.notifyd.cyrus.NotifySocketListener;
@@ -219,7 +220,8 @@ public final class MailpushService implements AutoCloseable {
                 httpDoors.put("xapsd", door);
                 metrics.bindHttpIntake("xapsd", door);
             }
-            LOG.info("mailpush started; {} registration(s) in {}", store.count(), store.describe());
+            LOG.info("mailpush started; {} registration(s) in {}; TLS {}", store.count(), store.describe(),
+                    tlsImplementation());
             return new MailpushService(started, store, intake, ops, Map.copyOf(httpDoors));
         } catch (final ConfigException e) {
             stopAll(started);
@@ -340,5 +342,13 @@ public final class MailpushService implements AutoCloseable {
                 LOG.warn("Error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
             }
         }
+    }
+
+    /** Which TLS Netty uses for the proxy and Pushy: BoringSSL when netty-tcnative loads, the JDK's otherwise. */
+    static String tlsImplementation() {
+        return OpenSsl.isAvailable()
+                ? "through " + OpenSsl.versionString() + " (netty-tcnative)"
+                : "through the JDK (netty-tcnative did not load: "
+                        + OpenSsl.unavailabilityCause() + ")";
     }
 }

@@ -229,6 +229,8 @@ class DovecotLuaPipelineIT {
         assertThat(dovecot.mailFiles("bob")).hasSize(1);
         // Connection refused fails at once; the bound is the script's timeout (1 s), not Dovecot's default minute.
         assertThat(took).isLessThan(Duration.ofSeconds(5));
+        // Dovecot's log process writes the line a moment after the delivery returns.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !mailpushLogLines().isEmpty());
         assertThat(mailpushLogLines()).singleElement().asString()
                 .contains("mailpush: could not reach http://127.0.0.1:" + intakePort + "/v1/events")
                 .contains("Connection refused")
@@ -249,6 +251,7 @@ class DovecotLuaPipelineIT {
             assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(5));
         }
         assertThat(dovecot.mailFiles("bob")).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !mailpushLogLines().isEmpty());
         assertThat(mailpushLogLines()).singleElement().asString().contains("timeout");
     }
 

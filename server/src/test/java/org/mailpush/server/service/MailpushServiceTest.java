@@ -148,4 +148,28 @@ class MailpushServiceTest {
                 .hasMessageStartingWith("apns.credentials[0].password-file: " + pki.client().p12PasswordFile()
                         + " holds a secret but others can read or change it (mode rw-rw----)");
     }
+
+    @Test
+    void anImapProxyTlsKeyOthersCanReadIsRefusedAndNothingIsLeftRunning() throws Exception {
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        java.nio.file.Files.setPosixFilePermissions(pki.serverKeyFile(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
+        final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"),
+                dir.resolve("notify"), null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
+                pki.client().p12PasswordFile());
+        Files.writeString(config, String.join("\n",
+                "imap-proxy:",
+                "  listen-tls: 127.0.0.1:0",
+                "  tls: { cert: " + pki.serverCertificateFile() + ", key: " + pki.serverKeyFile() + " }",
+                "  upstream: { host: 127.0.0.1, port: 143, security: none }",
+                ""), java.nio.file.StandardOpenOption.APPEND);
+
+        assertThatThrownBy(() -> MailpushService.start(ConfigLoader.load(config)))
+                .isInstanceOf(MailpushService.StartupException.class)
+                .hasMessage("imap-proxy.tls.key: " + pki.serverKeyFile() + " holds the IMAP proxy's TLS private key"
+                        + " but others can read or change it (mode rw-r-----): chmod 600 it, owned by the user"
+                        + " mailpush runs as");
+        assertThat(dir.resolve("notify")).as("no socket left behind").doesNotExist();
+    }
 }
