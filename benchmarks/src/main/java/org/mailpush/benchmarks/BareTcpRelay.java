@@ -15,6 +15,7 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BareTcpRelay implements AutoCloseable {
 
-    private final EventLoopGroup group = new EpollEventLoopGroup(0);
+    private final EventLoopGroup group = new EpollEventLoopGroup(0, new DefaultThreadFactory("bare-relay", true));
     private final Channel listener;
 
     BareTcpRelay(final InetSocketAddress upstream) throws InterruptedException {

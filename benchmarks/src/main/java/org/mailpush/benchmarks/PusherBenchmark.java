@@ -8,6 +8,7 @@ import com.eatthepath.pushy.apns.server.MockApnsServer;
 import com.eatthepath.pushy.apns.server.MockApnsServerBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushKind;
@@ -56,7 +57,8 @@ public final class PusherBenchmark {
                 ExamplePki.PASSWORD.toCharArray());
         final String topic = credential.topic();
 
-        final NioEventLoopGroup serverLoop = new NioEventLoopGroup(1);
+        // Daemon threads: should a step throw, the benchmark ends instead of hanging on a live event loop.
+        final NioEventLoopGroup serverLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-apns", true));
         final MockApnsServer server = new MockApnsServerBuilder()
                 .setServerCredentials(pki.serverCertificateFile().toFile(), pki.serverKeyFile().toFile(), null)
                 .setTrustedClientCertificateChain(pki.caCertificateFile().toFile())
@@ -65,7 +67,7 @@ public final class PusherBenchmark {
                 .build();
         final int port = server.start(0).get(10, TimeUnit.SECONDS);
 
-        final NioEventLoopGroup clientLoop = new NioEventLoopGroup(1);
+        final NioEventLoopGroup clientLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-bare", true));
         final ApnsClient bare = new ApnsClientBuilder()
                 .setApnsServer("localhost", port)
                 .setTrustedServerCertificateChain(pki.caCertificateFile().toFile())

@@ -25,7 +25,7 @@ public final class H2ChangeTrigger implements Trigger {
     private String database;
     private int usernameColumn = -1;
 
-    /** Tells {@code listener} about changes to the database at {@code databasePath} (H2's DATABASE_PATH()). */
+    /** Tells {@code listener} about changes to the database named by {@link #databasePath}. */
     static void listen(final String databasePath, final Consumer<String> listener) {
         LISTENERS.put(databasePath, listener);
     }
@@ -34,10 +34,13 @@ public final class H2ChangeTrigger implements Trigger {
         LISTENERS.remove(databasePath);
     }
 
-    /** H2's DATABASE_PATH() for an open connection. */
+    /**
+     * Which database an open connection is on: H2's DATABASE_PATH() for a file database; for an in-memory one, which
+     * has no path (NULL), {@code mem:} and its name, the same for every connection to it in this JVM.
+     */
     static String databasePath(final Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT DATABASE_PATH()")) {
+             ResultSet result = statement.executeQuery("SELECT COALESCE(DATABASE_PATH(), 'mem:' || DATABASE())")) {
             result.next();
             return result.getString(1);
         }

@@ -33,4 +33,22 @@ class H2TokenStoreTest extends TokenStoreContract {
                 .hasMessageContaining("store.url")
                 .hasMessageContaining("jdbc:mysql:");
     }
+
+    @Test
+    void anInMemoryDatabaseKeepsItsRoutingCacheInvalidatedAcrossStores() {
+        // H2 gives an in-memory database no DATABASE_PATH(): the cache's change trigger is keyed by its name.
+        final String url = "jdbc:h2:mem:cache-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
+        try (TokenStore cached = new TokenStoreBuilder().url(url)
+                     .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build();
+             TokenStore other = new TokenStoreBuilder().url(url)
+                     .cache(TokenStoreBuilder.CacheMode.OFF, 1_000, java.time.Duration.ofHours(1)).build()) {
+            assertThat(cached.describe()).contains("routing cache");
+            assertThat(cached.registrationsWatching("test", "INBOX")).isEmpty();
+
+            other.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+
+            assertThat(cached.registrationsWatching("test", "INBOX")).as("the cached empty answer was invalidated")
+                    .extracting(Registration::deviceToken).containsExactly(TOKEN_A);
+        }
+    }
 }
