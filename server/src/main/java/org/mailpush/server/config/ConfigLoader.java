@@ -208,11 +208,23 @@ public final class ConfigLoader {
         return PosixFilePermissions.fromString(symbolic.toString());
     }
 
+    /** APNs topics are bundle identifiers with optional suffixes; Apple mail's is com.apple.mail.XServer.<uuid>. */
+    private static final java.util.regex.Pattern TOPIC = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*");
+
+    private static String topic(final ConfigNode node, final String key) throws ConfigException {
+        final String topic = node.requiredString(key);
+        if (!TOPIC.matcher(topic).matches() || topic.length() > 255) {
+            throw new ConfigException(node.keyPath(key) + ": \"" + oneLine(topic) + "\" is not an APNs topic"
+                    + " (letters, digits, dots and hyphens, like com.apple.mail.XServer.<uuid>)");
+        }
+        return topic;
+    }
+
     private static MailpushConfig.Apns apns(final ConfigNode node) throws ConfigException {
         node.allowOnly("host", "port", "trust", "credentials", "topic", "max-pending", "max-in-flight",
                 "new-mail-window", "change-delay", "expiration", "retry", "circuit-breaker", "reload-interval",
                 "shutdown-timeout");
-        final String topic = node.string("topic", null);
+        final String topic = node.has("topic") ? topic(node, "topic") : null;
         final String host = node.string("host", null);
         final int port = node.integer("port", 443, 1, 65535);
         final Path trust = node.file("trust");
@@ -293,7 +305,7 @@ public final class ConfigLoader {
         } else {
             credential = new MailpushConfig.Credential(node.path(), MailpushConfig.Credential.Kind.TOKEN_KEY,
                     node.requiredFile("p8"), null, null, node.requiredString("team-id"), node.requiredString("key-id"),
-                    node.requiredString("topic"), environment);
+                    topic(node, "topic"), environment);
         }
         node.rejectUnknownKeys();
         return credential;

@@ -9,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The configuration file, fed by Jazzer: any text gives a configuration or one {@link ConfigException} with a
- * one-line message, never another exception. Seeds: the shipped example configurations.
+ * one-line message, never another exception. A configuration it gives names what pushes go out with: a credential,
+ * or (the intake of a split install, which never reads one) the topic. Seeds: the shipped example configurations.
  */
 class ConfigFuzzTest {
 
@@ -18,7 +19,9 @@ class ConfigFuzzTest {
         try {
             final MailpushConfig config = ConfigLoader.parse(new String(input, StandardCharsets.UTF_8),
                     Path.of("/nonexistent/mailpush.yaml"));
-            assertThat(config.apns().credentials()).isNotEmpty();
+            if (config.apns().credentials().isEmpty()) {
+                assertThat(config.apns().topic()).as("no credential: the topic").isNotBlank();
+            }
         } catch (final ConfigException e) {
             assertThat(e.getMessage()).isNotBlank().doesNotContain("\n");
         }

@@ -284,6 +284,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aTopicThatCannotBeAnApnsTopicIsRefused() {
+        // Found by ConfigFuzzTest: a stray brace and space were taken as part of the topic.
+        assertThatThrownBy(() -> load("xapsd:\n  listen: 127.0.0.1:0\napns:\n  topic: com.a.-attempts5m }\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageEndingWith("apns.topic: \"com.a.-attempts5m }\" is not an APNs topic (letters, digits,"
+                        + " dots and hyphens, like com.apple.mail.XServer.<uuid>)");
+    }
+
+    @Test
     void missingFileIsNamed() {
         final Path missing = dir.resolve("nope.yaml");
         assertThatThrownBy(() -> ConfigLoader.load(missing)).hasMessage(missing + ": no such file");
