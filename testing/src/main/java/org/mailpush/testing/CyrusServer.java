@@ -3,9 +3,6 @@ package org.mailpush.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +60,8 @@ public final class CyrusServer implements AutoCloseable {
             throw new AssertionError("the Cyrus interop tests start Cyrus as root so that it drops to its own user;"
                     + " run them as root (CI does)");
         }
-        final int imapPort = freePort();
-        final int lmtpPort = freePort();
+        final int imapPort = MailServerProcess.freePort();
+        final int lmtpPort = MailServerProcess.freePort();
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Folders.makeTraversable(base);
         for (final String sub : List.of("conf", "spool", "run")) {
@@ -125,7 +122,8 @@ public final class CyrusServer implements AutoCloseable {
                 .start();
         final CyrusServer server = new CyrusServer(base, config, master, imapPort, lmtpPort);
         try {
-            server.awaitGreeting(Duration.ofSeconds(20));
+            MailServerProcess.awaitGreeting("Cyrus master", master, imapPort, Duration.ofSeconds(20),
+                    () -> Files.readString(base.resolve("master.log")));
         } catch (final IOException | RuntimeException | Error e) {
             server.close();
             throw e;
@@ -155,50 +153,10 @@ public final class CyrusServer implements AutoCloseable {
         throw new IOException("no Uid line for master " + master.pid());
     }
 
-    private void awaitGreeting(final Duration timeout) throws IOException, InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        IOException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!master.isAlive()) {
-                throw new IOException("Cyrus master exited with " + master.exitValue() + ": "
-                        + Files.readString(base.resolve("master.log")));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", imapPort), 1000);
-                socket.setSoTimeout(5000);
-                final byte[] greeting = new byte[4];
-                final int read = socket.getInputStream().readNBytes(greeting, 0, 4);
-                if (read == 4 && new String(greeting, StandardCharsets.US_ASCII).equals("* OK")) {
-                    return;
-                }
-            } catch (final IOException e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("Cyrus IMAP did not greet on port " + imapPort + " within " + timeout, last);
-    }
-
     @Override
     public void close() {
-        master.destroy();
-        try {
-            if (!master.waitFor(10, TimeUnit.SECONDS)) {
-                master.destroyForcibly();
-            }
-            // master normally takes its children down; make sure none outlives the test.
-            new ProcessBuilder("pkill", "-f", config.toString()).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (final IOException e) {
-            // pkill missing: nothing more to do.
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        // master normally takes its children down; stop() makes sure none outlives the test.
+        MailServerProcess.stop(master, config);
     }
 
     private static void run(final List<String> command, final String input) throws IOException, InterruptedException {

@@ -1,17 +1,12 @@
 package org.mailpush.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -72,9 +67,9 @@ public final class DovecotServer implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new AssertionError("the Dovecot interop tests start Dovecot as root; run them as root (CI does)");
         }
-        final int imapPort = freePort();
-        final int lmtpPort = freePort();
-        final int imapsPort = tls == null ? 0 : freePort();
+        final int imapPort = MailServerProcess.freePort();
+        final int lmtpPort = MailServerProcess.freePort();
+        final int imapsPort = tls == null ? 0 : MailServerProcess.freePort();
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Folders.makeTraversable(base);
         for (final String sub : List.of("run", "mail", "home")) {
@@ -165,7 +160,8 @@ public final class DovecotServer implements AutoCloseable {
                 .start();
         final DovecotServer server = new DovecotServer(base, config, process, imapPort, imapsPort, lmtpPort);
         try {
-            server.awaitGreeting(Duration.ofSeconds(20));
+            MailServerProcess.awaitGreeting("Dovecot", process, imapPort, Duration.ofSeconds(20),
+                    () -> Files.readString(base.resolve("dovecot.out")) + server.log());
         } catch (final IOException | RuntimeException | Error e) {
             server.close();
             throw e;
@@ -196,49 +192,9 @@ public final class DovecotServer implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    private void awaitGreeting(final Duration timeout) throws IOException, InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        IOException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("Dovecot exited with " + process.exitValue() + ": "
-                        + Files.readString(base.resolve("dovecot.out")) + log());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", imapPort), 1000);
-                socket.setSoTimeout(5000);
-                final byte[] greeting = new byte[4];
-                if (socket.getInputStream().readNBytes(greeting, 0, 4) == 4
-                        && new String(greeting, StandardCharsets.US_ASCII).equals("* OK")) {
-                    return;
-                }
-            } catch (final IOException e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("Dovecot did not greet on port " + imapPort + " within " + timeout + ": " + log(), last);
-    }
-
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-            new ProcessBuilder("pkill", "-f", config.toString()).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (final IOException e) {
-            // pkill missing: nothing more to do.
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        MailServerProcess.stop(process, config);
     }
 
     /** Files under the user's maildir (for checks that mail landed). */

@@ -1,0 +1,76 @@
+package org.mailpush.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** What {@link CyrusServer} and {@link DovecotServer} do alike with the mail server process they run. */
+final class MailServerProcess {
+
+    /** Says what the process logged so far, for a failure's message. */
+    @FunctionalInterface
+    interface Logs {
+        String read() throws IOException;
+    }
+
+    private MailServerProcess() {
+    }
+
+    /**
+     * Waits until the IMAP port greets with {@code * OK}; fails with the process's log if it exits first, or when
+     * {@code timeout} passes.
+     */
+    static void awaitGreeting(final String name, final Process process, final int imapPort, final Duration timeout,
+                              final Logs logs) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + ": " + logs.read());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", imapPort), 1000);
+                socket.setSoTimeout(5000);
+                final byte[] greeting = new byte[4];
+                if (socket.getInputStream().readNBytes(greeting, 0, 4) == 4
+                        && new String(greeting, StandardCharsets.US_ASCII).equals("* OK")) {
+                    return;
+                }
+            } catch (final IOException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException(name + " did not greet on port " + imapPort + " within " + timeout + ": " + logs.read(),
+                last);
+    }
+
+    /**
+     * Stops the process, forcibly after 10 s, then any process still running with {@code config} on its command
+     * line: the server's children must not outlive the test.
+     */
+    static void stop(final Process process, final Path config) {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            new ProcessBuilder("pkill", "-f", config.toString()).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (final IOException e) {
+            // pkill missing: nothing more to do.
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
