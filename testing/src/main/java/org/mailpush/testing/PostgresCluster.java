@@ -107,8 +107,17 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** As {@link #psql}, in {@code database}. */
     public String psqlOn(final String database, final String... statements) throws IOException, InterruptedException {
+        return psqlAs("postgres", database, statements);
+    }
+
+    /**
+     * As {@link #psqlOn}, logged in as {@code role} (trust authentication: no password); an SQL error throws an
+     * {@link IOException} with psql's message.
+     */
+    public String psqlAs(final String role, final String database, final String... statements)
+            throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1",
-                "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-tA"));
+                "-p", String.valueOf(port), "-U", role, "-d", database, "-tA", "-v", "ON_ERROR_STOP=1"));
         for (final String statement : statements) {
             command.add("-c");
             command.add(statement);

@@ -153,8 +153,14 @@ public final class TokenStoreBuilder {
                     .migrate();
         } catch (final FlywayException e) {
             dataSource.close();
+            final String reason = rootMessage(e);
+            // A role of a split install may use the schema but not change it (docs/postgresql/split-roles.sql).
+            final String hint = reason.contains("permission denied")
+                    ? "; this database user may not change the schema: open the store once as the schema's owner"
+                    + " (e.g. mailpush tokens list with the owner as store.user), then start again"
+                    : "";
             throw new TokenStoreException("cannot migrate the token store schema at " + description + ": "
-                    + rootMessage(e), e);
+                    + reason + hint, e);
         }
         final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout,
                 maxDevicesPerUser);

@@ -25,13 +25,16 @@ import static org.mailpush.testing.RawHttpConnection.dovecotPost;
 
 /**
  * The split install: {@code mailpush run --role intake} and {@code --role pusher} as two processes under two OS
- * users, sharing only the token store (PostgreSQL) and its push queue. The intake user cannot read the APNs key;
- * a registration and a new message posted to the intake still end in a push at (mock) APNs.
+ * users and two PostgreSQL roles (granted by {@code docs/postgresql/split-roles.sql}), sharing only the token store
+ * and its push queue. The intake user cannot read the APNs key; neither database role can change the schema or do
+ * the other side's work; a registration and a new message posted to the intake still end in a push at (mock) APNs.
  */
 class SplitProcessesIT {
 
     static final String INTAKE_USER = "mailpush-in";
     static final String PUSHER_USER = "mailpush-out";
+    static final String INTAKE_ROLE = "mailpush_intake";
+    static final String PUSHER_ROLE = "mailpush_pusher";
     static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
 
     @TempDir
@@ -78,12 +81,30 @@ class SplitProcessesIT {
         try (PostgresCluster database = PostgresCluster.create(Files.createDirectories(dir.resolve("pg")), "data")
                 .start()) {
             database.psql("CREATE DATABASE mailpush");
+            database.psql("CREATE ROLE " + INTAKE_ROLE + " LOGIN", "CREATE ROLE " + PUSHER_ROLE + " LOGIN");
             final int xapsdPort = freePort();
             final int intakePort = freePort();
             // The intake's configuration does not even say where the key is: only the topic it answers with.
-            final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), pki, freePort(), false,
-                    "xapsd:", "  listen: 127.0.0.1:" + xapsdPort, "intake:", "  listen: 127.0.0.1:" + intakePort);
-            final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), pki, freePort(), true);
+            final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), INTAKE_ROLE, pki,
+                    freePort(), false, "xapsd:", "  listen: 127.0.0.1:" + xapsdPort, "intake:",
+                    "  listen: 127.0.0.1:" + intakePort);
+            final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), PUSHER_ROLE, pki,
+                    freePort(), true);
+            final Path ownerConfig = config("owner.yaml", database.jdbcUrl("mailpush"), "postgres", pki, freePort(),
+                    false);
+
+            // Before the owner has created the schema, a role that may not create it says what to do.
+            final SystemUsers.Result refused = SystemUsers.runAs(INTAKE_USER, java(), "-jar", jar.toString(), "run",
+                    "--role", "intake", "--config", intakeConfig.toString());
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.output()).contains("cannot migrate the token store schema")
+                    .contains("permission denied for schema public")
+                    .contains("open the store once as the schema's owner");
+            // The owner migrates (any command that opens the store), then grants what docs/postgresql says.
+            final SystemUsers.Result migrated = SystemUsers.runAs(PUSHER_USER, java(), "-jar", jar.toString(),
+                    "tokens", "list", "--config", ownerConfig.toString());
+            assertThat(migrated.exit()).as(migrated.output()).isZero();
+            database.psqlOn("mailpush", Files.readString(splitRolesSql()));
 
             pusher = SystemUsers.startAs(PUSHER_USER, dir.resolve("pusher.log"), java(), "-jar", jar.toString(),
                     "run", "--role", "pusher", "--config", pusherConfig.toString());
@@ -119,15 +140,43 @@ class SplitProcessesIT {
                     "SELECT count(*) FROM push_queue")
                     .strip().equals("0"));
             assertThat(Files.readString(dir.resolve("intake.log"))).doesNotContain("APNs credential");
+
+            // What each database role may not do.
+            assertThat(refusedSql(database, INTAKE_ROLE, "DELETE FROM push_queue"))
+                    .contains("permission denied for table push_queue");
+            assertThat(refusedSql(database, INTAKE_ROLE, "DROP TABLE push_queue"))
+                    .contains("must be owner of table push_queue");
+            assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE registration SET device_token = 'x'"))
+                    .contains("permission denied for table registration");
+            assertThat(refusedSql(database, PUSHER_ROLE, "INSERT INTO push_queue (account_id, device_token, new_mail,"
+                    + " received_at) VALUES ('a', 'b', true, now())")).contains("permission denied for table push_queue");
+            assertThat(refusedSql(database, PUSHER_ROLE, "CREATE TABLE planted (x int)"))
+                    .contains("permission denied for schema public");
         }
     }
 
-    private Path config(final String name, final String storeUrl, final ExamplePki pki, final int opsPort,
-                        final boolean withCredentials, final String... more) throws Exception {
+    /** Runs one statement as {@code role}, which must be refused; returns PostgreSQL's message. */
+    private static String refusedSql(final PostgresCluster database, final String role, final String sql)
+            throws Exception {
+        try {
+            database.psqlAs(role, "mailpush", sql);
+        } catch (final java.io.IOException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError(role + " was allowed to run: " + sql);
+    }
+
+    /** The file the docs give admins (tests run in the server module's folder). */
+    private static Path splitRolesSql() {
+        return Path.of("..", "docs", "postgresql", "split-roles.sql");
+    }
+
+    private Path config(final String name, final String storeUrl, final String storeUser, final ExamplePki pki,
+                        final int opsPort, final boolean withCredentials, final String... more) throws Exception {
         final java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
                 "store:",
                 "  url: " + storeUrl,
-                "  user: postgres",
+                "  user: " + storeUser,
                 "apns:",
                 "  topic: " + pki.client().topic()));
         if (withCredentials) {

@@ -1,0 +1,24 @@
+-- Database roles for a split install (docs/security.md, "Two processes, two users"): the intake process and the
+-- pusher process each log in as a role that can do its own work on the token store and nothing else; neither can
+-- change the schema, and neither knows the owner's password.
+--
+-- Before: mailpush's migrations have run as the schema's owner (any mailpush command that opens the store does
+-- it, e.g. `mailpush tokens list --config owner.yaml` with the owner as store.user), and the two login roles exist:
+--   CREATE ROLE mailpush_intake LOGIN PASSWORD '...';
+--   CREATE ROLE mailpush_pusher LOGIN PASSWORD '...';
+-- Then, as the owner, in mailpush's database:  psql -d mailpush -f split-roles.sql
+-- After an upgrade that adds a table, the release notes say what to grant; SplitProcessesIT runs this file.
+
+GRANT USAGE ON SCHEMA public TO mailpush_intake, mailpush_pusher;
+-- Both open the store with Flyway, which reads the schema's version (and changes nothing when it is current).
+GRANT SELECT ON flyway_schema_history TO mailpush_intake, mailpush_pusher;
+
+-- The intake stores and refreshes registrations (Cyrus, xapsd, the IMAP proxy), expires old ones, and queues
+-- pushes for the pusher; it cannot take pushes out of the queue.
+GRANT SELECT, INSERT, UPDATE, DELETE ON registration, registration_mailbox TO mailpush_intake;
+GRANT SELECT, INSERT ON push_queue TO mailpush_intake;
+
+-- The pusher reads registrations, removes those APNs says are gone, and drains the queue; it cannot add or change
+-- a registration (so a bug on the side that holds the APNs key cannot route anyone's mail to another device).
+GRANT SELECT, DELETE ON registration, registration_mailbox TO mailpush_pusher;
+GRANT SELECT, DELETE ON push_queue TO mailpush_pusher;
