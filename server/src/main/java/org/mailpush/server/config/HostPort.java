@@ -19,6 +19,11 @@ public record HostPort(String host, int port) {
         } else if (host.contains(":")) {
             throw new IllegalArgumentException("an IPv6 address needs brackets, like [::1]:9180, not \"" + text + "\"");
         }
+        // Found by ConfigFuzzTest: "[]:11619" left an empty host for the checks after this one.
+        if (host.isEmpty() || host.chars().anyMatch(c -> c == '[' || c == ']' || Character.isWhitespace(c))) {
+            throw new IllegalArgumentException("must be host:port with a host name or address before the port,"
+                    + " like 127.0.0.1:9180 or [::1]:9180, not \"" + text + "\"");
+        }
         final int port;
         try {
             port = Integer.parseInt(text.substring(colon + 1));
