@@ -72,10 +72,18 @@ public final class CyrusEventParser {
         final EventType type = EventType.fromWireName(name).orElseThrow(() -> new BadInputException(
                 BadInputKind.UNKNOWN_EVENT, "unknown event " + NotifyDatagramParser.abbreviate(name)));
         return switch (type.kind()) {
-            case REGISTRATION -> new Parsed(type, Optional.of(registration(json)));
+            case REGISTRATION -> new Parsed(type, Optional.of(registrationOrRefusal(json)));
             case NEW_MAIL, MAILBOX_CHANGE -> new Parsed(type, mailboxEvent(type, json, receivedAt));
             case IGNORED -> new Parsed(type, Optional.empty());
         };
+    }
+
+    private static DeviceRegistration registrationOrRefusal(final JsonNode json) throws BadInputException {
+        try {
+            return registration(json);
+        } catch (final BadInputException e) {
+            throw e.asRegistration();
+        }
     }
 
     private static DeviceRegistration registration(final JsonNode json) throws BadInputException {

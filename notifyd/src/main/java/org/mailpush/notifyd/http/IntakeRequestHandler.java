@@ -102,7 +102,9 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
 
     private static void write(final ChannelHandlerContext ctx, final HttpAnswer answer, final boolean keepAlive) {
         final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+                answer.reason() == null ? HttpResponseStatus.valueOf(answer.status())
+                        : new HttpResponseStatus(answer.status(), answer.reason()),
+                Unpooled.wrappedBuffer(answer.body()));
         if (answer.contentType() != null) {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
         }

@@ -8,7 +8,7 @@ import java.util.Base64;
 /**
  * The secret an intake listener requires from its senders, given as {@code Authorization: Bearer <secret>} or as
  * the password of HTTP Basic authentication (which is what Dovecot's HTTP client sends for a URL with
- * {@code user:secret@} in it, so the xaps plugin can carry it in {@code xaps_url}).
+ * {@code user:secret@} in it, so the xaps plugin can carry it in {@code xaps_config = url=...}).
  *
  * <p>Compared in constant time over SHA-256 digests, so neither the content nor the length leaks through timing.
  * Immutable and thread-safe.</p>

@@ -23,6 +23,7 @@ public final class IntakeCounters implements IntakeListener {
     private final Map<EventType, LongAdder> received = new EnumMap<>(EventType.class);
     private final Map<EventType, LongAdder> ignored = new EnumMap<>(EventType.class);
     private final Map<BadInputKind, LongAdder> bad = new EnumMap<>(BadInputKind.class);
+    private final Map<BadInputKind, LongAdder> refusedRegistrations = new EnumMap<>(BadInputKind.class);
     private final Map<String, Boolean> logged = new ConcurrentHashMap<>();
     private final LongAdder shed = new LongAdder();
 
@@ -33,6 +34,7 @@ public final class IntakeCounters implements IntakeListener {
         }
         for (final BadInputKind kind : BadInputKind.values()) {
             bad.put(kind, new LongAdder());
+            refusedRegistrations.put(kind, new LongAdder());
         }
     }
 
@@ -49,7 +51,19 @@ public final class IntakeCounters implements IntakeListener {
     @Override
     public void badInput(final String source, final BadInputException error) {
         bad.get(error.kind()).increment();
-        if (logged.putIfAbsent(source + "/" + error.kind(), Boolean.TRUE) == null) {
+        if (error.refusesRegistration()) {
+            refusedRegistrations.get(error.kind()).increment();
+        }
+        if (error.refusesRegistration() && logged.putIfAbsent(source + "/registration/" + error.kind(),
+                Boolean.TRUE) == null) {
+            // Cyrus and the xaps plugin answer the phone OK before mailpush sees the registration: say so, since the
+            // phone will not retry and nobody else will notice.
+            LOG.warn("Refused a device registration on {}: {} ({}). The phone was not told and gets no pushes until"
+                    + " it registers again; further {} refusals there are counted"
+                    + " (mailpush_registrations_refused), logged at DEBUG only",
+                    source, error.getMessage(), error.kind(), error.kind());
+        } else if (!error.refusesRegistration() && logged.putIfAbsent(source + "/" + error.kind(), Boolean.TRUE)
+                == null) {
             LOG.warn("Refused input on {}: {} ({}); further {} inputs there are counted, logged at DEBUG only",
                     source, error.getMessage(), error.kind(), error.kind());
         } else {
@@ -76,6 +90,11 @@ public final class IntakeCounters implements IntakeListener {
 
     public long badInput(final BadInputKind kind) {
         return bad.get(kind).sum();
+    }
+
+    /** Device registrations refused for {@code kind}, on every door. */
+    public long refusedRegistrations(final BadInputKind kind) {
+        return refusedRegistrations.get(kind).sum();
     }
 
     public long shed() {

@@ -215,8 +215,9 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
                 try {
                     register(registration);
                 } catch (final RegistrationLimitException e) {
-                    listener.badInput(event.source(), new BadInputException(BadInputKind.TOO_MANY_DEVICES,
-                            "device " + DeviceTokens.mask(registration.deviceToken()) + " refused: " + e.getMessage()));
+                    listener.badInput(event.source(), BadInputException.refusedRegistration(
+                            BadInputKind.TOO_MANY_DEVICES, "device " + DeviceTokens.mask(registration.deviceToken())
+                                    + " refused: " + e.getMessage()));
                     return RouteOutcome.REFUSED;
                 }
                 return RouteOutcome.REGISTERED;

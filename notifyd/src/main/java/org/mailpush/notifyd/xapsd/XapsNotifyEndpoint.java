@@ -45,7 +45,8 @@ public final class XapsNotifyEndpoint implements HttpEndpoint {
             notification = parser.notification(source, request.body());
         } catch (final BadInputException e) {
             listener.badInput(source, e);
-            return CompletableFuture.completedFuture(HttpAnswer.error(400, e.getMessage()));
+            // The plugin logs the status line only: the reason goes there too.
+            return CompletableFuture.completedFuture(HttpAnswer.error(400, e.getMessage()).withReason(e.getMessage()));
         }
         for (final EventType type : notification.ignored()) {
             listener.eventIgnored(source, type);

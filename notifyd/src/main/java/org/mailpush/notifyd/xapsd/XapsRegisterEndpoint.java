@@ -19,8 +19,13 @@ import java.util.concurrent.CompletionStage;
  * <p>Status codes as the daemon's: 200 with the topic ({@code text/plain; charset=utf-8}); 400 for a body that is
  * not JSON, misses a field, has empty Mailboxes, or a subtopic other than {@code com.apple.mobilemail} (and, unlike
  * the daemon, for a device token that is not hex); 500 when the token store fails. 503 when the routing queue is
- * full; 403 for a new device of a user with the most devices allowed. The registration is stored through the event router, so it is in place before any later notification of
- * the same sender is routed.</p>
+ * full; 403 for a new device of a user with the most devices allowed. The registration is stored through the event
+ * router, so it is in place before any later notification of the same sender is routed.</p>
+ *
+ * <p>The plugin answers the phone {@code OK} whatever this says (with {@code aps-topic "(null)"} after an error) and
+ * logs only the status line: {@code Error when sending notification: 400 Bad Request}. So every refusal carries its
+ * reason in the status line too ({@code 400 Bad Request: ApsDeviceToken is not a hex device token ...}), and is
+ * counted in {@code mailpush_registrations_refused} and logged here.</p>
  */
 public final class XapsRegisterEndpoint implements HttpEndpoint {
 
@@ -49,15 +54,19 @@ public final class XapsRegisterEndpoint implements HttpEndpoint {
             registration = parser.registration(source, request.body());
         } catch (final BadInputException e) {
             listener.badInput(source, e);
-            return CompletableFuture.completedFuture(HttpAnswer.error(400, e.getMessage()));
+            return CompletableFuture.completedFuture(HttpAnswer.error(400, e.getMessage()).withReason(e.getMessage()));
         }
         listener.eventReceived(registration);
         return router.submit(registration).thenApply(outcome -> switch (outcome) {
             case REGISTERED -> HttpAnswer.text(200, router.registrationTopic());
-            case REFUSED -> HttpAnswer.error(403, "this user has the most registered devices allowed"
+            case REFUSED -> refusal(403, "this user has the most registered devices allowed"
                     + " (store.max-devices-per-user)");
-            case SHED -> HttpAnswer.error(503, "routing queue full; try again").withHeader("Retry-After", "1");
-            default -> HttpAnswer.error(500, "could not store the registration; see the mailpush log");
+            case SHED -> refusal(503, "routing queue full; try again").withHeader("Retry-After", "1");
+            default -> refusal(500, "could not store the registration; see the mailpush log");
         });
+    }
+
+    private static HttpAnswer refusal(final int status, final String why) {
+        return HttpAnswer.error(status, why).withReason(why);
     }
 }

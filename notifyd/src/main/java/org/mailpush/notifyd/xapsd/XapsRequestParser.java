@@ -57,8 +57,20 @@ public final class XapsRequestParser {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** A {@code /register} body as a device registration (aps-version 2: the plugin accepts no other). */
+    /**
+     * A {@code /register} body as a device registration (aps-version 2: the plugin accepts no other).
+     *
+     * @throws BadInputException {@linkplain BadInputException#refusesRegistration() marked} as a refused registration
+     */
     public DeviceRegistration registration(final String source, final byte[] body) throws BadInputException {
+        try {
+            return parseRegistration(source, body);
+        } catch (final BadInputException e) {
+            throw e.asRegistration();
+        }
+    }
+
+    private DeviceRegistration parseRegistration(final String source, final byte[] body) throws BadInputException {
         final JsonNode root = object(body);
         final String accountId = text(root, "ApsAccountId");
         final String deviceToken = text(root, "ApsDeviceToken");

@@ -44,6 +44,7 @@ class XapsdApiContractTest {
     private TokenStore store;
     private EventRouter router;
     private HttpIntakeServer server;
+    private HttpIntakeServer withSecret;
     private final IntakeCounters counters = new IntakeCounters();
     private final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
 
@@ -51,19 +52,29 @@ class XapsdApiContractTest {
     void start() throws IOException {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         router = new EventRouter(store, pushes::add, counters, TOPIC, 100, Clock.systemUTC());
+        server = xapsd(new InetSocketAddress("::1", 0), null);
+    }
+
+    private HttpIntakeServer xapsd(final InetSocketAddress listen, final String secret) throws IOException {
         final XapsRequestParser parser = new XapsRequestParser(Clock.systemUTC());
-        server = HttpIntakeServer.builder()
+        final HttpIntakeServer.Builder builder = HttpIntakeServer.builder()
                 .name("xapsd")
-                .listen(new InetSocketAddress("::1", 0))
+                .listen(listen)
                 .listener(counters)
                 .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint("xapsd", parser, router, counters))
-                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", parser, router, counters))
-                .bind();
+                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", parser, router, counters));
+        if (secret != null) {
+            builder.sharedSecret(secret);
+        }
+        return builder.bind();
     }
 
     @AfterEach
     void stop() {
         server.close();
+        if (withSecret != null) {
+            withSecret.close();
+        }
         router.close();
         store.close();
     }
@@ -231,5 +242,84 @@ class XapsdApiContractTest {
             assertThat(http.read().status()).isEqualTo(200);
         }
         assertThat(pushes).hasSize(1);
+    }
+
+    /*
+     * The plugin's requests byte for byte, captured from dovecot-xaps-plugin 197d68e built against Debian 12's
+     * dovecot-dev 2.3.19.1, with xaps_config = url=http://xaps:s3cret@127.0.0.1:21619: Dovecot's HTTP client sends
+     * HTTP/1.1 on a kept-alive connection, no Expect, the URL's user part as Basic authentication, and the plugin's
+     * own Content-Type. The phone's command was
+     * XAPPLEPUSHSERVICE aps-version 2 aps-account-id ... mailboxes (INBOX "Work Stuff"); then an APPEND into
+     * "Work Stuff" over IMAP and an LMTP delivery into INBOX.
+     */
+    static final String CAPTURED_REGISTER = "POST /register HTTP/1.1\r\nHost: 127.0.0.1:21619\r\n"
+            + "Date: Tue, 01 Dec 2026 17:21:04 GMT\r\nAuthorization: Basic eGFwczpzM2NyZXQ=\r\nContent-Length: 231\r\n"
+            + "Connection: Keep-Alive\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
+            + "{\"ApsAccountId\":\"0715A26B-CA09-4730-A419-793000CA982E\",\"ApsDeviceToken\":"
+            + "\"2918390218931890821908309283098109381029309829018310983092892829\",\"ApsSubtopic\":"
+            + "\"com.apple.mobilemail\",\"Username\":\"alice\",\"Mailboxes\": [\"INBOX\",\"Work Stuff\"]}";
+    static final String CAPTURED_NOTIFY_APPEND = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1:21619\r\n"
+            + "Date: Tue, 01 Dec 2026 17:21:05 GMT\r\nAuthorization: Basic eGFwczpzM2NyZXQ=\r\nContent-Length: 71\r\n"
+            + "Connection: Keep-Alive\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
+            + "{\"Username\":\"alice\",\"Mailbox\":\"Work Stuff\",\"Events\": [\"MessageAppend\"]}";
+    static final String CAPTURED_NOTIFY_NEW = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1:21619\r\n"
+            + "Date: Tue, 01 Dec 2026 17:21:09 GMT\r\nAuthorization: Basic eGFwczpzM2NyZXQ=\r\nContent-Length: 63\r\n"
+            + "Connection: Keep-Alive\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
+            + "{\"Username\":\"alice\",\"Mailbox\":\"INBOX\",\"Events\": [\"MessageNew\"]}";
+
+    @Test
+    void thePluginsCapturedRequestsWithTheSecretFromTheUrlAreServedOnOneConnection() throws IOException {
+        withSecret = xapsd(new InetSocketAddress("127.0.0.1", 0), "s3cret");
+        // The Content-Length values are the plugin's: the captured bodies are whole.
+        assertThat(CAPTURED_REGISTER.substring(CAPTURED_REGISTER.indexOf("\r\n\r\n") + 4)).hasSize(231);
+        try (RawHttpConnection plugin = new RawHttpConnection(withSecret.address())) {
+            plugin.send(CAPTURED_REGISTER);
+            final RawHttpConnection.Response registered = plugin.read();
+            assertThat(registered.status()).isEqualTo(200);
+            // The plugin reads at most 128 bytes of the body and asserts more than 50: the bare topic.
+            assertThat(registered.body()).isEqualTo(TOPIC);
+            assertThat(registered.headers()).doesNotContainKey("connection");
+
+            plugin.send(CAPTURED_NOTIFY_APPEND);
+            assertThat(plugin.read().status()).isEqualTo(200);
+            plugin.send(CAPTURED_NOTIFY_NEW);
+            assertThat(plugin.read().status()).isEqualTo(200);
+        }
+        assertThat(store.registrationsOf("alice")).singleElement().satisfies(r -> {
+            assertThat(r.accountId()).isEqualTo(ACCOUNT);
+            assertThat(r.mailboxes()).containsExactly("INBOX", "Work Stuff");
+        });
+        assertThat(pushes).extracting(p -> p.cause().mailbox()).containsExactly("Work Stuff", "INBOX");
+        assertThat(pushes).extracting(p -> p.cause().type())
+                .containsExactly(EventType.MESSAGE_APPEND, EventType.MESSAGE_NEW);
+    }
+
+    @Test
+    void theCapturedRequestsWithAnotherSecretAreRefused401AndCounted() throws IOException {
+        withSecret = xapsd(new InetSocketAddress("127.0.0.1", 0), "another");
+        try (RawHttpConnection plugin = new RawHttpConnection(withSecret.address())) {
+            plugin.send(CAPTURED_REGISTER);
+            assertThat(plugin.read().status()).isEqualTo(401);
+        }
+        assertThat(store.count()).isZero();
+        assertThat(counters.badInput(BadInputKind.UNAUTHENTICATED)).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedRegistrationSaysWhyInTheStatusLineTheOnlyPartThePluginLogsAndIsCountedAsARefusal()
+            throws IOException {
+        // The plugin logs "Error when sending notification: <status> <reason>" and still tells the phone OK.
+        final RawHttpConnection.Response answer = post("/register", registerBody("alice", "not-a-hex-token",
+                "com.apple.mobilemail", "\"INBOX\""));
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.reason()).isEqualTo("Bad Request: ApsDeviceToken is not a hex device token (15 characters"
+                + " starting not-a-he...)");
+        assertThat(counters.refusedRegistrations(BadInputKind.BAD_DEVICE_TOKEN)).isEqualTo(1);
+        assertThat(counters.badInput(BadInputKind.BAD_DEVICE_TOKEN)).isEqualTo(1);
+
+        // A bad notification is bad input, not a refused registration.
+        assertThat(post("/notify", "{\"Username\":\"alice\"}").reason()).startsWith("Bad Request: ");
+        assertThat(counters.badInput(BadInputKind.MISSING_FIELD)).isEqualTo(1);
+        assertThat(counters.refusedRegistrations(BadInputKind.MISSING_FIELD)).isZero();
     }
 }

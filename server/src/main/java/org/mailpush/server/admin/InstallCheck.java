@@ -38,7 +38,9 @@ import java.util.Set;
 /**
  * {@code mailpush check}: every part of an install, one verdict each. Configuration and credentials (with expiry),
  * the token store, the Cyrus notify socket (a socket, the configured mode and group, bound by a process), a TLS
- * handshake with each credential to its APNs gateway, and the running service's listeners and readiness.
+ * handshake with each credential to its APNs gateway, the running service's listeners and readiness, and, when
+ * {@code doveconf} is on this machine, what the local Dovecot's configuration points at mailpush
+ * ({@link DovecotWiringCheck}).
  */
 public final class InstallCheck {
 
@@ -52,11 +54,26 @@ public final class InstallCheck {
 
     private final MailpushConfig config;
     private final Clock clock;
+    private final Path doveconf;
+    private final Path dovecotConfig;
     private final List<Result> results = new ArrayList<>();
 
-    public InstallCheck(final MailpushConfig config, final Clock clock) {
+    /**
+     * @param doveconf      the doveconf program to read Dovecot's configuration with ({@link #findDoveconf}),
+     *                      {@code null} for none: no Dovecot lines
+     * @param dovecotConfig the dovecot.conf doveconf reads, {@code null} for Dovecot's default
+     */
+    public InstallCheck(final MailpushConfig config, final Clock clock, final Path doveconf,
+                        final Path dovecotConfig) {
         this.config = config;
         this.clock = clock;
+        this.doveconf = doveconf;
+        this.dovecotConfig = dovecotConfig;
+    }
+
+    /** The {@code doveconf} first on {@code searchPath} (folders as in {@code PATH}), or {@code null}. */
+    public static Path findDoveconf(final String searchPath) {
+        return Doveconf.find(searchPath).orElse(null);
     }
 
     public List<Result> run() {
@@ -87,6 +104,13 @@ public final class InstallCheck {
             }
         });
         readiness();
+        if (doveconf != null) {
+            if (Files.isExecutable(doveconf)) {
+                results.addAll(new DovecotWiringCheck(config, new Doveconf(doveconf, dovecotConfig)).run());
+            } else {
+                results.add(new Result(Verdict.FAIL, "dovecot", doveconf + " is not an executable doveconf"));
+            }
+        }
         return List.copyOf(results);
     }
 
@@ -246,13 +270,9 @@ public final class InstallCheck {
     }
 
     private void listening(final String key, final HostPort listen) {
-        final String host = switch (listen.host()) {
-            case "0.0.0.0", "" -> "127.0.0.1";
-            case "::" -> "::1";
-            default -> listen.host();
-        };
+        final HostPort local = HostPort.parse(listen.forLocalClient());
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, listen.port()), (int) TIMEOUT.toMillis());
+            socket.connect(new InetSocketAddress(local.host(), local.port()), (int) TIMEOUT.toMillis());
             results.add(new Result(Verdict.PASS, key, "listening on " + listen));
         } catch (final IOException e) {
             results.add(new Result(Verdict.FAIL, key, "nothing listens on " + listen + " (" + e.getMessage()

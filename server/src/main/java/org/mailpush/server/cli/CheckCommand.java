@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,11 +19,22 @@ import java.util.concurrent.Callable;
                 + " configuration, each credential (and its expiry), the token store, the Cyrus notify socket"
                 + " (bound, mode, group), a TLS handshake with each credential to its APNs gateway, the running"
                 + " service's listeners and its readiness.",
+                "When doveconf is on the PATH, also what Dovecot's configuration (doveconf -n) points at mailpush:"
+                        + " the xaps plugin's xaps_config and the Lua driver's mailpush_url must reach this"
+                        + " mailpush's xapsd: and intake: listeners with their secrets.",
                 "Exit code 0 when nothing failed (warnings allowed), 1 otherwise."})
 final class CheckCommand implements Callable<Integer> {
 
     @Mixin
     ConfigOption config;
+
+    @CommandLine.Option(names = "--dovecot-config", paramLabel = "FILE",
+            description = "The dovecot.conf to check (doveconf -c FILE); default: Dovecot's own.")
+    Path dovecotConfig;
+
+    @CommandLine.Option(names = "--doveconf", paramLabel = "FILE",
+            description = "The doveconf program to run; default: doveconf on the PATH (none: no Dovecot lines).")
+    Path doveconf;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,7 +51,9 @@ final class CheckCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.FAILED;
         }
-        final List<InstallCheck.Result> results = new InstallCheck(settings, Clock.systemUTC()).run();
+        final List<InstallCheck.Result> results = new InstallCheck(settings, Clock.systemUTC(),
+                doveconf != null ? doveconf : InstallCheck.findDoveconf(System.getenv("PATH")),
+                dovecotConfig).run();
         int passed = 0;
         int warned = 0;
         int failed = 0;

@@ -3,7 +3,6 @@ package org.mailpush.server.cli;
 import org.mailpush.pusher.credentials.CredentialInspection;
 import org.mailpush.server.admin.InstalledCredentials;
 import org.mailpush.server.config.ConfigException;
-import org.mailpush.server.config.HostPort;
 import org.mailpush.server.config.MailpushConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -112,7 +111,7 @@ final class ServerConfigCommands {
                 out.println("mail_plugins = $mail_plugins mail_lua notify push_notification push_notification_lua");
                 out.println("plugin {");
                 out.println("  push_notification_driver = lua:file=/etc/dovecot/mailpush.lua");
-                out.println("  mailpush_url = http://" + reachable(intake.listen()));
+                out.println("  mailpush_url = http://" + intake.listen().forLocalClient());
                 if (intake.secret() != null) {
                     out.println("  # Dovecot reads the value from the file (as root, when it loads its"
                             + " configuration)");
@@ -126,31 +125,46 @@ final class ServerConfigCommands {
                 }
             }
             if (settings.xapsd().isPresent()) {
-                final MailpushConfig.HttpIntake xapsd = settings.xapsd().get();
                 if (settings.intake().isPresent()) {
                     out.println();
+                    out.println("# Or, instead of the Lua driver (not both: each would report every mail):");
                 }
-                out.println("# dovecot.conf, for sites keeping the xaps plugin: point it at mailpush");
-                out.println("plugin {");
-                if (xapsd.secret() != null) {
-                    out.println("  # the secret goes in the URL's user part: replace SECRET with the line in "
-                            + xapsd.secretFile());
-                }
-                out.println("  xaps_url = http://" + (xapsd.secret() != null ? "xaps:SECRET@" : "")
-                        + reachable(xapsd.listen()));
-                out.println("}");
+                printXapsPlugin(settings.xapsd().get(), out);
             }
             return 0;
         }
-    }
 
-    /** The address a local client uses for a listener: a wildcard becomes loopback. */
-    static String reachable(final HostPort listen) {
-        final String host = switch (listen.host()) {
-            case "0.0.0.0", "" -> "127.0.0.1";
-            case "::", "0:0:0:0:0:0:0:0" -> "::1";
-            default -> listen.host();
-        };
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + listen.port();
+        /**
+         * The xaps C plugin's settings (dovecot-xaps-plugin, its xaps.conf and xaps-utils.c): it reads only
+         * {@code xaps_config}, a space-separated list of key=value with {@code url=}; without it the imap and lmtp
+         * processes abort on an assertion. Its modules are lib25_xaps_imap_plugin.so (XAPPLEPUSHSERVICE, imap only)
+         * and lib25_xaps_push_notification_plugin.so (the {@code xaps} push_notification driver).
+         */
+        private static void printXapsPlugin(final MailpushConfig.HttpIntake xapsd, final PrintWriter out) {
+            out.println("# dovecot.conf, for sites keeping the xaps C plugin (dovecot-xaps-plugin): point it at"
+                    + " mailpush's xapsd");
+            out.println("protocol imap {");
+            out.println("  mail_plugins = $mail_plugins notify push_notification xaps_push_notification xaps_imap");
+            out.println("}");
+            out.println("protocol lmtp {");
+            out.println("  mail_plugins = $mail_plugins notify push_notification xaps_push_notification");
+            out.println("}");
+            out.println("protocol lda {");
+            out.println("  mail_plugins = $mail_plugins notify push_notification xaps_push_notification");
+            out.println("}");
+            out.println("plugin {");
+            out.println("  # the plugin reads xaps_config only (an xaps_url line makes every login and delivery"
+                    + " abort)");
+            if (xapsd.secret() != null) {
+                out.println("  # replace SECRET with the line in " + xapsd.secretFile() + "; Dovecot sends it as"
+                        + " Basic authentication.");
+                out.println("  # Other than letters, digits and -._~ percent-encode it, with %% for each % (a/b is"
+                        + " a%%2Fb)");
+            }
+            out.println("  xaps_config = url=http://" + (xapsd.secret() != null ? "xaps:SECRET@" : "")
+                    + xapsd.listen().forLocalClient());
+            out.println("  push_notification_driver = xaps");
+            out.println("}");
+        }
     }
 }

@@ -36,6 +36,27 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** Whether this listens on every address of the host ({@code 0.0.0.0}, {@code ::}). */
+    public boolean isWildcard() {
+        return switch (host) {
+            case "", "0.0.0.0", "::", "0:0:0:0:0:0:0:0" -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The {@code host:port} a client on this machine connects to for this listen address: a wildcard becomes
+     * loopback of its family, an IPv6 address gets brackets.
+     */
+    public String forLocalClient() {
+        final String local = switch (host) {
+            case "0.0.0.0", "" -> "127.0.0.1";
+            case "::", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> host;
+        };
+        return (local.contains(":") ? "[" + local + "]" : local) + ":" + port;
+    }
+
     public InetSocketAddress toSocketAddress() {
         return new InetSocketAddress(host, port);
     }

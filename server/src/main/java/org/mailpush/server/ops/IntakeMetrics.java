@@ -38,14 +38,21 @@ public final class IntakeMetrics implements IntakeListener {
 
     @Override
     public void badInput(final String source, final BadInputException error) {
-        registry.counter("mailpush_bad_input", "source", source, "kind", error.kind().name().toLowerCase(
-                java.util.Locale.ROOT)).increment();
+        final String kind = error.kind().name().toLowerCase(java.util.Locale.ROOT);
+        registry.counter("mailpush_bad_input", "source", source, "kind", kind).increment();
+        if (error.refusesRegistration()) {
+            registry.counter("mailpush_registrations_refused", "source", source, "reason", kind).increment();
+        }
         next.badInput(source, error);
     }
 
     @Override
     public void eventShed(final IntakeEvent event) {
         registry.counter("mailpush_events_shed", "source", event.source()).increment();
+        if (event instanceof org.mailpush.notifyd.event.DeviceRegistration) {
+            registry.counter("mailpush_registrations_refused", "source", event.source(), "reason", "shed")
+                    .increment();
+        }
         next.eventShed(event);
     }
 }

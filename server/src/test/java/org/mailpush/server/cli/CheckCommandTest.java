@@ -199,6 +199,29 @@ class CheckCommandTest {
                 .contains("PASS  store:", "PASS  apns.credentials[0] → localhost:");
     }
 
+    @Test
+    void withDoveconfItChecksWhatDovecotPointsAtMailpush() throws Exception {
+        // A stand-in that prints what doveconf -n prints for a site that kept the old xaps_url setting.
+        final Path doveconf = Files.writeString(dir.resolve("doveconf"), String.join("\n", "#!/bin/sh",
+                "[ \"$1\" = -c ] && [ \"$2\" = /etc/dovecot/site.conf ] && shift 2",
+                "[ \"$1\" = -n ] || exit 64",
+                "echo '# 2.3.19.1 (9b53102964): /etc/dovecot/site.conf'",
+                "echo 'plugin {'",
+                "echo '  mailpush_url = http://127.0.0.1:" + intakePort + "'",
+                "echo '  push_notification_driver = lua:file=/etc/dovecot/mailpush.lua'",
+                "echo '  xaps_url = http://[::1]:11619'",
+                "echo '}'", ""));
+        Files.setPosixFilePermissions(doveconf, PosixFilePermissions.fromString("rwx------"));
+        final Cli.Run run = mailpush("check", "--config", good().toString(), "--doveconf", doveconf.toString(),
+                "--dovecot-config", "/etc/dovecot/site.conf");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains(
+                "PASS  dovecot mailpush_url: Dovecot's Lua driver reaches this mailpush's intake on 127.0.0.1:"
+                        + intakePort + "\n",
+                "FAIL  dovecot xaps_config: plugin { xaps_url } is set, but the xaps plugin reads only xaps_config")
+                .endsWith("8 passed, 0 warning(s), 1 failed\n");
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

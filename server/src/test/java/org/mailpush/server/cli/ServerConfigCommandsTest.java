@@ -43,7 +43,7 @@ class ServerConfigCommandsTest {
     }
 
     @Test
-    void dovecotConfigHasTheLuaDriverAndTheXapsUrl() throws Exception {
+    void dovecotConfigHasTheLuaDriverAndTheXapsPluginsOwnSettingNames() throws Exception {
         Secrets.write(dir.resolve("intake.secret"), "s3cret\n");
         final Path config = config("intake:", "  listen: 0.0.0.0:9181", "  secret-file: " + dir.resolve("intake.secret"),
                 "xapsd:", "  listen: \"[::1]:11619\"");
@@ -54,9 +54,37 @@ class ServerConfigCommandsTest {
                 "  push_notification_driver = lua:file=/etc/dovecot/mailpush.lua\n",
                 "  mailpush_url = http://127.0.0.1:9181\n",
                 "  mailpush_secret = <" + dir.resolve("intake.secret") + "\n",
-                "  xaps_url = http://[::1]:11619\n",
-                "add an imap-proxy: section")
+                "add an imap-proxy: section",
+                "# Or, instead of the Lua driver (not both: each would report every mail):\n")
                 .doesNotContain("s3cret");
+        assertXapsPluginSettings(run.out(), "  xaps_config = url=http://[::1]:11619\n");
+    }
+
+    /**
+     * The names the xaps plugin reads (dovecot-xaps-plugin 197d68e: xaps-utils.c reads only xaps_config, whose url=
+     * it parses with the user part allowed; xaps.conf loads xaps_imap for imap and xaps_push_notification with its
+     * driver "xaps"). An xaps_url line makes the plugin abort every IMAP login and LMTP delivery.
+     */
+    private static void assertXapsPluginSettings(final String out, final String xapsConfigLine) {
+        assertThat(out).contains(
+                "protocol imap {\n  mail_plugins = $mail_plugins notify push_notification xaps_push_notification"
+                        + " xaps_imap\n}\n",
+                "protocol lmtp {\n  mail_plugins = $mail_plugins notify push_notification"
+                        + " xaps_push_notification\n}\n",
+                xapsConfigLine,
+                "  push_notification_driver = xaps\n");
+        assertThat(out.lines().filter(line -> line.strip().startsWith("xaps_url"))).isEmpty();
+    }
+
+    @Test
+    void dovecotConfigForTheXapsPluginWithASecretPutsItInTheUrlsUserPart() throws Exception {
+        Secrets.write(dir.resolve("xapsd.secret"), "plugin-secret\n");
+        final Path config = config("xapsd:", "  listen: 0.0.0.0:11619", "  secret-file: " + dir.resolve("xapsd.secret"));
+        final Cli.Run run = mailpush("dovecot-config", "-c", config.toString());
+        assertThat(run.exit()).as(run.all()).isZero();
+        assertXapsPluginSettings(run.out(), "  xaps_config = url=http://xaps:SECRET@127.0.0.1:11619\n");
+        assertThat(run.out()).contains("replace SECRET with the line in " + dir.resolve("xapsd.secret"),
+                "with %% for each %").doesNotContain("plugin-secret", "Lua");
     }
 
     @Test

@@ -32,4 +32,15 @@ class HostPortTest {
         assertThatThrownBy(() -> HostPort.parse("host:port")).hasMessage("port must be a number, not \"port\"");
         assertThatThrownBy(() -> HostPort.parse("host:70000")).hasMessage("port must be in 0..65535, not 70000");
     }
+
+    @Test
+    void aLocalClientReachesAWildcardOnLoopbackOfItsFamily() {
+        assertThat(HostPort.parse("0.0.0.0:9181").forLocalClient()).isEqualTo("127.0.0.1:9181");
+        assertThat(HostPort.parse("[::]:11619").forLocalClient()).isEqualTo("[::1]:11619");
+        assertThat(HostPort.parse("[::1]:11619").forLocalClient()).isEqualTo("[::1]:11619");
+        assertThat(HostPort.parse("mail.example.org:11619").forLocalClient()).isEqualTo("mail.example.org:11619");
+        assertThat(HostPort.parse("0.0.0.0:1").isWildcard()).isTrue();
+        assertThat(HostPort.parse("[::]:1").isWildcard()).isTrue();
+        assertThat(HostPort.parse("127.0.0.1:1").isWildcard()).isFalse();
+    }
 }

@@ -95,7 +95,8 @@ class XapsdServiceTest {
     void withASecretThePluginPassesItInTheUrlsUserinfo() throws Exception {
         Secrets.write(dir.resolve("xapsd.secret"), "plugin-secret\n");
         final InetSocketAddress xapsd = start("  secret-file: " + dir.resolve("xapsd.secret"));
-        // xaps_url = http://xaps:plugin-secret@[::1]:11619 makes Dovecot's HTTP client send Basic authentication.
+        // xaps_config = url=http://xaps:plugin-secret@[::1]:11619 makes Dovecot's HTTP client send Basic
+        // authentication (XapsdApiContractTest replays the captured bytes).
         final String basic = "Authorization: Basic "
                 + Base64.getEncoder().encodeToString("xaps:plugin-secret".getBytes(StandardCharsets.UTF_8));
         final String notify = "{\"Username\":\"bob\",\"Mailbox\":\"INBOX\",\"Events\": [\"MessageNew\"]}";
@@ -145,7 +146,26 @@ class XapsdServiceTest {
             assertThat(plugin.read().status()).as("the registered device renews").isEqualTo(200);
         }
         assertThat(service.store().count()).isEqualTo(1);
-        assertThat(metrics()).contains("mailpush_bad_input_total{kind=\"too_many_devices\",source=\"xapsd\"} 1.0");
+        assertThat(metrics()).contains("mailpush_bad_input_total{kind=\"too_many_devices\",source=\"xapsd\"} 1.0",
+                "mailpush_registrations_refused_total{reason=\"too_many_devices\",source=\"xapsd\"} 1.0");
+    }
+
+    @Test
+    void aRegistrationRefusedForANonHexTokenIsCountedWithItsReasonSinceThePhoneIsToldOk() throws Exception {
+        final InetSocketAddress xapsd = start("");
+        try (RawHttpConnection plugin = new RawHttpConnection(xapsd)) {
+            plugin.send(dovecotPost("/register", "h", register("ACC", "not-a-hex-token"), false));
+            final RawHttpConnection.Response refused = plugin.read();
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.reason()).startsWith("Bad Request: ApsDeviceToken is not a hex device token");
+            plugin.send(dovecotPost("/notify", "h", "{\"Username\":\"bob\"}", false));
+            assertThat(plugin.read().status()).isEqualTo(400);
+        }
+        assertThat(service.store().count()).isZero();
+        assertThat(metrics()).contains(
+                "mailpush_registrations_refused_total{reason=\"bad_device_token\",source=\"xapsd\"} 1.0",
+                "mailpush_bad_input_total{kind=\"bad_device_token\",source=\"xapsd\"} 1.0")
+                .doesNotContain("mailpush_registrations_refused_total{reason=\"missing_field\"");
     }
 
     private static String register(final String account, final String token) {
