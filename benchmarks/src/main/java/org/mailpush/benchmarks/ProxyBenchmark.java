@@ -184,9 +184,9 @@ public final class ProxyBenchmark {
                 return CompletableFuture.completedFuture(null);
             }
         };
-        final ImapProxySettings settings = new ImapProxySettings(serverTls, true, "127.0.0.1", dovecot.imapPort(),
-                ImapProxySettings.UpstreamSecurity.NONE, null, false, 65_536, 256L << 20, 65_536, 16, 1_000,
-                Duration.ofMinutes(30), Duration.ofSeconds(5));
+        // The defaults an install gets (client address forwarded by ID, ...), but for the connection limit.
+        final ImapProxySettings settings = ImapProxySettings.builder().serverTls(serverTls).allowPlainLogin(true)
+                .upstream("127.0.0.1", dovecot.imapPort()).maxConnections(1_000).build();
         return ImapProxyServer.start(settings, sink,
                 List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), serverTls != null)));
     }

@@ -6,11 +6,18 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * Rewrites the capability lists an IMAP server states, wherever it states them: {@code * CAPABILITY ...} and the
- * {@code [CAPABILITY ...]} response code of the greeting and of tagged OKs. It adds capabilities the proxy provides
- * and removes those it cannot pass through. Stateless; the proxy makes one per decision it needs.
+ * Rewrites the capability lists an IMAP server states, only where the grammar puts them (RFC 9051 §7.1, §7.2.2): a
+ * {@code * CAPABILITY ...} response, and a {@code [CAPABILITY ...]} response code right after the status word of a
+ * status response ({@code * OK [CAPABILITY ...]}, the greeting, {@code tag OK [CAPABILITY ...]}). Text that only
+ * looks like one (a Subject in a FETCH, a mailbox name in a LIST, the text after a response code) is never touched.
+ * It adds capabilities the proxy provides and removes those it cannot pass through.
+ *
+ * <p>Give it whole response lines only, as they start a response; the caller knows where responses start. Immutable
+ * and thread-safe.</p>
  */
 public final class CapabilityRewriter {
+
+    private static final String CODE = "[CAPABILITY ";
 
     private final List<String> add;
     private final Predicate<String> remove;
@@ -24,23 +31,56 @@ public final class CapabilityRewriter {
         this.remove = remove;
     }
 
-    /** The line with its capability list rewritten, or the same line when it states none. */
+    /** The response line with its capability list rewritten, or the same line when it states none. */
     public String rewrite(final String line) {
-        final String upper = line.toUpperCase(Locale.ROOT);
-        if (upper.startsWith("* CAPABILITY ")) {
-            final int end = line.endsWith("\r\n") ? line.length() - 2 : line.length();
-            return "* CAPABILITY " + rewriteList(line.substring("* CAPABILITY ".length(), end)) + line.substring(end);
-        }
-        final int code = upper.indexOf("[CAPABILITY ");
-        if (code < 0) {
+        final int[] list = listSpan(line);
+        if (list == null) {
             return line;
         }
-        final int start = code + "[CAPABILITY ".length();
+        return line.substring(0, list[0]) + rewriteList(line.substring(list[0], list[1])) + line.substring(list[1]);
+    }
+
+    /** The capabilities a response line states, upper-cased; empty when it states none. */
+    public static List<String> stated(final String line) {
+        final int[] list = listSpan(line);
+        if (list == null) {
+            return List.of();
+        }
+        final List<String> capabilities = new ArrayList<>();
+        for (final String capability : line.substring(list[0], list[1]).trim().split(" +")) {
+            if (!capability.isEmpty()) {
+                capabilities.add(capability.toUpperCase(Locale.ROOT));
+            }
+        }
+        return capabilities;
+    }
+
+    /**
+     * Where the capability list of a response line is, as {start, end}: after {@code "* CAPABILITY "} to the line
+     * end, or inside {@code "[CAPABILITY ...]"} when that code directly follows {@code "* OK "} (NO, BAD, BYE,
+     * PREAUTH) or {@code "<tag> OK "} (NO, BAD); {@code null} when the line states none.
+     */
+    static int[] listSpan(final String line) {
+        final int first = line.indexOf(' ');
+        if (first <= 0) {
+            return null;
+        }
+        final int second = line.indexOf(' ', first + 1);
+        final int lineEnd = line.endsWith("\r\n") ? line.length() - 2 : line.endsWith("\n") ? line.length() - 1
+                : line.length();
+        final boolean untagged = first == 1 && line.charAt(0) == '*';
+        final String word = line.substring(first + 1, second < 0 ? lineEnd : second).toUpperCase(Locale.ROOT);
+        if (untagged && word.equals("CAPABILITY")) {
+            return second < 0 ? null : new int[]{second + 1, lineEnd};
+        }
+        final boolean status = word.equals("OK") || word.equals("NO") || word.equals("BAD")
+                || untagged && (word.equals("BYE") || word.equals("PREAUTH"));
+        if (!status || second < 0 || !line.regionMatches(true, second + 1, CODE, 0, CODE.length())) {
+            return null;
+        }
+        final int start = second + 1 + CODE.length();
         final int close = line.indexOf(']', start);
-        if (close < 0) {
-            return line;
-        }
-        return line.substring(0, start) + rewriteList(line.substring(start, close)) + line.substring(close);
+        return close < 0 || close > lineEnd ? null : new int[]{start, close};
     }
 
     private String rewriteList(final String list) {

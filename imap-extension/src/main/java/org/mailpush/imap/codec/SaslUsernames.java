@@ -7,9 +7,11 @@ import java.util.Optional;
 
 /**
  * Reads who is logging in from what the client sends, for the mechanisms that say it: LOGIN, and AUTHENTICATE with
- * PLAIN (authorization identity, else authentication identity), LOGIN, SCRAM-* ({@code n=} of client-first),
- * XOAUTH2 ({@code user=}) and OAUTHBEARER ({@code a=} of the GS2 header). Other mechanisms (EXTERNAL, GSSAPI, ...) do
- * not reveal a name the proxy can trust to match the server's. Stateless.
+ * PLAIN, LOGIN, SCRAM-*, XOAUTH2 ({@code user=}) and OAUTHBEARER. The name is always the one the server logs the
+ * session in as: the authorization identity when the client gives one (PLAIN's authzid, the GS2 header's {@code a=}
+ * of SCRAM and OAUTHBEARER; a server lets an authcid act as another user only when configured to, e.g. Dovecot's
+ * master users), else the authentication identity (PLAIN's authcid, SCRAM's {@code n=}). Other mechanisms (EXTERNAL,
+ * GSSAPI, ...) do not reveal a name the proxy can trust to match the server's. Stateless.
  */
 public final class SaslUsernames {
 
@@ -48,10 +50,14 @@ public final class SaslUsernames {
             return nonEmpty(decoded);
         }
         if (upper.startsWith("SCRAM-")) {
-            // gs2-header "n,," or "y,," or "p=...,", optional "a=authzid", then "n=user,r=nonce"
-            for (final String attribute : decoded.split(",")) {
-                if (attribute.startsWith("n=")) {
-                    return nonEmpty(saslName(attribute.substring(2)));
+            // gs2-header "n," or "y," or "p=...," then optional "a=authzid" and ",", then "n=user,r=nonce"
+            final String[] attributes = decoded.split(",", -1);
+            if (attributes.length > 1 && attributes[1].startsWith("a=") && attributes[1].length() > 2) {
+                return nonEmpty(saslName(attributes[1].substring(2)));
+            }
+            for (int i = 2; i < attributes.length; i++) {
+                if (attributes[i].startsWith("n=")) {
+                    return nonEmpty(saslName(attributes[i].substring(2)));
                 }
             }
             return Optional.empty();

@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * An IMAP proxy in front of any IMAP server that adds Apple's XAPPLEPUSHSERVICE (see {@link ImapProxySession} for
  * what it changes on the way). It listens with implicit TLS (993-style) and/or plain with STARTTLS (143-style).
  *
+ * <p>Each connection is admitted first ({@link ConnectionAdmission}: a total and a per-address share of
+ * {@code maxConnections}); a refusal is a {@code * BYE [UNAVAILABLE]}, on the TLS port after the handshake.</p>
+ *
  * <p>Threading: Netty event loops, one per core; each session and its upstream connection live on one loop.
  * Lifecycle: {@link #start} binds; {@link #close()} stops listening and closes every session.</p>
  */
@@ -42,6 +45,8 @@ public final class ImapProxyServer implements AutoCloseable {
     private final ImapProxySettings settings;
     private final RegistrationSink sink;
     private final ProxyCounters counters = new ProxyCounters();
+    private final ConnectionAdmission admission;
+    private final UpstreamDialer dialer;
     /** Linux's epoll when Netty's native transport loads (fewer copies and syscalls), Java NIO otherwise. */
     private static final boolean EPOLL = Epoll.isAvailable();
 
@@ -56,6 +61,8 @@ public final class ImapProxyServer implements AutoCloseable {
     private ImapProxyServer(final ImapProxySettings settings, final RegistrationSink sink) {
         this.settings = settings;
         this.sink = sink;
+        this.admission = new ConnectionAdmission(settings.maxConnections(), settings.maxConnectionsPerAddress());
+        this.dialer = UpstreamDialer.tcp(settings);
     }
 
     /** Where to listen and how. */
@@ -97,19 +104,19 @@ public final class ImapProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(final SocketChannel channel) {
-                        if (counters.openSessions() >= settings.maxConnections()) {
-                            counters.clientRefused();
-                            channel.writeAndFlush(Unpooled.copiedBuffer("* BYE [UNAVAILABLE] Too many connections,"
-                                    + " try again later\r\n", StandardCharsets.US_ASCII))
-                                    .addListener(ChannelFutureListener.CLOSE);
-                            return;
-                        }
-                        counters.sessionOpened();
-                        final ImapProxySession session = new ImapProxySession(settings, sink, counters,
-                                listener.implicitTls());
+                        final java.net.InetAddress address = channel.remoteAddress().getAddress();
+                        final ConnectionAdmission.Verdict verdict = admission.admit(address);
                         if (listener.implicitTls()) {
                             channel.pipeline().addLast("tls", settings.serverTls().newHandler(channel.alloc()));
                         }
+                        if (verdict != ConnectionAdmission.Verdict.ADMITTED) {
+                            refuse(channel, verdict, listener.implicitTls());
+                            return;
+                        }
+                        channel.closeFuture().addListener(closed -> admission.release(address));
+                        counters.sessionOpened();
+                        final ImapProxySession session = new ImapProxySession(settings, sink, counters,
+                                listener.implicitTls(), dialer, java.time.Clock.systemUTC());
                         channel.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(),
                                         TimeUnit.SECONDS))
@@ -126,6 +133,47 @@ public final class ImapProxyServer implements AutoCloseable {
         LOG.info("IMAP proxy listening on {} ({}), upstream {}:{} ({})", bound.channel().localAddress(),
                 listener.implicitTls() ? "TLS" : settings.serverTls() != null ? "STARTTLS" : "plain",
                 settings.upstreamHost(), settings.upstreamPort(), settings.upstreamSecurity());
+    }
+
+    /**
+     * Refuses a connection over a limit with {@code * BYE [UNAVAILABLE]}, counted; on the TLS port after the
+     * handshake, so that the client can read it (a plaintext line there is noise to it).
+     */
+    private void refuse(final SocketChannel channel, final ConnectionAdmission.Verdict verdict, final boolean tls) {
+        if (verdict == ConnectionAdmission.Verdict.TOO_MANY_FROM_ADDRESS) {
+            counters.clientRefusedForAddress();
+        } else {
+            counters.clientRefused();
+        }
+        final String bye = verdict == ConnectionAdmission.Verdict.TOO_MANY_FROM_ADDRESS
+                ? "* BYE [UNAVAILABLE] Too many connections from your address, try again later\r\n"
+                : "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+        if (!tls) {
+            channel.config().setAutoRead(false);
+            channel.writeAndFlush(Unpooled.copiedBuffer(bye, StandardCharsets.US_ASCII))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        channel.pipeline().addLast("refuse", new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(final io.netty.channel.ChannelHandlerContext ctx, final Object event) {
+                if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent) {
+                    ctx.writeAndFlush(Unpooled.copiedBuffer(bye, StandardCharsets.US_ASCII))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            }
+
+            @Override
+            public void channelRead(final io.netty.channel.ChannelHandlerContext ctx, final Object message) {
+                io.netty.util.ReferenceCountUtil.release(message);
+            }
+
+            @Override
+            public void exceptionCaught(final io.netty.channel.ChannelHandlerContext ctx, final Throwable cause) {
+                ctx.close();
+            }
+        });
+        channel.config().setAutoRead(true);
     }
 
     /** The addresses actually bound (with the port chosen when 0 was asked). */

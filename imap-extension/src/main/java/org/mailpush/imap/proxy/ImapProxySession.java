@@ -1,131 +1,114 @@
 package org.mailpush.imap.proxy;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
-import org.mailpush.imap.codec.CapabilityRewriter;
-import org.mailpush.imap.codec.ImapReply;
-import org.mailpush.imap.codec.ImapSyntaxException;
-import org.mailpush.imap.codec.ListResponse;
-import org.mailpush.imap.codec.SaslUsernames;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.mailpush.imap.codec.XApplePushServiceParser;
-import org.mailpush.imap.codec.XApplePushServiceRequest;
-import org.mailpush.imap.codec.XApplePushServiceResponses;
-import org.mailpush.store.DeviceTokens;
-import org.mailpush.store.RegistrationLimitException;
-import org.mailpush.store.MailboxNames;
-import org.mailpush.store.ModifiedUtf7;
-import org.mailpush.store.Registration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import static org.mailpush.imap.proxy.ClientCommandTracker.Route;
+import static org.mailpush.imap.proxy.ClientReadGate.Reason;
+
 /**
- * One client connection through the proxy, and its connection to the upstream IMAP server. Every byte is passed on
- * as it arrives (lines whole, literals in parts, tags untouched, pipelining kept), except:
+ * One client connection through the proxy and its connection to the upstream server: the session's state, on its
+ * one event loop, and the routing of each client command. Every byte passes as it arrives (lines whole, literals in
+ * parts, tags untouched, pipelining kept), read only where the server would read it ({@link ClientCommandTracker}),
+ * with these exceptions:
  * <ul>
- *   <li>capability lists get XAPPLEPUSHSERVICE (and STARTTLS / LOGINDISABLED as this connection needs), and lose
- *       what the proxy cannot pass through (COMPRESS, the server's own STARTTLS);</li>
- *   <li>STARTTLS from the client is done by the proxy; COMPRESS is refused;</li>
- *   <li>LOGIN and AUTHENTICATE are read on the way to learn the user, who counts only once the server said OK;</li>
- *   <li>XAPPLEPUSHSERVICE is answered by the proxy: it asks the server which of the requested mailboxes the user
- *       can see (LIST, in this session, once the client's own commands are done), stores the registration and
- *       confirms only those mailboxes.</li>
+ *   <li>XAPPLEPUSHSERVICE is answered by the proxy ({@link XApplePushServiceProcessor}); ID loses its {@code x-*}
+ *       fields ({@link ClientIdCommand}); STARTTLS is done by the proxy; COMPRESS and UNAUTHENTICATE are refused;
+ *       a second login, a reused tag and a malformed command line are refused before they reach the server;</li>
+ *   <li>LOGIN and AUTHENTICATE go to the server only when nothing else is outstanding, and no other command follows
+ *       until the server answers: its answer is the login's ({@link LoginTracker}, the only place the user is
+ *       learned);</li>
+ *   <li>capability lists are rewritten where the grammar puts them ({@link CapabilityPolicy},
+ *       {@link ServerResponseFilter}).</li>
  * </ul>
- *
- * <p>Threading: both channels run on one event loop, so nothing here needs a lock; the store is called through the
- * {@link RegistrationSink}, off that loop, and the answer comes back onto it. Backpressure: a side that cannot
- * write stops reading on the other; memory per session is bounded by the line limit and one read.</p>
+ * What the proxy says itself goes out only at a boundary between server responses ({@link ProxyReplies}), and the
+ * client's next command waits behind it. Reading the client stops for any hold ({@link ClientReadGate}); a client
+ * that cannot take what the server sends stops the proxy reading the server.
  */
-final class ImapProxySession extends ChannelInboundHandlerAdapter {
+final class ImapProxySession extends ChannelInboundHandlerAdapter
+        implements ServerResponseFilter.Listener, UpstreamConnector.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImapProxySession.class);
-    private static final String PUSH_CAPABILITY = "XAPPLEPUSHSERVICE";
+    /** Forwarded commands the server has yet to answer, at most; past it the client is read no further. */
+    static final int MAX_OUTSTANDING = 1_000;
 
     private final ImapProxySettings settings;
     private final RegistrationSink sink;
     private final ProxyCounters counters;
     private final boolean implicitTls;
+    private final UpstreamDialer dialer;
+    private final Clock clock;
+    private final CapabilityPolicy capabilities;
+
+    private final ClientCommandTracker commands = new ClientCommandTracker();
+    private final LoginTracker login = new LoginTracker();
+    private final ProxyCommands own = new ProxyCommands();
+    private final ServerResponseTracker serverTracker = new ServerResponseTracker();
 
     private Channel client;
+    private ImapFrameDecoder clientDecoder;
+    private ClientReadGate gate;
+    private ProxyReplies replies;
     private Channel upstream;
+    private UpstreamPipeline upstreamPipeline;
+    private ServerResponseFilter responses;
+    private XApplePushServiceProcessor processor;
+    private ScheduledFuture<?> loginDeadline;
+
     private boolean clientTls;
-    private boolean upstreamReady;
-    private String heldGreeting;
-
-    private ClientCommand current;
-    private Continuation continuation;
-    private final Map<String, String> outstanding = new LinkedHashMap<>();
-
-    private boolean authenticated;
-    private String user;
-    private final Map<String, PendingLogin> pendingLogins = new LinkedHashMap<>();
-
-    private boolean serverResponseContinues;
-    private ByteArrayOutputStream injectedResponse;
-
-    private XApplePushServiceRequest pushRequest;
-    private String injectedTag;
-    private final List<ListResponse> listed = new ArrayList<>();
-    private int injections;
+    private List<String> serverCapabilities;
+    private boolean capabilitiesAfterLogin;
     private int registrations;
-
-    private boolean paused;
-    private final ArrayDeque<ImapFrame> queued = new ArrayDeque<>();
-
-    /** A command whose following client lines are not commands: IDLE's DONE, AUTHENTICATE's responses. */
-    private record Continuation(String tag, String mechanism) {
-        boolean authenticating() {
-            return mechanism != null;
-        }
-    }
-
-    /** A LOGIN or AUTHENTICATE awaiting the server's answer, and the user it names if the proxy could tell. */
-    private static final class PendingLogin {
-        final String mechanism;
-        String user;
-
-        PendingLogin(final String mechanism, final String user) {
-            this.mechanism = mechanism;
-            this.user = user;
-        }
-    }
+    /** The bytes of the command being read whole (XAPPLEPUSHSERVICE, ID, LOGIN), {@code null} when none. */
+    private CommandBytes kept;
+    /** The answer to the command being discarded. */
+    private String refusal;
+    private String authenticateMechanism;
+    private String authenticateInitialResponse;
+    /** Run, once, when nothing is outstanding any more (a login that waits, a registration). */
+    private Runnable whenQuiet;
+    private ImapFrame.Line deferredLine;
 
     ImapProxySession(final ImapProxySettings settings, final RegistrationSink sink, final ProxyCounters counters,
-                     final boolean implicitTls) {
+                     final boolean implicitTls, final UpstreamDialer dialer, final Clock clock) {
         this.settings = settings;
         this.sink = sink;
         this.counters = counters;
         this.implicitTls = implicitTls;
         this.clientTls = implicitTls;
+        this.dialer = dialer;
+        this.clock = clock;
+        this.capabilities = new CapabilityPolicy(implicitTls, settings.serverTls() != null,
+                settings.allowPlainLogin());
+    }
+
+    ImapFrameDecoder newClientDecoder() {
+        return new ImapFrameDecoder(settings.maxLineLength(), false);
+    }
+
+    /** The user the server accepted in this session, {@code null} before that or when the login hides it. */
+    String loggedInUser() {
+        return login.user();
     }
 
     // ---- connection set-up ---------------------------------------------------------------------------------------
@@ -133,586 +116,453 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(final ChannelHandlerContext ctx) {
         client = ctx.channel();
-        client.config().setAutoRead(false);
-        final Bootstrap bootstrap = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(ImapProxyServer.upstreamChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .option(ChannelOption.AUTO_READ, true)
-                // Reads of up to 256 KiB: a large FETCH crosses the proxy in a few reads, not dozens.
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 256 * 1024))
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(final SocketChannel channel) {
-                        if (settings.upstreamSecurity() == ImapProxySettings.UpstreamSecurity.TLS) {
-                            channel.pipeline().addLast("tls", upstreamSsl(channel));
-                        }
-                        channel.pipeline().addLast("idle", new IdleStateHandler(0, 0,
-                                        settings.idleTimeout().toSeconds(), TimeUnit.SECONDS))
-                                .addLast("frames", new ImapFrameDecoder(64 * 1024, true, Long.MAX_VALUE))
-                                .addLast("session", new UpstreamHandler());
-                    }
-                });
-        bootstrap.connect(settings.upstreamHost(), settings.upstreamPort()).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                LOG.warn("IMAP proxy cannot reach {}:{}: {}", settings.upstreamHost(), settings.upstreamPort(),
-                        f.cause().getMessage());
-                sendToClientAndClose("* BYE [UNAVAILABLE] The mail server cannot be reached now, try again later\r\n");
-                return;
-            }
-            upstream = f.channel();
-        });
+        clientDecoder = (ImapFrameDecoder) ctx.pipeline().get("frames");
+        gate = new ClientReadGate(client, clientDecoder, () -> upstream != null && upstream.isWritable(),
+                Reason.UPSTREAM);
+        replies = new ProxyReplies(client, () -> responses == null || responses.atBoundary(),
+                () -> gate.release(Reason.REPLY));
+        processor = new XApplePushServiceProcessor((command, handler) -> own.send(upstream, command, handler), sink,
+                client.eventLoop(), clock);
+        loginDeadline = client.eventLoop().schedule(this::loginTimedOut, settings.loginTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        if (implicitTls) {
+            // The upstream connection waits for the client's TLS: a handshake costs the client first. It needs reads
+            // before the client is read as IMAP: one to start, then TLS asks for more.
+            client.read();
+        } else {
+            connectUpstream();
+        }
         ctx.fireChannelActive();
     }
 
-    private SslHandler upstreamSsl(final Channel channel) {
-        final SslHandler handler = settings.upstreamTls().newHandler(channel.alloc(), settings.upstreamHost(),
-                settings.upstreamPort());
-        if (settings.verifyUpstreamHostname()) {
-            final SSLEngine engine = handler.engine();
-            final SSLParameters parameters = engine.getSSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            engine.setSSLParameters(parameters);
-        }
-        return handler;
+    private void connectUpstream() {
+        upstreamPipeline = new UpstreamPipeline(settings, (InetSocketAddress) client.remoteAddress(),
+                (InetSocketAddress) client.localAddress(), serverTracker, this, new UpstreamEvents());
+        dialer.dial(client, upstreamPipeline).addListener((ChannelFutureListener) connected -> {
+            if (!connected.isSuccess()) {
+                LOG.warn("IMAP proxy cannot reach {}:{}: {}", settings.upstreamHost(), settings.upstreamPort(),
+                        connected.cause().getMessage());
+                closeWith("* BYE [UNAVAILABLE] The mail server cannot be reached now, try again later\r\n");
+            }
+        });
+        upstream = upstreamPipeline.channel();
     }
 
-    /** The server's greeting arrived (after STARTTLS if asked for): pass it on and start reading the client. */
-    private void upstreamGreeted(final String greeting) {
-        upstreamReady = true;
-        final String upper = greeting.toUpperCase(Locale.ROOT);
-        if (upper.startsWith("* PREAUTH")) {
-            authenticated = true;
+    @Override
+    public void upstreamReady(final String greeting, final List<String> stated) {
+        upstream = upstreamPipeline.channel();
+        responses = new ServerResponseFilter(client, upstreamPipeline.decoder(), serverTracker, own,
+                line -> capabilities.rewrite(line, clientTls), this);
+        upstream.pipeline().replace("connector", "responses", responses);
+        serverCapabilities = stated.isEmpty() ? null : stated;
+        if (greeting.regionMatches(true, 0, "* PREAUTH", 0, 9)) {
+            login.preauthenticated();
+            loginDeadline.cancel(false);
             LOG.info("IMAP proxy: the server pre-authenticated the session; push is not available without a user");
         }
-        String relayed = greeting;
-        if (settings.upstreamSecurity() == ImapProxySettings.UpstreamSecurity.STARTTLS) {
-            // Capabilities stated before TLS are stale now; the client will ask.
-            relayed = greeting.replaceFirst("(?i)\\[CAPABILITY [^]]*] ?", "");
-        }
-        client.writeAndFlush(text(rewriteCapabilities(relayed)));
-        resume();
+        // Capabilities stated before an upstream STARTTLS are stale now; the client will ask.
+        final String relayed = settings.upstreamSecurity() == ImapProxySettings.UpstreamSecurity.STARTTLS
+                ? greeting.replaceFirst("(?i)\\[CAPABILITY [^]]*] ?", "") : greeting;
+        client.writeAndFlush(Unpooled.copiedBuffer(capabilities.rewrite(relayed, clientTls), StandardCharsets.UTF_8));
+        gate.release(Reason.UPSTREAM);
     }
 
-    // ---- client → server ---------------------------------------------------------------------------------------
+    @Override
+    public void upstreamFailed(final String why) {
+        LOG.warn("IMAP proxy: the connection to {}:{} failed: {}", settings.upstreamHost(), settings.upstreamPort(),
+                why);
+        closeWith("* BYE [UNAVAILABLE] The mail server cannot be reached now, try again later\r\n");
+    }
+
+    // ---- client → server -----------------------------------------------------------------------------------------
 
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object message) {
         final ImapFrame frame = (ImapFrame) message;
-        if (paused || !upstreamReady) {
-            queued.add(frame);
-            return;
-        }
-        try {
-            clientFrame(frame);
-        } catch (final RuntimeException e) {
-            frame.release();
-            throw e;
-        }
-    }
-
-    private void clientFrame(final ImapFrame frame) {
-        if (frame instanceof ImapFrame.Literal literal) {
-            clientLiteral(literal);
-            return;
-        }
-        final ImapFrame.Line line = (ImapFrame.Line) frame;
-        if (current != null) {
-            commandContinues(line);
-            return;
-        }
-        if (continuation != null) {
-            if (continuation.authenticating()) {
-                learnFromSaslResponse(line.text().strip());
-            }
-            forward(line);
-            return;
-        }
-        newCommand(line);
-    }
-
-    private void clientLiteral(final ImapFrame.Literal literal) {
-        if (current == null) {
-            forward(literal);
-            return;
-        }
-        switch (current.handling) {
-            case ANSWER, FORWARD_AND_READ -> {
-                current.keep(ByteBufUtil.getBytes(literal.content()));
-                if (current.handling == ClientCommand.Handling.ANSWER) {
-                    literal.release();
-                } else {
-                    forward(literal);
+        final boolean line = frame instanceof ImapFrame.Line;
+        switch (commands.state()) {
+            case COMMAND -> {
+                if (line) {
+                    newCommand((ImapFrame.Line) frame);
+                    return;
                 }
             }
-            case DISCARD -> literal.release();
-            default -> forward(literal);
-        }
-    }
-
-    private void commandContinues(final ImapFrame.Line line) {
-        final ClientCommand command = current;
-        switch (command.handling) {
-            case ANSWER -> {
-                command.keep(ByteBufUtil.getBytes(line.content()));
-                line.release();
+            case CONTINUES -> {
+                if (line) {
+                    commandLine((ImapFrame.Line) frame);
+                    return;
+                }
             }
-            case FORWARD_AND_READ -> {
-                command.keep(ByteBufUtil.getBytes(line.content()));
-                forward(line);
+            case LITERAL -> {
+                if (!line) {
+                    commandLiteral((ImapFrame.Literal) frame);
+                    return;
+                }
             }
-            case DISCARD -> line.release();
-            default -> forward(line);
-        }
-        if (line.announcesLiteral()) {
-            if (command.handling == ClientCommand.Handling.ANSWER && line.synchronizing()) {
-                sendToClient("+ Ready for literal data\r\n");
+            case IDLING -> {
+                if (line) {
+                    idleLine((ImapFrame.Line) frame);
+                    return;
+                }
             }
-            return;
+            case AUTHENTICATE_RESPONSE -> {
+                if (line) {
+                    saslResponse((ImapFrame.Line) frame);
+                    return;
+                }
+            }
+            default -> {
+            }
         }
-        current = null;
-        commandComplete(command);
+        // Bytes where the server would read none: the gate holds the decoder then, so this is a bug.
+        frame.release();
+        LOG.error("IMAP proxy: client bytes in state {}; closing the session", commands.state());
+        client.close();
     }
 
     private void newCommand(final ImapFrame.Line line) {
-        final String text = line.whole() ? line.text() : "";
-        final String[] head = ClientCommand.head(text);
-        final String tag = head[0];
-        final String name = head[1].toUpperCase(Locale.ROOT);
-        if (text.isEmpty() || tag.isEmpty() || name.isEmpty()) {
-            // Not a command the proxy needs to understand (or garbage): the server answers it.
-            forward(line);
+        final CommandHead head = CommandHead.of(line.text());
+        if (!head.wellFormed()) {
+            counters.protocolViolation();
+            refuse(line, new CommandHead("*", "*", ""), "* BAD Invalid tag or command name");
             return;
         }
-        switch (name) {
-            case XApplePushServiceParser.COMMAND -> {
-                final ClientCommand command = new ClientCommand(tag, name, ClientCommand.Handling.ANSWER,
-                        settings.maxCommandLength());
-                command.keep(ByteBufUtil.getBytes(line.content()));
-                line.release();
-                begin(command, line);
+        if (commands.isOutstanding(head.tag()) || own.owns(head.tag())) {
+            // A reused tag would make the server's answer ambiguous: whose OK is it?
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD Tag " + head.tag() + " is already in use by a command in progress");
+            return;
+        }
+        switch (head.name()) {
+            case XApplePushServiceParser.COMMAND, "ID" -> {
+                kept = new CommandBytes(settings.maxCommandLength());
+                begin(head, Route.PROXY, line);
             }
-            case "STARTTLS" -> {
-                line.release();
-                startTls(tag);
+            case "STARTTLS" -> startTls(line, head);
+            case "COMPRESS", "UNAUTHENTICATE" -> refuse(line, head, head.tag() + " NO [CANNOT] " + head.name()
+                    + " is not available through this proxy");
+            case "LOGIN", "AUTHENTICATE" -> login(line, head);
+            default -> begin(head, Route.FORWARD, line);
+        }
+    }
+
+    private void login(final ImapFrame.Line line, final CommandHead head) {
+        if (login.authenticated() || login.pending()) {
+            // The user never changes once the server accepted one: refused here, never sent.
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD Already logged in");
+            return;
+        }
+        if (!clientTls && !settings.allowPlainLogin()) {
+            refuse(line, head, head.tag() + " NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in");
+            return;
+        }
+        if (!quiet()) {
+            // A login must not share the wire with another command: the server's answer must be the login's.
+            deferredLine = line;
+            gate.hold(Reason.QUIET);
+            whenQuiet = () -> {
+                final ImapFrame.Line waited = deferredLine;
+                deferredLine = null;
+                gate.release(Reason.QUIET);
+                newCommand(waited);
+            };
+            return;
+        }
+        if (head.name().equals("LOGIN")) {
+            kept = new CommandBytes(settings.maxCommandLength());
+        } else {
+            authenticateMechanism = head.firstArgument().toUpperCase(Locale.ROOT);
+            authenticateInitialResponse = head.secondArgument();
+        }
+        begin(head, Route.FORWARD, line);
+    }
+
+    /** Answers a command with {@code reply} once it is read whole; its literals are read and dropped. */
+    private void refuse(final ImapFrame.Line line, final CommandHead head, final String reply) {
+        refusal = reply + "\r\n";
+        begin(head, Route.DISCARD, line);
+    }
+
+    private void begin(final CommandHead head, final Route route, final ImapFrame.Line line) {
+        commands.begin(head.tag(), head.name(), route);
+        if (route == Route.FORWARD && commands.outstanding() >= MAX_OUTSTANDING) {
+            gate.hold(Reason.OUTSTANDING);
+        }
+        commandLine(line);
+    }
+
+    private void commandLine(final ImapFrame.Line line) {
+        final Route route = commands.route();
+        if (kept != null) {
+            kept.add(line.content());
+        }
+        if (route == Route.FORWARD) {
+            upstream.write(line.content());
+        } else {
+            line.release();
+        }
+        final ClientCommandTracker.Next next = commands.lineRead(line.literalLength(), line.synchronizing());
+        if (next != ClientCommandTracker.Next.COMPLETE && route != Route.DISCARD
+                && commands.literalLength() > settings.maxLiteralLength()) {
+            tooBig("Literal");
+            return;
+        }
+        switch (next) {
+            case LITERAL -> clientDecoder.expectLiteral(commands.literalLength());
+            case PROXY_CONTINUATION -> {
+                reply("+ Ready for literal data\r\n", null);
+                clientDecoder.expectLiteral(commands.literalLength());
             }
-            case "COMPRESS" -> {
-                refuse(line, tag, name, "NO [CANNOT] COMPRESS is not available through this proxy");
-            }
-            case "LOGIN", "AUTHENTICATE" -> {
-                if (!clientTls && !settings.allowPlainLogin()) {
-                    refuse(line, tag, name, "NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in");
-                    return;
+            case WAIT_FOR_SERVER -> {
+                if (commands.state() == ClientCommandTracker.State.AWAITING_AUTHENTICATE_CONTINUATION) {
+                    authenticateSent();
                 }
-                if (name.equals("AUTHENTICATE")) {
-                    authenticate(line, tag, head[2], head[3]);
-                    return;
-                }
-                final ClientCommand command = new ClientCommand(tag, name, ClientCommand.Handling.FORWARD_AND_READ,
-                        settings.maxCommandLength());
-                command.keep(ByteBufUtil.getBytes(line.content()));
-                outstanding.put(tag, name);
-                forward(line);
-                begin(command, line);
+                gate.hold(Reason.SERVER);
             }
-            case "IDLE" -> {
-                outstanding.put(tag, name);
-                continuation = new Continuation(tag, null);
-                forward(line);
+            default -> commandComplete();
+        }
+    }
+
+    private void commandLiteral(final ImapFrame.Literal literal) {
+        if (kept != null) {
+            kept.add(literal.content());
+        }
+        if (commands.route() == Route.FORWARD) {
+            upstream.write(literal.content());
+        } else {
+            literal.release();
+        }
+        commands.literalRead(literal.last());
+    }
+
+    private void commandComplete() {
+        final String tag = commands.tag();
+        final byte[] bytes = kept == null ? null : kept.get();
+        kept = null;
+        switch (commands.route()) {
+            case DISCARD -> reply(refusal, null);
+            case PROXY -> {
+                if (commands.name().equals("ID")) {
+                    forwardId(tag, bytes);
+                } else {
+                    xApplePushService(tag, bytes);
+                }
             }
             default -> {
-                outstanding.put(tag, name);
-                forward(line);
-                if (line.announcesLiteral()) {
-                    current = new ClientCommand(tag, name, ClientCommand.Handling.FORWARD, 0);
+                if (commands.name().equals("LOGIN")) {
+                    // Read no further until the server answers the login.
+                    login.sent(tag, "the LOGIN command", LoginTracker.userOfLoginCommand(bytes));
+                    gate.hold(Reason.LOGIN);
                 }
             }
         }
     }
 
-    /** A command whose first line is in; either complete or continuing with a literal. */
-    private void begin(final ClientCommand command, final ImapFrame.Line line) {
-        if (line.announcesLiteral()) {
-            current = command;
-            if (command.handling == ClientCommand.Handling.ANSWER && line.synchronizing()) {
-                sendToClient("+ Ready for literal data\r\n");
-            }
-            return;
+    /** The AUTHENTICATE is with the server: one client line per challenge until its answer, the tracker says. */
+    private void authenticateSent() {
+        login.sent(commands.tag(), authenticateMechanism, null);
+        if (!authenticateInitialResponse.isEmpty()) {
+            login.saslResponse(authenticateInitialResponse);
         }
-        commandComplete(command);
     }
 
-    private void commandComplete(final ClientCommand command) {
-        if (command.handling == ClientCommand.Handling.ANSWER) {
-            final byte[] bytes = command.bytes();
-            if (bytes == null) {
-                sendToClient(command.tag + " BAD [TOOBIG] Command too long\r\n");
+    private void saslResponse(final ImapFrame.Line line) {
+        login.saslResponse(line.text().strip());
+        upstream.write(line.content());
+        commands.authenticateResponseRead();
+        gate.hold(Reason.SERVER);
+    }
+
+    private void idleLine(final ImapFrame.Line line) {
+        if (line.text().strip().equalsIgnoreCase("DONE")) {
+            upstream.write(line.content());
+        } else {
+            // Only DONE ends IDLE (RFC 2177). Whatever else came is not passed on for the server to interpret:
+            // the proxy ends the IDLE itself, and the line after this one is a command again, for both.
+            counters.protocolViolation();
+            line.release();
+            upstream.write(Unpooled.copiedBuffer("DONE\r\n", StandardCharsets.US_ASCII));
+        }
+        commands.idleEnded();
+    }
+
+    private void startTls(final ImapFrame.Line line, final CommandHead head) {
+        if (line.announcesLiteral() || clientTls || settings.serverTls() == null || login.authenticated()) {
+            refuse(line, head, head.tag() + " BAD STARTTLS is not available now");
+            return;
+        }
+        if (clientDecoder.hasBufferedBytes() || !quiet() || !replies.isEmpty()) {
+            // CVE-2011-0411: what follows STARTTLS in plain text would be taken as sent inside TLS.
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD STARTTLS must be the last command sent before TLS");
+            return;
+        }
+        line.release();
+        gate.hold(Reason.TLS);
+        reply(head.tag() + " OK Begin TLS negotiation now\r\n", written -> {
+            if (!written.isSuccess() || clientDecoder.hasBufferedBytes()) {
+                client.close();
                 return;
             }
-            xApplePushService(command.tag, bytes);
-        } else if (command.handling == ClientCommand.Handling.FORWARD_AND_READ && command.name.equals("LOGIN")) {
-            pendingLogins.put(command.tag, new PendingLogin("LOGIN", loginUser(command.bytes())));
-        }
+            // The OK went out in plain text; everything after it is TLS, read by a new decoder.
+            final SslHandler tls = new SslHandler(settings.serverTls().newEngine(client.alloc()));
+            client.pipeline().addFirst("tls", tls);
+            clientDecoder = newClientDecoder();
+            gate.decoder(clientDecoder);
+            client.pipeline().replace("frames", "frames", clientDecoder);
+            clientTls = true;
+            tls.handshakeFuture().addListener(done -> {
+                if (done.isSuccess()) {
+                    gate.release(Reason.TLS);
+                } else {
+                    client.close();
+                }
+            });
+            client.read();
+        });
     }
 
-    /** Answers a command itself with an error; drops any literal it still announces. */
-    private void refuse(final ImapFrame.Line line, final String tag, final String name, final String reply) {
-        final boolean literal = line.announcesLiteral();
-        final boolean synchronizing = line.synchronizing();
-        line.release();
-        sendToClient(tag + " " + reply + "\r\n");
-        if (literal && !synchronizing) {
-            current = new ClientCommand(tag, name, ClientCommand.Handling.DISCARD, 0);
-        }
-    }
-
-    private void authenticate(final ImapFrame.Line line, final String tag, final String mechanism,
-                              final String initialResponse) {
-        outstanding.put(tag, "AUTHENTICATE");
-        final PendingLogin pending = new PendingLogin(mechanism.toUpperCase(Locale.ROOT), null);
-        pendingLogins.put(tag, pending);
-        if (!initialResponse.isBlank()) {
-            pending.user = SaslUsernames.fromFirstResponse(mechanism, initialResponse.strip()).orElse(null);
-        }
-        continuation = new Continuation(tag, pending.mechanism);
-        forward(line);
-    }
-
-    private void learnFromSaslResponse(final String response) {
-        final PendingLogin pending = pendingLogins.get(continuation.tag());
-        if (pending != null && pending.user == null && !response.equals("*")) {
-            pending.user = SaslUsernames.fromFirstResponse(pending.mechanism, response).orElse(null);
-        }
-    }
-
-    private static String loginUser(final byte[] command) {
-        if (command == null) {
-            return null;
-        }
-        try {
-            final org.mailpush.imap.codec.ImapReader reader = new org.mailpush.imap.codec.ImapReader(command);
-            reader.next();
-            reader.next();
-            final org.mailpush.imap.codec.ImapToken user = reader.next();
-            return user.isString() && !user.text().isEmpty() ? user.text() : null;
-        } catch (final ImapSyntaxException e) {
-            return null;
-        }
-    }
-
-    private void startTls(final String tag) {
-        if (clientTls || settings.serverTls() == null || authenticated) {
-            sendToClient(tag + " BAD STARTTLS is not available now\r\n");
+    private void forwardId(final String tag, final byte[] command) {
+        final Optional<String> rewritten = command == null ? Optional.empty() : ClientIdCommand.rewrite(command);
+        if (rewritten.isEmpty()) {
+            reply(tag + " BAD Invalid ID arguments\r\n", null);
             return;
         }
-        // startTls: the OK below still goes out in plain text; what the client sends next is TLS.
-        final SslHandler startTls = new SslHandler(settings.serverTls().newEngine(client.alloc()), true);
-        client.pipeline().addFirst("tls", startTls);
-        // Whatever the client sent after STARTTLS in plain text must not be taken as a command (RFC 9051 §11.1).
-        client.pipeline().replace("frames", "frames", newClientDecoder());
-        queued.forEach(ImapFrame::release);
-        queued.clear();
-        clientTls = true;
-        client.writeAndFlush(text(tag + " OK Begin TLS negotiation now\r\n"));
+        commands.forwardedByProxy(tag);
+        upstream.writeAndFlush(Unpooled.copiedBuffer(rewritten.get(), StandardCharsets.UTF_8));
     }
-
-    ImapFrameDecoder newClientDecoder() {
-        return new ImapFrameDecoder(settings.maxLineLength(), false, settings.maxLiteralLength());
-    }
-
-    // ---- XAPPLEPUSHSERVICE ---------------------------------------------------------------------------------------
 
     private void xApplePushService(final String tag, final byte[] command) {
-        if (!authenticated) {
-            sendToClient(tag + " BAD Please login first\r\n");
-            return;
-        }
-        if (user == null) {
-            counters.registrationRefused();
-            sendToClient(tag + " NO [UNAVAILABLE] Push is not available: this login does not say who you are\r\n");
-            return;
-        }
-        final XApplePushServiceRequest request;
-        try {
-            request = XApplePushServiceParser.parse(command);
-        } catch (final ImapReply reply) {
-            counters.registrationRefused();
-            sendToClient(reply.line(tag));
-            return;
-        }
-        if (registrations >= settings.maxRegistrations()) {
-            counters.registrationRefused();
-            sendToClient(tag + " NO [LIMIT] Too many XAPPLEPUSHSERVICE commands in this session\r\n");
+        final XApplePushServiceProcessor.Admission admission = XApplePushServiceProcessor.admit(tag, command, login,
+                registrations, settings.maxRegistrations());
+        if (admission.refusal() != null) {
+            if (login.authenticated()) {
+                counters.registrationRefused();
+            }
+            reply(admission.refusal(), null);
             return;
         }
         registrations++;
-        if (request.version() == 1 || request.mailboxes().isEmpty()) {
-            register(request, request.version() == 1 ? List.of(MailboxNames.INBOX) : List.of());
-            return;
-        }
-        // Ask the server which mailboxes exist, in this session, when the client's own commands are done (their
-        // untagged answers must not mix with ours). The client waits meanwhile.
-        pushRequest = request;
-        pause();
-        if (outstanding.isEmpty()) {
-            sendList();
-        }
-    }
-
-    private void sendList() {
-        injectedTag = "mailpush" + (++injections);
-        listed.clear();
-        upstream.writeAndFlush(text(injectedTag + " LIST \"\" \"*\"\r\n"));
-    }
-
-    private void listDone(final boolean ok) {
-        final XApplePushServiceRequest request = pushRequest;
-        pushRequest = null;
-        injectedTag = null;
-        final List<String> confirmed = new ArrayList<>();
-        if (ok) {
-            for (final String wanted : request.mailboxes()) {
-                for (final ListResponse mailbox : listed) {
-                    if (mailbox.selectable() && sameMailbox(wanted, mailbox.name())) {
-                        confirmed.add(wanted);
-                        break;
+        gate.hold(Reason.REGISTRATION);
+        whenQuiet(() -> processor.start(admission.request(), login.user(),
+                capabilitiesAfterLogin ? serverCapabilities : null, (answer, outcome) -> {
+                    if (outcome == XApplePushServiceProcessor.Outcome.REGISTERED) {
+                        counters.registered();
+                    } else {
+                        counters.registrationRefused();
                     }
-                }
-            }
-        }
-        listed.clear();
-        register(request, confirmed);
-    }
-
-    private static boolean sameMailbox(final String requested, final String listed) {
-        return MailboxNames.normalize(requested).equals(MailboxNames.normalize(listed));
-    }
-
-    private void register(final XApplePushServiceRequest request, final List<String> confirmed) {
-        final List<String> unicode = confirmed.stream().map(ModifiedUtf7::decodeOrKeep).toList();
-        final Registration registration = Registration.of(user, request.accountId(), request.deviceToken(),
-                request.subtopic(), request.version(), new java.util.LinkedHashSet<>(unicode), sink.topic(),
-                Instant.now());
-        final String loggedUser = user;
-        sink.register(registration).whenComplete((ignored, error) -> client.eventLoop().execute(() -> {
-            final Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
-            if (cause instanceof RegistrationLimitException limit) {
-                counters.registrationRefused();
-                LOG.warn("IMAP proxy refused device {}: {}", DeviceTokens.mask(request.deviceToken()),
-                        limit.getMessage());
-                sendToClient(request.tag() + " NO [LIMIT] Too many devices are registered for push for this"
-                        + " account\r\n");
-            } else if (error != null) {
-                counters.registrationRefused();
-                LOG.error("IMAP proxy could not store the registration of device {} of {}: {}",
-                        DeviceTokens.mask(request.deviceToken()), loggedUser, cause.getMessage());
-                sendToClient(request.tag() + " NO [SERVERBUG] The registration could not be stored\r\n");
-            } else {
-                counters.registered();
-                LOG.info("IMAP proxy: device {} of {} registered for {}", DeviceTokens.mask(request.deviceToken()),
-                        loggedUser, unicode);
-                sendToClient(XApplePushServiceResponses.success(request, confirmed, sink.topic()));
-            }
-            client.flush();
-            resume();
-        }));
+                    reply(answer, null);
+                    gate.release(Reason.REGISTRATION);
+                }));
     }
 
     // ---- server → client -----------------------------------------------------------------------------------------
 
-    private void serverFrame(final ImapFrame frame) {
-        if (frame instanceof ImapFrame.Literal literal) {
-            if (injectedResponse != null) {
-                injectedResponse.writeBytes(ByteBufUtil.getBytes(literal.content()));
-                literal.release();
-            } else {
-                relay(literal);
+    @Override
+    public void responseCompleted(final ServerResponseTracker.Response response, final List<String> stated,
+                                  final boolean relayed) {
+        if (relayed && response.kind() == ServerResponseTracker.Kind.CONTINUATION) {
+            final ClientCommandTracker.State now = commands.serverContinuation();
+            if (now == ClientCommandTracker.State.LITERAL) {
+                clientDecoder.expectLiteral(commands.literalLength());
             }
-            return;
-        }
-        final ImapFrame.Line line = (ImapFrame.Line) frame;
-        if (serverResponseContinues) {
-            serverResponseContinues = line.announcesLiteral() || !line.endsLine();
-            if (injectedResponse != null) {
-                injectedResponse.writeBytes(ByteBufUtil.getBytes(line.content()));
-                line.release();
-                if (!serverResponseContinues) {
-                    collectListResponse(injectedResponse.toByteArray());
-                    injectedResponse = null;
-                }
-            } else {
-                relay(line);
+            if (now != null) {
+                gate.release(Reason.SERVER);
             }
-            return;
+        } else if (relayed && response.kind() == ServerResponseTracker.Kind.TAGGED_STATUS) {
+            tagged(response);
         }
-        serverResponseContinues = line.announcesLiteral() || !line.endsLine();
-        if (!line.whole()) {
-            relay(line);
-            return;
+        if (!stated.isEmpty()) {
+            serverCapabilities = stated;
+            capabilitiesAfterLogin = login.authenticated();
         }
-        final String text = line.text();
-        if (!upstreamReady) {
-            line.release();
-            upstreamGreeting(text);
-            return;
+        replies.flush();
+        if (commands.outstanding() < MAX_OUTSTANDING) {
+            gate.release(Reason.OUTSTANDING);
         }
-        if (text.startsWith("+")) {
-            relay(line);
-            return;
+        if (whenQuiet != null && quiet()) {
+            final Runnable waiting = whenQuiet;
+            whenQuiet = null;
+            waiting.run();
         }
-        if (text.startsWith("* ")) {
-            if (injectedTag != null && text.regionMatches(true, 2, "LIST ", 0, 5)) {
-                line.release();
-                if (serverResponseContinues) {
-                    injectedResponse = new ByteArrayOutputStream();
-                    injectedResponse.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void tagged(final ServerResponseTracker.Response response) {
+        if (commands.serverTagged(response.tag())) {
+            gate.release(Reason.SERVER);
+        }
+        switch (login.answered(response.tag(), response.ok())) {
+            case LOGGED_IN -> {
+                loginDeadline.cancel(false);
+                serverCapabilities = null; // stated before login; the login's answer may state new ones
+                counters.loggedIn(login.user() != null);
+                if (login.user() == null) {
+                    LOG.info("IMAP proxy: login with {} does not say who logs in; push is not available in this"
+                            + " session", login.pendingMechanism());
                 } else {
-                    collectListResponse(text.getBytes(StandardCharsets.UTF_8));
+                    LOG.debug("IMAP proxy: {} logged in ({})", login.user(), login.pendingMechanism());
                 }
-                return;
+                gate.release(Reason.LOGIN);
             }
-            relayRewritten(line, text);
-            return;
-        }
-        final String tag = text.substring(0, Math.max(0, text.indexOf(' ')));
-        if (tag.equals(injectedTag)) {
-            line.release();
-            listDone(text.regionMatches(true, tag.length() + 1, "OK", 0, 2));
-            return;
-        }
-        tagged(tag, text);
-        relayRewritten(line, text);
-        if (pushRequest != null && injectedTag == null && outstanding.isEmpty()) {
-            sendList();
-        }
-    }
-
-    private void collectListResponse(final byte[] response) {
-        try {
-            final ListResponse parsed = ListResponse.parse(response);
-            if (parsed != null) {
-                listed.add(parsed);
+            case REFUSED -> gate.release(Reason.LOGIN);
+            default -> {
             }
-        } catch (final ImapSyntaxException e) {
-            LOG.debug("IMAP proxy could not read a LIST response: {}", e.getMessage());
         }
     }
 
-    /** A tagged answer to one of the client's commands. */
-    private void tagged(final String tag, final String text) {
-        outstanding.remove(tag);
-        if (continuation != null && continuation.tag().equals(tag)) {
-            continuation = null;
-        }
-        final PendingLogin login = pendingLogins.remove(tag);
-        if (login == null) {
-            return;
-        }
-        final boolean ok = text.regionMatches(true, tag.length() + 1, "OK", 0, 2);
-        if (!ok) {
-            return;
-        }
-        authenticated = true;
-        user = login.user;
-        counters.loggedIn(user != null);
-        if (user == null) {
-            LOG.info("IMAP proxy: login with {} does not say who logs in; push is not available in this session",
-                    login.mechanism);
+    @Override
+    public void serverClosed() {
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- the proxy's own output, and bounds ------------------------------------------------------------------------
+
+    /** Queues lines of the proxy's own; the client is read no further until they are written, at a boundary. */
+    private void reply(final String lines, final ChannelFutureListener written) {
+        gate.hold(Reason.REPLY);
+        replies.add(lines, written);
+    }
+
+    private boolean quiet() {
+        return commands.outstanding() == 0 && !own.busy();
+    }
+
+    private void whenQuiet(final Runnable action) {
+        if (quiet()) {
+            action.run();
         } else {
-            LOG.debug("IMAP proxy: {} logged in ({})", user, login.mechanism);
+            whenQuiet = action;
         }
     }
 
-    private void upstreamGreeting(final String text) {
-        if (settings.upstreamSecurity() != ImapProxySettings.UpstreamSecurity.STARTTLS) {
-            upstreamGreeted(text);
+    private void loginTimedOut() {
+        if (login.authenticated() || !client.isActive()) {
             return;
         }
-        if (heldGreeting == null) {
-            heldGreeting = text;
-            upstream.writeAndFlush(text("mailpush0 STARTTLS\r\n"));
-            return;
-        }
-        if (text.regionMatches(true, 0, "mailpush0 OK", 0, 12)) {
-            final SslHandler tls = upstreamSsl(upstream);
-            upstream.pipeline().addFirst("tls", tls);
-            tls.handshakeFuture().addListener(f -> {
-                if (f.isSuccess()) {
-                    upstreamGreeted(heldGreeting);
-                } else {
-                    LOG.warn("IMAP proxy: TLS with {} failed: {}", settings.upstreamHost(), f.cause().getMessage());
-                    sendToClientAndClose("* BYE [UNAVAILABLE] The mail server cannot be reached securely\r\n");
-                }
-            });
-        } else if (text.startsWith("mailpush0 ")) {
-            LOG.warn("IMAP proxy: {} refused STARTTLS: {}", settings.upstreamHost(), text.strip());
-            sendToClientAndClose("* BYE [UNAVAILABLE] The mail server cannot be reached securely\r\n");
-        }
+        counters.loginTimedOut();
+        LOG.info("IMAP proxy: closing a session from {} that did not log in within {} s", remote(),
+                settings.loginTimeout().toSeconds());
+        closeWith("* BYE Autologout; log in within " + settings.loginTimeout().toSeconds() + " seconds\r\n");
     }
 
-    private void relayRewritten(final ImapFrame.Line line, final String text) {
-        final String rewritten = rewriteCapabilities(text);
-        if (rewritten.equals(text)) {
-            relay(line);
+    private void tooBig(final String what) {
+        counters.clientRefused();
+        LOG.info("IMAP proxy: closing a session from {}: {} too long", remote(), what);
+        client.writeAndFlush(Unpooled.copiedBuffer("* BYE [TOOBIG] " + what + " too long\r\n",
+                StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Writes a last line (at a boundary; not at all when the server is mid-response) and closes. */
+    private void closeWith(final String line) {
+        if (!client.isActive()) {
+            return;
+        }
+        if (responses == null || responses.atBoundary()) {
+            client.writeAndFlush(Unpooled.copiedBuffer(line, StandardCharsets.UTF_8))
+                    .addListener(ChannelFutureListener.CLOSE);
         } else {
-            line.release();
-            client.write(text(rewritten));
-        }
-    }
-
-    private String rewriteCapabilities(final String text) {
-        final boolean offerStartTls = !implicitTls && !clientTls && settings.serverTls() != null;
-        final boolean loginDisabled = !clientTls && !settings.allowPlainLogin();
-        final List<String> add = new ArrayList<>();
-        add.add(PUSH_CAPABILITY);
-        if (offerStartTls) {
-            add.add("STARTTLS");
-        }
-        if (loginDisabled) {
-            add.add("LOGINDISABLED");
-        }
-        return new CapabilityRewriter(add, capability -> capability.startsWith("COMPRESS=")
-                || capability.equals("STARTTLS") || capability.equals("LOGINDISABLED")
-                || loginDisabled && capability.startsWith("AUTH=")).rewrite(text);
-    }
-
-    // ---- plumbing -------------------------------------------------------------------------------------------------
-
-    private void forward(final ImapFrame frame) {
-        upstream.write(frame.content());
-    }
-
-    private void relay(final ImapFrame frame) {
-        client.write(frame.content());
-    }
-
-    private void sendToClient(final String line) {
-        client.write(text(line));
-    }
-
-    private void sendToClientAndClose(final String line) {
-        client.writeAndFlush(text(line)).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private static ByteBuf text(final String text) {
-        return Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-    }
-
-    private void pause() {
-        paused = true;
-        client.config().setAutoRead(false);
-    }
-
-    private void resume() {
-        paused = false;
-        while (!paused && upstreamReady && !queued.isEmpty() && client.isActive()) {
-            clientFrame(queued.poll());
-        }
-        if (!paused) {
-            upstream.flush();
-            client.config().setAutoRead(upstream.isWritable());
+            client.close();
         }
     }
 
@@ -733,16 +583,27 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object event) {
-        if (event instanceof IdleStateEvent) {
-            sendToClientAndClose("* BYE Autologout; idle for too long\r\n");
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            if (!handshake.isSuccess()) {
+                client.close();
+            } else if (implicitTls && upstreamPipeline == null) {
+                connectUpstream();
+            }
+        } else if (event instanceof IdleStateEvent) {
+            closeWith("* BYE Autologout; idle for too long\r\n");
         }
     }
 
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) {
         counters.sessionClosed();
-        queued.forEach(ImapFrame::release);
-        queued.clear();
+        if (loginDeadline != null) {
+            loginDeadline.cancel(false);
+        }
+        if (deferredLine != null) {
+            deferredLine.release();
+            deferredLine = null;
+        }
         if (upstream != null) {
             upstream.close();
         }
@@ -750,11 +611,9 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
-        if (cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException) {
-            counters.clientRefused();
-            LOG.info("IMAP proxy: closing a session from {}: {}", remote(), cause.getMessage());
-            sendToClientAndClose("* BYE [TOOBIG] " + (cause.getMessage().contains("literal") ? "Literal" : "Line")
-                    + " too long\r\n");
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof TooLongFrameException) {
+            tooBig("Line");
             return;
         }
         LOG.debug("IMAP proxy session from {} failed: {}", remote(), cause.toString());
@@ -766,36 +625,12 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
                 ? address.getAddress().getHostAddress() : "?";
     }
 
-    /** The upstream side: frames go to the session, on the same event loop. */
-    private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void channelActive(final ChannelHandlerContext ctx) {
-            upstream = ctx.channel();
-            ctx.fireChannelActive();
-        }
-
-        @Override
-        public void channelRead(final ChannelHandlerContext ctx, final Object message) {
-            final ImapFrame frame = (ImapFrame) message;
-            try {
-                serverFrame(frame);
-            } catch (final RuntimeException e) {
-                frame.release();
-                throw e;
-            }
-        }
-
-        @Override
-        public void channelReadComplete(final ChannelHandlerContext ctx) {
-            client.flush();
-        }
+    /** The end of the upstream pipeline: its flow control, idleness and failures. */
+    private final class UpstreamEvents extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(final ChannelHandlerContext ctx) {
-            if (!paused && upstreamReady) {
-                client.config().setAutoRead(ctx.channel().isWritable());
-            }
+            gate.upstreamWritabilityChanged();
         }
 
         @Override
@@ -803,11 +638,6 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter {
             if (event instanceof IdleStateEvent) {
                 ctx.close();
             }
-        }
-
-        @Override
-        public void channelInactive(final ChannelHandlerContext ctx) {
-            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override

@@ -13,6 +13,9 @@ public final class ProxyCounters {
     private final LongAdder registrations = new LongAdder();
     private final LongAdder refusedRegistrations = new LongAdder();
     private final LongAdder refusedClients = new LongAdder();
+    private final LongAdder refusedForAddress = new LongAdder();
+    private final LongAdder loginTimeouts = new LongAdder();
+    private final LongAdder protocolViolations = new LongAdder();
 
     void sessionOpened() {
         open.incrementAndGet();
@@ -37,6 +40,18 @@ public final class ProxyCounters {
 
     void clientRefused() {
         refusedClients.increment();
+    }
+
+    void clientRefusedForAddress() {
+        refusedForAddress.increment();
+    }
+
+    void loginTimedOut() {
+        loginTimeouts.increment();
+    }
+
+    void protocolViolation() {
+        protocolViolations.increment();
     }
 
     /** Sessions open now. */
@@ -70,5 +85,23 @@ public final class ProxyCounters {
     /** Sessions closed for a line or literal over the limit, or refused for too many connections. */
     public long refusedClients() {
         return refusedClients.sum();
+    }
+
+    /** Connections refused because their address had its share of the connections already. */
+    public long refusedForAddress() {
+        return refusedForAddress.sum();
+    }
+
+    /** Sessions closed for not logging in within the login timeout. */
+    public long loginTimeouts() {
+        return loginTimeouts.sum();
+    }
+
+    /**
+     * Commands refused as protocol violations a real client does not commit: a tag already in use, a malformed tag,
+     * a second login, bytes after STARTTLS, anything but DONE during IDLE.
+     */
+    public long protocolViolations() {
+        return protocolViolations.sum();
     }
 }

@@ -89,9 +89,9 @@ abstract class ProxyInteropContract {
         sink = new TokenStoreRegistrationSink(store, () -> TOPIC);
         final SslContext serverTls = SslContextBuilder.forServer(pki.serverCertificateFile().toFile(),
                 pki.serverKeyFile().toFile()).build();
-        proxy = ImapProxyServer.start(new ImapProxySettings(serverTls, false, "127.0.0.1", upstream().imapPort(),
-                        ImapProxySettings.UpstreamSecurity.NONE, null, false, 64 * 1024, 256L << 20, 64 * 1024, 4, 100,
-                        Duration.ofMinutes(30), Duration.ofSeconds(5)), sink,
+        proxy = ImapProxyServer.start(ImapProxySettings.builder().serverTls(serverTls)
+                        .upstream("127.0.0.1", upstream().imapPort()).maxRegistrations(4).maxConnections(100)
+                        .connectTimeout(Duration.ofSeconds(5)).build(), sink,
                 List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false),
                         new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
         plainPort = proxy.addresses().get(0).getPort();

@@ -3,6 +3,7 @@ package org.mailpush.server.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
@@ -315,8 +316,9 @@ public final class ConfigLoader {
         if (node == null) {
             return null;
         }
-        node.allowOnly("listen-tls", "listen", "allow-plain-login", "tls", "upstream", "max-line-length",
-                "max-literal-size", "max-registrations-per-session", "max-connections", "idle-timeout");
+        node.allowOnly("listen-tls", "listen", "allow-plain-login", "tls", "upstream", "forward-client-address",
+                "max-line-length", "max-literal-size", "max-registrations-per-session", "max-connections",
+                "max-connections-per-address", "login-timeout", "idle-timeout");
         final HostPort listenTls = address(node, "listen-tls");
         final HostPort listen = address(node, "listen");
         if (listenTls == null && listen == null) {
@@ -354,12 +356,24 @@ public final class ConfigLoader {
         final boolean verify = upstream.bool("verify", true);
         final Path ca = upstream.file("ca");
         upstream.rejectUnknownKeys();
+        final String forward = node.string("forward-client-address", "id");
+        final ImapProxySettings.ClientAddress forwardClientAddress = switch (forward) {
+            case "id" -> ImapProxySettings.ClientAddress.ID;
+            case "proxy-v2" -> ImapProxySettings.ClientAddress.PROXY_V2;
+            case "none" -> ImapProxySettings.ClientAddress.NONE;
+            default -> throw new ConfigException(node.keyPath("forward-client-address") + ": must be id, proxy-v2 or"
+                    + " none, not \"" + forward + "\"");
+        };
+        final int maxConnections = node.integer("max-connections", 10_000, 1, 1_000_000);
         final MailpushConfig.ImapProxy proxy = new MailpushConfig.ImapProxy(listenTls, listen, allowPlainLogin, cert,
-                key, host, port, security, verify, ca,
+                key, host, port, security, verify, ca, forwardClientAddress,
                 node.integer("max-line-length", 65_536, 1024, 16 * 1024 * 1024),
                 node.integer("max-literal-size", 256 * 1024 * 1024, 0, Integer.MAX_VALUE),
                 node.integer("max-registrations-per-session", 16, 1, 10_000),
-                node.integer("max-connections", 10_000, 1, 1_000_000),
+                maxConnections,
+                node.integer("max-connections-per-address", ImapProxySettings.defaultPerAddress(maxConnections), 1,
+                        maxConnections),
+                node.duration("login-timeout", Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofMinutes(30)),
                 node.duration("idle-timeout", Duration.ofMinutes(30), Duration.ofMinutes(1), Duration.ofDays(1)));
         node.rejectUnknownKeys();
         return proxy;

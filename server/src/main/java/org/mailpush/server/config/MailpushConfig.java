@@ -1,5 +1,6 @@
 package org.mailpush.server.config;
 
+import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 import org.mailpush.store.TokenStoreBuilder;
@@ -79,8 +80,10 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
      */
     public record ImapProxy(HostPort listenTls, HostPort listen, boolean allowPlainLogin, Path tlsCert, Path tlsKey,
                             String upstreamHost, int upstreamPort, String upstreamSecurity, boolean upstreamVerify,
-                            Path upstreamCa, int maxLineLength, long maxLiteralSize, int maxRegistrationsPerSession,
-                            int maxConnections, Duration idleTimeout) {
+                            Path upstreamCa, ImapProxySettings.ClientAddress forwardClientAddress,
+                            int maxLineLength, long maxLiteralSize, int maxRegistrationsPerSession,
+                            int maxConnections, int maxConnectionsPerAddress, Duration loginTimeout,
+                            Duration idleTimeout) {
     }
 
     /**

@@ -52,10 +52,19 @@ final class ImapProxyFactory {
                         + e.getMessage(), e);
             }
         }
-        final ImapProxySettings settings = new ImapProxySettings(serverTls, config.allowPlainLogin(),
-                config.upstreamHost(), config.upstreamPort(), security, upstreamTls, config.upstreamVerify(),
-                config.maxLineLength(), config.maxLiteralSize(), 64 * 1024, config.maxRegistrationsPerSession(),
-                config.maxConnections(), config.idleTimeout(), java.time.Duration.ofSeconds(10));
+        final ImapProxySettings settings = ImapProxySettings.builder()
+                .serverTls(serverTls)
+                .allowPlainLogin(config.allowPlainLogin())
+                .upstream(config.upstreamHost(), config.upstreamPort(), security, upstreamTls, config.upstreamVerify())
+                .forwardClientAddress(config.forwardClientAddress())
+                .maxLineLength(config.maxLineLength())
+                .maxLiteralLength(config.maxLiteralSize())
+                .maxRegistrations(config.maxRegistrationsPerSession())
+                .maxConnections(config.maxConnections())
+                .maxConnectionsPerAddress(config.maxConnectionsPerAddress())
+                .loginTimeout(config.loginTimeout())
+                .idleTimeout(config.idleTimeout())
+                .build();
         final List<ImapProxyServer.Listener> listeners = new ArrayList<>();
         if (config.listenTls() != null) {
             listeners.add(new ImapProxyServer.Listener(config.listenTls().toSocketAddress(), true));
