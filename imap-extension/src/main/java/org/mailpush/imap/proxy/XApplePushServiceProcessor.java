@@ -36,9 +36,10 @@ import java.util.function.Consumer;
  *   <li>{@code NAMESPACE} when offered: a mailbox in another user's or a shared namespace is never confirmed. Its
  *       events carry its owner, not the subscriber, so mailpush could never route them to this device; unconfirmed,
  *       the phone polls that folder as it would without push;</li>
- *   <li>per requested mailbox (at most {@value #MAX_CHECKED_MAILBOXES}): {@code MYRIGHTS} when the server offers ACL
- *       (confirmed with the {@code r} right), else {@code STATUS (MESSAGES)} (confirmed when it succeeds: servers
- *       refuse STATUS on a mailbox the user may not read).</li>
+ *   <li>per requested mailbox (at most {@value #MAX_CHECKED_MAILBOXES}): {@code MYRIGHTS} when the server offers ACL,
+ *       which must include the {@code r} right, then {@code STATUS (MESSAGES)}, which must succeed: the mailbox
+ *       exists (Dovecot answers MYRIGHTS for one that does not), and servers refuse STATUS without the read right
+ *       (RFC 4314 §4).</li>
  * </ol>
  * Then it stores the registration under the session's user, with the confirmed mailboxes, and answers in Cyrus's
  * form ({@link XApplePushServiceResponses}).
@@ -213,15 +214,29 @@ final class XApplePushServiceProcessor {
             store();
             return;
         }
-        final boolean acl = capabilities.contains("ACL");
-        final String command = acl ? "MYRIGHTS " + ImapQuoting.quoted(mailbox)
-                : "STATUS " + ImapQuoting.quoted(mailbox) + " (MESSAGES)";
-        commands.send(command, new Collecting(acl ? "MYRIGHTS" : "STATUS") {
+        if (!capabilities.contains("ACL")) {
+            status(mailbox);
+            return;
+        }
+        commands.send("MYRIGHTS " + ImapQuoting.quoted(mailbox), new Collecting("MYRIGHTS") {
+            @Override
+            void finished(final boolean ok, final List<byte[]> responses, final List<String> stated) {
+                if (ok && mayRead(mailbox, responses)) {
+                    // Dovecot answers MYRIGHTS for a mailbox that does not exist (the rights it would have):
+                    // STATUS says whether it does.
+                    status(mailbox);
+                } else {
+                    next();
+                }
+            }
+        });
+    }
+
+    /** Confirms the mailbox when STATUS on it succeeds: it exists, and servers refuse STATUS without read right. */
+    private void status(final String mailbox) {
+        commands.send("STATUS " + ImapQuoting.quoted(mailbox) + " (MESSAGES)", new Collecting("STATUS") {
             @Override
             boolean claimsResponse(final String firstLine) {
-                if (acl) {
-                    return true;
-                }
                 // A NOTIFY client gets unsolicited STATUS for other mailboxes meanwhile: those are the client's.
                 try {
                     return MailboxAccessResponses.statusMailbox(firstLine.getBytes(StandardCharsets.UTF_8))
@@ -233,7 +248,7 @@ final class XApplePushServiceProcessor {
 
             @Override
             void finished(final boolean ok, final List<byte[]> responses, final List<String> stated) {
-                if (ok && (acl ? mayRead(mailbox, responses) : true)) {
+                if (ok) {
                     confirmed.add(mailbox);
                 }
                 next();

@@ -10,7 +10,7 @@ class DovecotProxyIT extends ProxyInteropContract {
 
     @Override
     Upstream startUpstream(final Path folder) throws Exception {
-        final DovecotServer dovecot = DovecotServer.start(folder, List.of(USER), List.of());
+        final DovecotServer dovecot = DovecotServer.start(folder, List.of(USER, VICTIM), List.of());
         return new Upstream() {
             @Override
             public int imapPort() {

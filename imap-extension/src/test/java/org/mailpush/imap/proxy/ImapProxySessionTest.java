@@ -359,10 +359,15 @@ class ImapProxySessionTest {
         proxy.serverSends("* NAMESPACE ((\"\" \"/\")) NIL ((\"Shared/\" \"/\"))\r\nmailpush1 OK done\r\n");
         assertThat(proxy.toServer()).isEqualTo("mailpush2 MYRIGHTS \"INBOX\"\r\n");
         proxy.serverSends("* MYRIGHTS \"INBOX\" lrswipkxtecda\r\n* 3 EXISTS\r\nmailpush2 OK done\r\n");
-        assertThat(proxy.toServer()).isEqualTo("mailpush3 MYRIGHTS \"Lookup\"\r\n");
-        proxy.serverSends("* MYRIGHTS \"Lookup\" l\r\nmailpush3 OK done\r\n");
-        assertThat(proxy.toServer()).isEqualTo("mailpush4 MYRIGHTS \"Missing\"\r\n");
-        proxy.serverSends("mailpush4 NO Mailbox doesn't exist\r\n");
+        assertThat(proxy.toServer()).isEqualTo("mailpush3 STATUS \"INBOX\" (MESSAGES)\r\n");
+        proxy.serverSends("* STATUS \"INBOX\" (MESSAGES 3)\r\nmailpush3 OK done\r\n");
+        assertThat(proxy.toServer()).isEqualTo("mailpush4 MYRIGHTS \"Lookup\"\r\n");
+        proxy.serverSends("* MYRIGHTS \"Lookup\" l\r\nmailpush4 OK done\r\n");
+        assertThat(proxy.toServer()).isEqualTo("mailpush5 MYRIGHTS \"Missing\"\r\n");
+        // Dovecot: the rights a mailbox would have, though it does not exist; STATUS tells.
+        proxy.serverSends("* MYRIGHTS \"Missing\" lrswipkxtecda\r\nmailpush5 OK done\r\n");
+        assertThat(proxy.toServer()).isEqualTo("mailpush6 STATUS \"Missing\" (MESSAGES)\r\n");
+        proxy.serverSends("mailpush6 NO [NONEXISTENT] Mailbox doesn't exist\r\n");
         assertThat(proxy.toClient()).as("the proxy's own commands' answers stay in the proxy").isEqualTo(
                 "* 3 EXISTS\r\n* XAPPLEPUSHSERVICE \"mailbox\" \"INBOX\"\r\n"
                         + "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + SessionHarness.TOPIC + "\"\r\n"

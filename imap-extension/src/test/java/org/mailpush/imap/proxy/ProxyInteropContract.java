@@ -1,5 +1,7 @@
 package org.mailpush.imap.proxy;
 
+import org.mailpush.testing.RawImapClient;
+
 import org.mailpush.testing.Heap;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -39,102 +41,7 @@ import static org.awaitility.Awaitility.await;
  * The proxy in front of a real IMAP server: what a client sees through it must be what it sees without it, plus
  * XAPPLEPUSHSERVICE. One subclass per server (Dovecot, Cyrus).
  */
-abstract class ProxyInteropContract {
-
-    static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
-    static final String TOPIC = "com.apple.mail.XServer.PROXY-TEST";
-    static final String USER = "alice";
-    static final String PASSWORD = org.mailpush.testing.CyrusServer.PASSWORD;
-
-    @TempDir
-    static Path pkiDir;
-    static ExamplePki pki;
-
-    @TempDir
-    Path dir;
-    TokenStore store;
-    TokenStoreRegistrationSink sink;
-    ImapProxyServer proxy;
-    int plainPort;
-    int tlsPort;
-
-    /** A real server to put the proxy in front of. */
-    interface Upstream extends AutoCloseable {
-        int imapPort();
-
-        int lmtpPort();
-
-        @Override
-        void close();
-    }
-
-    /** Starts the real server with user {@link #USER}, in a folder of its own. */
-    abstract Upstream startUpstream(Path folder) throws Exception;
-
-    private Upstream upstream;
-
-    Upstream upstream() {
-        return upstream;
-    }
-
-    @BeforeAll
-    static void makePki() {
-        pki = ExamplePki.create(pkiDir);
-    }
-
-    @BeforeEach
-    void startProxy() throws Exception {
-        upstream = startUpstream(java.nio.file.Files.createDirectories(dir.resolve("server")));
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
-        sink = new TokenStoreRegistrationSink(store, () -> TOPIC);
-        final SslContext serverTls = SslContextBuilder.forServer(pki.serverCertificateFile().toFile(),
-                pki.serverKeyFile().toFile()).build();
-        proxy = ImapProxyServer.start(ImapProxySettings.builder().serverTls(serverTls)
-                        .upstream("127.0.0.1", upstream().imapPort()).maxRegistrations(4).maxConnections(100)
-                        .connectTimeout(Duration.ofSeconds(5)).build(), sink,
-                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false),
-                        new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
-        plainPort = proxy.addresses().get(0).getPort();
-        tlsPort = proxy.addresses().get(1).getPort();
-    }
-
-    @AfterEach
-    void stopProxy() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
-
-    RawImapClient tls() throws Exception {
-        final RawImapClient client = new RawImapClient(tlsPort, true, pki.caCertificateFile());
-        assertThat(client.line()).startsWith("* OK");
-        return client;
-    }
-
-    RawImapClient loggedIn() throws Exception {
-        final RawImapClient client = tls();
-        client.send("l1 LOGIN " + USER + " " + PASSWORD + "\r\n");
-        assertThat(last(client.until("l1"))).startsWith("l1 OK");
-        return client;
-    }
-
-    static String last(final List<String> lines) {
-        return lines.get(lines.size() - 1);
-    }
-
-    static String register(final String tag, final String... mailboxes) {
-        return tag + " XAPPLEPUSHSERVICE aps-version 2 aps-account-id ACC-" + tag + " aps-device-token " + TOKEN
-                + " aps-subtopic com.apple.mobilemail mailboxes (" + String.join(" ", mailboxes) + ")\r\n";
-    }
+abstract class ProxyInteropContract extends ProxyFixture {
 
     @Test
     void capabilitiesBeforeAndAfterLoginAndStartTls() throws Exception {
@@ -373,10 +280,6 @@ abstract class ProxyInteropContract {
             other.send("o1 NOOP\r\n");
             assertThat(last(other.until("o1"))).startsWith("o1 OK");
         }
-    }
-
-    static String b64(final String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] raw(final Message message) throws Exception {

@@ -16,6 +16,7 @@ import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.service.MailpushService;
 import org.mailpush.testing.DovecotServer;
 import org.mailpush.testing.LmtpClient;
+import org.mailpush.testing.RawImapClient;
 import org.mailpush.testing.XApplePushClient;
 
 import java.io.ByteArrayInputStream;
@@ -44,6 +45,8 @@ class DovecotLuaPipelineIT {
     static final String INBOX_PHONE = "2918390218931890821908309283098109381029309829018310983092892829";
     static final String WORK_PHONE = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
     static final String SECRET = "intake-shared-secret-for-the-test";
+    static final String FORGED = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0";
+    static final String MALLORYS = "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
     static final Path SCRIPT = Path.of("..", "docs", "dovecot", "mailpush.lua").toAbsolutePath().normalize();
 
     @TempDir
@@ -62,6 +65,9 @@ class DovecotLuaPipelineIT {
         apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
         apns.allow(pki.client().topic(), INBOX_PHONE);
         apns.allow(pki.client().topic(), WORK_PHONE);
+        // Accepted if they were ever pushed, so that a forged registration would show at the mock APNs.
+        apns.allow(pki.client().topic(), FORGED);
+        apns.allow(pki.client().topic(), MALLORYS);
         intakePort = freePort();
         proxyPort = freePort();
         dovecot = startDovecot(1000);
@@ -86,7 +92,7 @@ class DovecotLuaPipelineIT {
         // Dovecot loads the script as the mail user: it must be readable by others, as under /etc/dovecot.
         final Path script = Files.copy(SCRIPT, base.resolve("mailpush.lua"), StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
-        return DovecotServer.start(base, List.of("bob"), List.of(
+        return DovecotServer.start(base, List.of("bob", "mallory"), List.of(
                 "recipient_delimiter = +",
                 "lmtp_save_to_detail_mailbox = yes",
                 "lda_mailbox_autocreate = yes",
@@ -183,6 +189,42 @@ class DovecotLuaPipelineIT {
         // With mailpush up, Dovecot logged nothing about it: in particular the intake answered Expect:
         // 100-continue at once (Dovecot would otherwise wait 2 s and hit the script's 1 s timeout).
         assertThat(mailpushLogLines()).isEmpty();
+    }
+
+    private static String register(final String tag, final String account, final String token) {
+        return tag + " XAPPLEPUSHSERVICE aps-version 2 aps-account-id " + account + " aps-device-token " + token
+                + " aps-subtopic com.apple.mobilemail mailboxes (INBOX)\r\n";
+    }
+
+    @Test
+    void registrationsForgedForTheVictimThroughTheProxyGetNoPushWhenTheVictimGetsMail() throws Exception {
+        try (XApplePushClient phone = phoneThroughProxy()) {
+            phone.register("ACC-INBOX", INBOX_PHONE, "INBOX");
+        }
+        try (RawImapClient attacker = new RawImapClient(proxyPort, true, pki.caCertificateFile())) {
+            assertThat(attacker.line()).startsWith("* OK");
+            // Without bob's password: a NOOP and a failed LOGIN under one tag, then a registration.
+            attacker.send("x NOOP\r\nx LOGIN bob wrong-password\r\n" + register("p", "ACC-FORGED", FORGED)
+                    + "y NOOP\r\n");
+            assertThat(attacker.until("y")).contains("x BAD Tag x is already in use by a command in progress\r\n",
+                    "p BAD Please login first\r\n");
+            // With a login of her own: mallory tries to become bob, then registers.
+            attacker.send("m LOGIN mallory " + DovecotServer.PASSWORD + "\r\n");
+            assertThat(attacker.until("m").get(0)).startsWith("m OK");
+            attacker.send("n LOGIN bob " + DovecotServer.PASSWORD + "\r\n" + register("q", "ACC-MALLORY", MALLORYS));
+            final List<String> answers = attacker.until("q");
+            assertThat(answers).containsSubsequence("n BAD Already logged in\r\n",
+                    "q OK XAPPLEPUSHSERVICE completed.\r\n");
+        }
+        assertThat(mailpush.store().registrationsOf("bob")).extracting(r -> r.deviceToken())
+                .containsExactly(INBOX_PHONE);
+        assertThat(mailpush.store().registrationsOf("mallory")).extracting(r -> r.deviceToken())
+                .containsExactly(MALLORYS);
+
+        deliver("bob", "for the victim");
+        await().atMost(Duration.ofSeconds(10)).until(() -> apns.receivedFor(INBOX_PHONE).size() == 1);
+        assertThat(apns.receivedFor(FORGED)).isEmpty();
+        assertThat(apns.receivedFor(MALLORYS)).isEmpty();
     }
 
     @Test

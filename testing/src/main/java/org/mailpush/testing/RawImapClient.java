@@ -1,4 +1,4 @@
-package org.mailpush.imap.proxy;
+package org.mailpush.testing;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -20,16 +20,24 @@ import java.util.List;
 /**
  * A byte-level IMAP client for exact transcripts: writes what it is told, reads lines (and literals) back.
  */
-final class RawImapClient implements AutoCloseable {
+public final class RawImapClient implements AutoCloseable {
 
     private Socket socket;
     private InputStream in;
     private OutputStream out;
     private final Path trustedCa;
 
-    RawImapClient(final int port, final boolean tls, final Path trustedCa) throws Exception {
+    public RawImapClient(final int port, final boolean tls, final Path trustedCa) throws Exception {
+        this("127.0.0.1", port, tls, trustedCa);
+    }
+
+    /** From {@code localAddress} (another loopback address, e.g. 127.0.0.2, plays another client host). */
+    public RawImapClient(final String localAddress, final int port, final boolean tls, final Path trustedCa)
+            throws Exception {
         this.trustedCa = trustedCa;
-        final Socket plain = new Socket("127.0.0.1", port);
+        final Socket plain = new Socket();
+        plain.bind(new java.net.InetSocketAddress(localAddress, 0));
+        plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
         socket = tls ? wrap(plain) : plain;
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
@@ -53,25 +61,25 @@ final class RawImapClient implements AutoCloseable {
     }
 
     /** After a tagged OK to STARTTLS: continue over TLS. */
-    void startTls() throws Exception {
+    public void startTls() throws Exception {
         socket = wrap(socket);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
 
-    void send(final String text) throws IOException {
+    public void send(final String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
-    void send(final byte[] bytes) throws IOException {
+    public void send(final byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** One line with its CRLF, and the literal it announces, if any, appended whole. */
-    String line() throws IOException {
+    public String line() throws IOException {
         final ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {
@@ -93,7 +101,7 @@ final class RawImapClient implements AutoCloseable {
     }
 
     /** Lines up to and including the one tagged {@code tag}. */
-    List<String> until(final String tag) throws IOException {
+    public List<String> until(final String tag) throws IOException {
         final List<String> lines = new ArrayList<>();
         String line;
         while ((line = line()) != null) {
@@ -106,7 +114,7 @@ final class RawImapClient implements AutoCloseable {
     }
 
     /** Whether the server closed the connection (reading gives end of stream) within the socket timeout. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             while (true) {
                 if (in.read() < 0) {
