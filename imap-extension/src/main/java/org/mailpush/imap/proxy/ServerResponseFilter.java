@@ -104,8 +104,13 @@ final class ServerResponseFilter extends ChannelInboundHandlerAdapter {
     }
 
     private void begin(final ServerResponseTracker.Response response, final ImapFrame.Line line) {
-        final String text = line.startsLine() ? line.content().toString(StandardCharsets.UTF_8) : "";
-        final boolean statesCapabilities = line.whole() && (response.kind() != ServerResponseTracker.Kind.CONTINUATION);
+        final boolean data = response.kind() == ServerResponseTracker.Kind.DATA;
+        // Only status responses, CAPABILITY, and what the proxy's own command may claim are read as text: a FETCH
+        // passes as bytes.
+        final boolean read = line.startsLine() && (!data || commands.busy() || "CAPABILITY".equals(response.status()));
+        final String text = read ? line.content().toString(StandardCharsets.UTF_8) : "";
+        final boolean statesCapabilities = read && line.whole()
+                && response.kind() != ServerResponseTracker.Kind.CONTINUATION;
         stated = statesCapabilities ? CapabilityRewriter.stated(text) : List.of();
         if (response.kind() == ServerResponseTracker.Kind.TAGGED_STATUS && commands.owns(response.tag())) {
             disposition = Disposition.OWN_TAGGED;

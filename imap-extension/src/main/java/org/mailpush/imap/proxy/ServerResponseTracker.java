@@ -125,27 +125,48 @@ final class ServerResponseTracker {
     /** Reads the kind of a response from its first bytes (its first line, or the first part of one). */
     static Response classify(final ByteBuf content) {
         final int start = content.readerIndex();
-        final int end = Math.min(content.writerIndex(), start + 256);
-        final String head = content.toString(start, end - start, StandardCharsets.ISO_8859_1);
-        if (head.startsWith("+")) {
+        final int end = content.writerIndex();
+        if (start < end && content.getByte(start) == '+') {
             return new Response(Kind.CONTINUATION, null, null);
         }
-        final String[] words = head.split("[ \r\n]", 4);
-        if (words[0].equals("*")) {
-            final String second = words.length > 1 ? words[1].toUpperCase(Locale.ROOT) : "";
+        final int firstEnd = wordEnd(content, start, end);
+        final int secondStart = Math.min(firstEnd + 1, end);
+        final int secondEnd = wordEnd(content, secondStart, end);
+        final String second = upper(content, secondStart, secondEnd);
+        if (firstEnd - start == 1 && content.getByte(start) == '*') {
             switch (second) {
                 case "OK", "NO", "BAD", "BYE", "PREAUTH" -> {
                     return new Response(Kind.UNTAGGED_STATUS, null, second);
                 }
                 default -> {
-                    final boolean numbered = !second.isEmpty() && second.chars().allMatch(Character::isDigit);
-                    final String name = numbered && words.length > 2 ? words[2].toUpperCase(Locale.ROOT) : second;
-                    return new Response(Kind.DATA, null, name);
+                    if (!second.isEmpty() && second.chars().allMatch(Character::isDigit)) {
+                        // "* 12 FETCH ...": the name is the third word.
+                        final int thirdStart = Math.min(secondEnd + 1, end);
+                        return new Response(Kind.DATA, null, upper(content, thirdStart,
+                                wordEnd(content, thirdStart, end)));
+                    }
+                    return new Response(Kind.DATA, null, second);
                 }
             }
         }
         // A tagged status; anything else a server sends (it should not) ends at its CRLF too.
-        final String status = words.length > 1 ? words[1].toUpperCase(Locale.ROOT) : "";
-        return new Response(Kind.TAGGED_STATUS, words[0], status);
+        return new Response(Kind.TAGGED_STATUS, content.toString(start, firstEnd - start, StandardCharsets.UTF_8),
+                second);
+    }
+
+    /** Where the word starting at {@code from} ends: at a space, CR, LF, or the end (at most 64 bytes on). */
+    private static int wordEnd(final ByteBuf content, final int from, final int end) {
+        final int limit = Math.min(end, from + 64);
+        for (int i = from; i < limit; i++) {
+            final byte b = content.getByte(i);
+            if (b == ' ' || b == '\r' || b == '\n') {
+                return i;
+            }
+        }
+        return limit;
+    }
+
+    private static String upper(final ByteBuf content, final int from, final int to) {
+        return to <= from ? "" : content.toString(from, to - from, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
     }
 }

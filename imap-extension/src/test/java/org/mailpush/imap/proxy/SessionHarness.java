@@ -128,12 +128,22 @@ final class SessionHarness implements AutoCloseable {
 
     /** What the session sent the server since the last call. */
     String toServer() {
-        return drain(server);
+        return drain(server, StandardCharsets.UTF_8);
     }
 
     /** What the session sent the phone since the last call. */
     String toClient() {
-        return drain(client);
+        return drain(client, StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #toServer()}, one char per byte, for bytes that need not be UTF-8. */
+    String toServerBytes() {
+        return drain(server, StandardCharsets.ISO_8859_1);
+    }
+
+    /** As {@link #toClient()}, one char per byte. */
+    String toClientBytes() {
+        return drain(client, StandardCharsets.ISO_8859_1);
     }
 
     /** The user the session logged in, {@code null} for none. */
@@ -160,7 +170,7 @@ final class SessionHarness implements AutoCloseable {
         }
     }
 
-    static String drain(final EmbeddedChannel channel) {
+    static String drain(final EmbeddedChannel channel, final java.nio.charset.Charset charset) {
         if (channel == null) {
             return "";
         }
@@ -168,7 +178,7 @@ final class SessionHarness implements AutoCloseable {
         final StringBuilder text = new StringBuilder();
         for (Object message; (message = channel.readOutbound()) != null; ) {
             if (message instanceof ByteBuf buffer) {
-                text.append(buffer.toString(StandardCharsets.UTF_8));
+                text.append(buffer.toString(charset));
                 buffer.release();
             } else {
                 text.append(message);

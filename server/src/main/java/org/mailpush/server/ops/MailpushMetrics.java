@@ -174,8 +174,16 @@ public final class MailpushMetrics implements AutoCloseable {
                 counters, ProxyCounters::registrations);
         counter("mailpush_imap_proxy_registrations_refused", "XAPPLEPUSHSERVICE registrations refused", counters,
                 ProxyCounters::refusedRegistrations);
-        counter("mailpush_imap_proxy_clients_refused", "connections refused at the connection limit", counters,
-                ProxyCounters::refusedClients);
+        counter("mailpush_imap_proxy_clients_refused", "connections refused at the connection limit, or closed for a"
+                + " line or literal over the limit", counters, ProxyCounters::refusedClients);
+        counter("mailpush_imap_proxy_clients_refused_for_address", "connections refused: their address had its"
+                + " share of the connections (imap-proxy.max-connections-per-address)", counters,
+                ProxyCounters::refusedForAddress);
+        counter("mailpush_imap_proxy_login_timeouts", "sessions closed for not logging in within"
+                + " imap-proxy.login-timeout", counters, ProxyCounters::loginTimeouts);
+        counter("mailpush_imap_proxy_protocol_violations", "commands refused as no real client sends them: a tag in"
+                + " use, a malformed tag, a second login, bytes after STARTTLS, anything but DONE in IDLE", counters,
+                ProxyCounters::protocolViolations);
     }
 
     /** The push queue in the token store, as the intake process of a split install sees it. */

@@ -196,6 +196,30 @@ class ConfigLoaderTest {
         assertThat(proxy.maxRegistrationsPerSession()).isEqualTo(4);
         assertThat(proxy.maxLineLength()).isEqualTo(65_536);
         assertThat(proxy.idleTimeout()).isEqualTo(Duration.ofMinutes(45));
+        // The defaults: the client's address by ID, a tenth of the connections per address, a minute to log in.
+        assertThat(proxy.forwardClientAddress()).isEqualTo(org.mailpush.imap.proxy.ImapProxySettings.ClientAddress.ID);
+        assertThat(proxy.maxConnectionsPerAddress()).isEqualTo(1_000);
+        assertThat(proxy.loginTimeout()).isEqualTo(Duration.ofSeconds(60));
+
+        final MailpushConfig.ImapProxy tuned = load(MINIMAL + """
+                imap-proxy:
+                  listen: 0.0.0.0:143
+                  allow-plain-login: true
+                  upstream: { host: 127.0.0.1 }
+                  forward-client-address: proxy-v2
+                  max-connections: 100
+                  login-timeout: 20s
+                """).imapProxy().orElseThrow();
+        assertThat(tuned.forwardClientAddress())
+                .isEqualTo(org.mailpush.imap.proxy.ImapProxySettings.ClientAddress.PROXY_V2);
+        assertThat(tuned.maxConnectionsPerAddress()).as("a tenth of max-connections").isEqualTo(10);
+        assertThat(tuned.loginTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
+                + "  upstream: { host: x }\n  forward-client-address: haproxy\n",
+                "imap-proxy.forward-client-address: must be id, proxy-v2 or none, not \"haproxy\"");
+        assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
+                + "  upstream: { host: x }\n  max-connections: 10\n  max-connections-per-address: 11\n",
+                "imap-proxy.max-connections-per-address: must be a number in 1..10, not 11");
 
         assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  upstream: { host: x }\n",
                 "imap-proxy.tls: is required: without a certificate clients could only log in over plain text"

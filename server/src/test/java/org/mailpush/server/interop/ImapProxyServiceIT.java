@@ -8,6 +8,7 @@ import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.service.MailpushService;
 import org.mailpush.store.RegistrationKey;
 import org.mailpush.testing.DovecotServer;
+import org.mailpush.testing.RawImapClient;
 import org.mailpush.testing.XApplePushClient;
 
 import java.net.ServerSocket;
@@ -46,6 +47,9 @@ class ImapProxyServiceIT {
                     "  listen-tls: 127.0.0.1:" + proxyPort,
                     "  tls: { cert: " + pki.serverCertificateFile() + ", key: " + pki.serverKeyFile() + " }",
                     "  upstream: { host: 127.0.0.1, port: " + dovecot.imapPort() + ", security: none }",
+                    "  forward-client-address: id",
+                    "  max-connections-per-address: 50",
+                    "  login-timeout: 30s",
                     "apns:",
                     "  host: localhost",
                     "  port: " + apns.port(),
@@ -77,9 +81,17 @@ class ImapProxyServiceIT {
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(ready.body()).contains("\"imapProxy\"");
                 assertThat(service.store().count()).isEqualTo(1);
+                try (RawImapClient reuser = new RawImapClient(proxyPort, true, pki.caCertificateFile())) {
+                    reuser.line();
+                    reuser.send("t NOOP\r\nt NOOP\r\n");
+                    assertThat(reuser.until("t")).contains("t BAD Tag t is already in use by a command in progress\r\n");
+                }
                 assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                         + service.opsAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                        .body()).contains("mailpush_imap_proxy_registrations_refused_total 1.0");
+                        .body()).contains("mailpush_imap_proxy_registrations_refused_total 1.0",
+                        "mailpush_imap_proxy_protocol_violations_total 1.0",
+                        "mailpush_imap_proxy_clients_refused_for_address_total 0.0",
+                        "mailpush_imap_proxy_login_timeouts_total 0.0");
             }
         }
     }
