@@ -43,7 +43,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
         void upstreamFailed(String why);
     }
 
-    private enum Step { GREETING, STARTTLS, HANDSHAKE, ID, READY }
+    private enum Step { GREETING, STARTTLS, HANDSHAKE, ID, READY, FAILED }
 
     private final ImapFrameDecoder decoder;
     private final ServerResponseTracker tracker;
@@ -74,6 +74,9 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
     public void channelRead(final ChannelHandlerContext ctx, final Object message) {
         final ImapFrame frame = (ImapFrame) message;
         try {
+            if (step == Step.FAILED) {
+                return; // told once; the connection is closing
+            }
             if (step == Step.READY || step == Step.HANDSHAKE) {
                 fail(ctx, "the server sent data while the proxy did not expect any (" + step + ")");
                 return;
@@ -176,15 +179,18 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(final ChannelHandlerContext ctx, final String why) {
-        step = Step.READY;
+        if (step == Step.FAILED) {
+            return;
+        }
+        step = Step.FAILED;
         listener.upstreamFailed(why);
         ctx.close();
     }
 
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) {
-        if (step != Step.READY) {
-            step = Step.READY;
+        if (step != Step.READY && step != Step.FAILED) {
+            step = Step.FAILED;
             listener.upstreamFailed("the server closed the connection before it was ready");
         }
         ctx.fireChannelInactive();
@@ -192,7 +198,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
-        if (step != Step.READY) {
+        if (step != Step.READY && step != Step.FAILED) {
             fail(ctx, cause.getMessage() == null ? cause.toString() : cause.getMessage());
         } else {
             ctx.fireExceptionCaught(cause);

@@ -475,6 +475,27 @@ class ImapProxySessionTest {
     // ---- the upstream connection -----------------------------------------------------------------------------------
 
     @Test
+    void onTheTlsPortTheServerIsDialledOnlyOnceThePhonesHandshakeIsDone() {
+        proxy = new SessionHarness(SessionHarness.plain().build(), true);
+        assertThat(proxy.server).isNull();
+        proxy.client.pipeline().fireUserEventTriggered(io.netty.handler.ssl.SslHandshakeCompletionEvent.SUCCESS);
+        proxy.run();
+        assertThat(proxy.server).isNotNull();
+        proxy.serverSends("* OK ready\r\n");
+        assertThat(proxy.toClient()).isEqualTo("* OK ready\r\n");
+    }
+
+    @Test
+    void aFailedHandshakeOnTheTlsPortNeverDialsTheServer() {
+        proxy = new SessionHarness(SessionHarness.plain().build(), true);
+        proxy.client.pipeline().fireUserEventTriggered(new io.netty.handler.ssl.SslHandshakeCompletionEvent(
+                new javax.net.ssl.SSLHandshakeException("no")));
+        proxy.run();
+        assertThat(proxy.server).isNull();
+        assertThat(proxy.client.isOpen()).isFalse();
+    }
+
+    @Test
     void plaintextAfterTheServersStartTlsOkEndsTheConnection() throws Exception {
         proxy = new SessionHarness(SessionHarness.plain().upstream("127.0.0.1", 143,
                 ImapProxySettings.UpstreamSecurity.STARTTLS, TestTls.client(), false).build());
