@@ -68,6 +68,13 @@ public final class RawImapClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** After a tagged OK to COMPRESS DEFLATE: continue with raw DEFLATE both ways (RFC 4978), flushed per send. */
+    public void startCompression() {
+        out = new java.util.zip.DeflaterOutputStream(out, new java.util.zip.Deflater(
+                java.util.zip.Deflater.DEFAULT_COMPRESSION, true), true);
+        in = new java.util.zip.InflaterInputStream(in, new java.util.zip.Inflater(true), 1);
+    }
+
     public void send(final String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();

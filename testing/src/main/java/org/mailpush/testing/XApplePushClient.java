@@ -51,8 +51,16 @@ public final class XApplePushClient implements AutoCloseable {
      */
     public XApplePushClient(final int port, final String user, final String password, final Security security,
                             final Login login, final Path trustedCa) throws MessagingException {
+        this(port, user, password, security, login, trustedCa, new Properties());
+    }
+
+    /** As above, with further Jakarta Mail properties (e.g. {@code mail.imaps.compress.enable}). */
+    public XApplePushClient(final int port, final String user, final String password, final Security security,
+                            final Login login, final Path trustedCa, final Properties extra)
+            throws MessagingException {
         final String protocol = security == Security.TLS ? "imaps" : "imap";
         final Properties properties = new Properties();
+        properties.putAll(extra);
         properties.put("mail." + protocol + ".connectiontimeout", "10000");
         properties.put("mail." + protocol + ".timeout", "20000");
         if (security == Security.STARTTLS) {

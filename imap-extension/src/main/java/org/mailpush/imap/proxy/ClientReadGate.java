@@ -29,8 +29,8 @@ final class ClientReadGate {
         REPLY,
         /** The proxy is answering XAPPLEPUSHSERVICE. */
         REGISTRATION,
-        /** STARTTLS: the TLS handshake is under way. */
-        TLS,
+        /** STARTTLS or COMPRESS: the layer is being put in place (for TLS, until its handshake is done). */
+        LAYER,
         /** As many commands are outstanding as a session may have. */
         OUTSTANDING
     }

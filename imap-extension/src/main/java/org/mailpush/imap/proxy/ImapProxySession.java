@@ -33,7 +33,8 @@ import static org.mailpush.imap.proxy.ClientReadGate.Reason;
  * with these exceptions:
  * <ul>
  *   <li>XAPPLEPUSHSERVICE is answered by the proxy ({@link XApplePushServiceProcessor}); ID loses its {@code x-*}
- *       fields ({@link ClientIdCommand}); STARTTLS is done by the proxy; COMPRESS and UNAUTHENTICATE are refused;
+ *       fields ({@link ClientIdCommand}); STARTTLS and COMPRESS are done by the proxy on the client's leg
+ *       ({@link ClientCompression}); UNAUTHENTICATE is refused;
  *       a second login, a reused tag and a malformed command line are refused before they reach the server;</li>
  *   <li>LOGIN and AUTHENTICATE go to the server only when nothing else is outstanding, and no other command follows
  *       until the server answers: its answer is the login's ({@link LoginTracker}, the only place the user is
@@ -99,7 +100,7 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
         this.dialer = dialer;
         this.clock = clock;
         this.capabilities = new CapabilityPolicy(implicitTls, settings.serverTls() != null,
-                settings.allowPlainLogin());
+                settings.allowPlainLogin(), settings.compress());
     }
 
     ImapFrameDecoder newClientDecoder() {
@@ -239,7 +240,8 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
                 begin(head, Route.PROXY, line);
             }
             case "STARTTLS" -> startTls(line, head);
-            case "COMPRESS", "UNAUTHENTICATE" -> refuse(line, head, head.tag() + " NO [CANNOT] " + head.name()
+            case "COMPRESS" -> compress(line, head);
+            case "UNAUTHENTICATE" -> refuse(line, head, head.tag() + " NO [CANNOT] " + head.name()
                     + " is not available through this proxy");
             case "LOGIN", "AUTHENTICATE" -> login(line, head);
             default -> begin(head, Route.FORWARD, line);
@@ -399,28 +401,64 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
             return;
         }
         line.release();
-        gate.hold(Reason.TLS);
-        reply(head.tag() + " OK Begin TLS negotiation now\r\n", written -> {
-            if (!written.isSuccess() || clientDecoder.hasBufferedBytes()) {
-                client.close();
-                return;
-            }
-            // The OK went out in plain text; everything after it is TLS, read by a new decoder.
+        gate.hold(Reason.LAYER);
+        reply(head.tag() + " OK Begin TLS negotiation now\r\n", () -> {
+            // The OK is written, in plain text; everything after it is TLS, read by a new decoder.
             final SslHandler tls = new SslHandler(settings.serverTls().newEngine(client.alloc()));
             client.pipeline().addFirst("tls", tls);
-            clientDecoder = newClientDecoder();
-            gate.decoder(clientDecoder);
-            client.pipeline().replace("frames", "frames", clientDecoder);
+            replaceClientDecoder();
             clientTls = true;
             tls.handshakeFuture().addListener(done -> {
                 if (done.isSuccess()) {
-                    gate.release(Reason.TLS);
+                    gate.release(Reason.LAYER);
                 } else {
                     client.close();
                 }
             });
             client.read();
         });
+    }
+
+    /** COMPRESS DEFLATE (RFC 4978) on the client's leg, with the same care as STARTTLS. */
+    private void compress(final ImapFrame.Line line, final CommandHead head) {
+        if (!settings.compress()) {
+            refuse(line, head, head.tag() + " NO [CANNOT] COMPRESS is not available through this proxy");
+            return;
+        }
+        if (line.announcesLiteral() || !login.authenticated() || !head.rest().equalsIgnoreCase("DEFLATE")) {
+            refuse(line, head, head.tag() + " BAD COMPRESS DEFLATE, after login");
+            return;
+        }
+        if (ClientCompression.active(client.pipeline())) {
+            refuse(line, head, head.tag() + " BAD COMPRESS is active already");
+            return;
+        }
+        if (clientDecoder.hasBufferedBytes() || !quiet() || !replies.isEmpty()) {
+            // RFC 4978: nothing may follow COMPRESS until its answer; bytes that did are neither plain nor deflate.
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD COMPRESS must be the last command sent before compression");
+            return;
+        }
+        line.release();
+        gate.hold(Reason.LAYER);
+        reply(head.tag() + " OK DEFLATE active\r\n", () -> {
+            // The OK is written uncompressed; everything after it is deflated, both ways.
+            ClientCompression.start(client.pipeline());
+            replaceClientDecoder();
+            counters.compressionStarted();
+            gate.release(Reason.LAYER);
+        });
+    }
+
+    /** A new layer sits under the decoder: nothing read before it may be read after it, so a new decoder. */
+    private void replaceClientDecoder() {
+        if (clientDecoder.hasBufferedBytes()) {
+            client.close();
+            return;
+        }
+        clientDecoder = newClientDecoder();
+        gate.decoder(clientDecoder);
+        client.pipeline().replace("frames", "frames", clientDecoder);
     }
 
     private void forwardId(final String tag, final byte[] command) {
@@ -519,7 +557,7 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
     // ---- the proxy's own output, and bounds ------------------------------------------------------------------------
 
     /** Queues lines of the proxy's own; the client is read no further until they are written, at a boundary. */
-    private void reply(final String lines, final ChannelFutureListener written) {
+    private void reply(final String lines, final Runnable written) {
         gate.hold(Reason.REPLY);
         replies.add(lines, written);
     }

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param upstreamTls              the client TLS context towards it (trust and verification), for STARTTLS and TLS
  * @param verifyUpstreamHostname   check that the upstream certificate names {@code upstreamHost}
  * @param forwardClientAddress     how the upstream server learns the client's address
+ * @param compress                 offer COMPRESS=DEFLATE (RFC 4978) on the client's leg; the upstream leg is never
+ *                                 compressed
  * @param maxLineLength            longest client line, in bytes (Dovecot's own limit is 64 KiB)
  * @param maxLiteralLength         largest literal a client may send (APPEND), in bytes
  * @param maxCommandLength         largest command the proxy reads whole (XAPPLEPUSHSERVICE, ID), literals included
@@ -34,7 +36,7 @@ import java.util.Objects;
 public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, String upstreamHost, int upstreamPort,
                                 UpstreamSecurity upstreamSecurity, SslContext upstreamTls,
                                 boolean verifyUpstreamHostname, ClientAddress forwardClientAddress,
-                                int maxLineLength, long maxLiteralLength, int maxCommandLength, int maxRegistrations,
+                                boolean compress, int maxLineLength, long maxLiteralLength, int maxCommandLength, int maxRegistrations,
                                 int maxConnections, int maxConnectionsPerAddress, Duration loginTimeout,
                                 Duration idleTimeout, Duration connectTimeout) {
 
@@ -76,6 +78,7 @@ public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, S
         private SslContext upstreamTls;
         private boolean verifyUpstreamHostname;
         private ClientAddress forwardClientAddress = ClientAddress.ID;
+        private boolean compress = true;
         private int maxLineLength = 64 * 1024;
         private long maxLiteralLength = 256L * 1024 * 1024;
         private int maxCommandLength = 64 * 1024;
@@ -116,6 +119,11 @@ public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, S
 
         public Builder forwardClientAddress(final ClientAddress how) {
             this.forwardClientAddress = how;
+            return this;
+        }
+
+        public Builder compress(final boolean offer) {
+            this.compress = offer;
             return this;
         }
 
@@ -170,7 +178,8 @@ public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, S
             final int perAddress = maxConnectionsPerAddress != null ? maxConnectionsPerAddress
                     : defaultPerAddress(maxConnections);
             return new ImapProxySettings(serverTls, allowPlainLogin, upstreamHost, upstreamPort, upstreamSecurity,
-                    upstreamTls, verifyUpstreamHostname, forwardClientAddress, maxLineLength, maxLiteralLength,
+                    upstreamTls, verifyUpstreamHostname, forwardClientAddress, compress, maxLineLength,
+                    maxLiteralLength,
                     maxCommandLength, maxRegistrations, maxConnections, perAddress, loginTimeout, idleTimeout,
                     connectTimeout);
         }

@@ -16,6 +16,7 @@ public final class ProxyCounters {
     private final LongAdder refusedForAddress = new LongAdder();
     private final LongAdder loginTimeouts = new LongAdder();
     private final LongAdder protocolViolations = new LongAdder();
+    private final LongAdder compressed = new LongAdder();
 
     void sessionOpened() {
         open.incrementAndGet();
@@ -52,6 +53,10 @@ public final class ProxyCounters {
 
     void protocolViolation() {
         protocolViolations.increment();
+    }
+
+    void compressionStarted() {
+        compressed.increment();
     }
 
     /** Sessions open now. */
@@ -95,6 +100,11 @@ public final class ProxyCounters {
     /** Sessions closed for not logging in within the login timeout. */
     public long loginTimeouts() {
         return loginTimeouts.sum();
+    }
+
+    /** Sessions whose client leg the proxy compresses (COMPRESS DEFLATE). */
+    public long compressedSessions() {
+        return compressed.sum();
     }
 
     /**

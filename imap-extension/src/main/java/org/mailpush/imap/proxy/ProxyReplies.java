@@ -2,7 +2,6 @@ package org.mailpush.imap.proxy;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -18,7 +17,7 @@ import java.util.function.BooleanSupplier;
  */
 final class ProxyReplies {
 
-    private record Reply(String text, ChannelFutureListener written) {
+    private record Reply(String text, Runnable written) {
     }
 
     private final Channel client;
@@ -39,9 +38,11 @@ final class ProxyReplies {
     /**
      * Queues one or more whole lines; written at once when the server's stream is at a boundary.
      *
-     * @param written run once they are written (for STARTTLS: then TLS starts), {@code null} for nothing
+     * @param written run right after they are written, before anything else is (STARTTLS, COMPRESS: the layer goes
+     *                in then, so that these lines pass without it and everything after them through it);
+     *                {@code null} for nothing
      */
-    void add(final String lines, final ChannelFutureListener written) {
+    void add(final String lines, final Runnable written) {
         waiting.add(new Reply(lines, written));
         flush();
     }
@@ -58,10 +59,9 @@ final class ProxyReplies {
         while (!waiting.isEmpty()) {
             final Reply next = waiting.poll();
             final io.netty.buffer.ByteBuf bytes = Unpooled.copiedBuffer(next.text(), StandardCharsets.UTF_8);
-            if (next.written() == null) {
-                client.write(bytes);
-            } else {
-                client.writeAndFlush(bytes).addListener(next.written());
+            client.write(bytes);
+            if (next.written() != null) {
+                next.written().run();
             }
         }
         client.flush();

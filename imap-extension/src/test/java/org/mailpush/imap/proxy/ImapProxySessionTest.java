@@ -38,7 +38,8 @@ class ImapProxySessionTest {
         proxy = new SessionHarness(SessionHarness.plain().build());
         assertThat(proxy.toClient()).as("nothing before the server greets").isEmpty();
         proxy.serverSends("* OK [CAPABILITY IMAP4rev1 STARTTLS COMPRESS=DEFLATE UNAUTHENTICATE AUTH=PLAIN] hi\r\n");
-        assertThat(proxy.toClient()).isEqualTo("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE] hi\r\n");
+        assertThat(proxy.toClient()).isEqualTo("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE]"
+                + " hi\r\n");
     }
 
     @Test
@@ -172,10 +173,10 @@ class ImapProxySessionTest {
         proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
         proxy.clientSends("i IDLE\r\n");
         proxy.serverSends("+ idling\r\n");
-        proxy.clientSends("DONE\r\nx COMPRESS DEFLATE\r\n" + register("r", "INBOX"));
+        proxy.clientSends("DONE\r\nx UNAUTHENTICATE\r\n" + register("r", "INBOX"));
         assertThat(proxy.toServer()).isEqualTo("i IDLE\r\nDONE\r\n");
-        assertThat(proxy.toClient()).isEqualTo("+ idling\r\nx NO [CANNOT] COMPRESS is not available through this"
-                + " proxy\r\n");
+        assertThat(proxy.toClient()).isEqualTo("+ idling\r\nx NO [CANNOT] UNAUTHENTICATE is not available through"
+                + " this proxy\r\n");
         proxy.serverSends("i OK Idle completed\r\n");
         // Now nothing is outstanding: the registration runs, asking the server first.
         assertThat(proxy.toServer()).isEqualTo("mailpush1 NAMESPACE\r\n");
@@ -223,10 +224,10 @@ class ImapProxySessionTest {
         proxy.clientSends("a APPEND INBOX {64}\r\n");
         proxy.serverSends("a NO [TOOBIG] Message too large\r\n");
         // Not literal data: a command, which the proxy answers itself.
-        proxy.clientSends("b COMPRESS DEFLATE\r\n");
+        proxy.clientSends("b UNAUTHENTICATE\r\n");
         assertThat(proxy.toServer()).isEqualTo("a APPEND INBOX {64}\r\n");
         assertThat(proxy.toClient()).isEqualTo("a NO [TOOBIG] Message too large\r\n"
-                + "b NO [CANNOT] COMPRESS is not available through this proxy\r\n");
+                + "b NO [CANNOT] UNAUTHENTICATE is not available through this proxy\r\n");
     }
 
     @Test
@@ -242,9 +243,10 @@ class ImapProxySessionTest {
     void aRefusedCommandsNonSynchronizingLiteralIsReadAndDropped() {
         proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
         // The literal is "b NOOP\r\n\r\n", the line after it ends the refused command, then d.
-        proxy.clientSends("c COMPRESS {10+}\r\nb NOOP\r\n\r\n LOGIN x\r\nd NOOP\r\n");
+        proxy.clientSends("c UNAUTHENTICATE {10+}\r\nb NOOP\r\n\r\n LOGIN x\r\nd NOOP\r\n");
         assertThat(proxy.toServer()).isEqualTo("d NOOP\r\n");
-        assertThat(proxy.toClient()).isEqualTo("c NO [CANNOT] COMPRESS is not available through this proxy\r\n");
+        assertThat(proxy.toClient()).isEqualTo("c NO [CANNOT] UNAUTHENTICATE is not available through this proxy"
+                + "\r\n");
     }
 
     // ---- STARTTLS ------------------------------------------------------------------------------------------------
@@ -281,10 +283,83 @@ class ImapProxySessionTest {
             phone.send("c CAPABILITY\r\n");
             assertThat(proxy.toServer()).isEqualTo("c CAPABILITY\r\n");
             proxy.serverSends("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nc OK done\r\n");
-            assertThat(phone.received()).isEqualTo("* CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE\r\nc OK done\r\n");
+            assertThat(phone.received()).isEqualTo("* CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE"
+                    + "\r\nc OK done\r\n");
             phone.send("l LOGIN alice pw\r\n");
             assertThat(proxy.toServer()).isEqualTo("l LOGIN alice pw\r\n");
         }
+    }
+
+    // ---- COMPRESS ----------------------------------------------------------------------------------------------
+
+    private static byte[] deflate(final java.util.zip.Deflater deflater, final String text) {
+        deflater.setInput(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        final byte[] out = new byte[4096];
+        final int n = deflater.deflate(out, 0, out.length, java.util.zip.Deflater.SYNC_FLUSH);
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    private static String inflate(final java.util.zip.Inflater inflater, final String bytes) throws Exception {
+        inflater.setInput(bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        final byte[] out = new byte[65536];
+        final int n = inflater.inflate(out);
+        return new String(out, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void afterCompressBothWaysAreDeflatedOnThePhonesLegAndTheServerSeesPlainImap() throws Exception {
+        proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
+        proxy.clientSends("z COMPRESS DEFLATE\r\n");
+        assertThat(proxy.toClient()).as("the OK itself uncompressed").isEqualTo("z OK DEFLATE active\r\n");
+        assertThat(proxy.toServer()).as("the server never knows").isEmpty();
+        final java.util.zip.Deflater phoneOut = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION,
+                true);
+        final java.util.zip.Inflater phoneIn = new java.util.zip.Inflater(true);
+        proxy.clientSends(deflate(phoneOut, "n NOOP\r\n"));
+        assertThat(proxy.toServer()).isEqualTo("n NOOP\r\n");
+        proxy.serverSends("* 3 EXISTS\r\nn OK NOOP completed\r\n");
+        assertThat(inflate(phoneIn, proxy.toClientBytes())).isEqualTo("* 3 EXISTS\r\nn OK NOOP completed\r\n");
+        // The proxy still reads the commands: a registration is its own, answered compressed.
+        proxy.clientSends(deflate(phoneOut, "r XAPPLEPUSHSERVICE aps-version 1 aps-account-id A aps-device-token "
+                + TOKEN + " aps-subtopic com.apple.mobilemail\r\nz2 COMPRESS DEFLATE\r\n"));
+        assertThat(inflate(phoneIn, proxy.toClientBytes())).endsWith("r OK XAPPLEPUSHSERVICE completed.\r\n"
+                + "z2 BAD COMPRESS is active already\r\n");
+        assertThat(proxy.registered).hasSize(1);
+        assertThat(proxy.counters.compressedSessions()).isEqualTo(1);
+    }
+
+    @Test
+    void compressIsRefusedBeforeLoginWithBytesAfterItOrWhenNotOffered() {
+        proxy = new SessionHarness(SessionHarness.plain().build()).greeted();
+        proxy.clientSends("a COMPRESS DEFLATE\r\n");
+        assertThat(proxy.toClient()).isEqualTo("a BAD COMPRESS DEFLATE, after login\r\n");
+        proxy.clientSends("l LOGIN alice pw\r\n");
+        proxy.serverSends("l OK Logged in\r\n");
+        proxy.toClient();
+        proxy.clientSends("b COMPRESS DEFLATE\r\nn NOOP\r\n");
+        assertThat(proxy.toClient()).isEqualTo("b BAD COMPRESS must be the last command sent before compression\r\n");
+        assertThat(proxy.toServer()).endsWith("n NOOP\r\n");
+        proxy.serverSends("n OK done\r\n");
+        assertThat(proxy.toClient()).as("not compressed").isEqualTo("n OK done\r\n");
+        proxy.close();
+        proxy = new SessionHarness(SessionHarness.plain().compress(false).build()).loggedIn("alice");
+        proxy.clientSends("c COMPRESS DEFLATE\r\n");
+        assertThat(proxy.toClient()).isEqualTo("c NO [CANNOT] COMPRESS is not available through this proxy\r\n");
+    }
+
+    @Test
+    void aDecompressionBombEndsTheSessionNotTheMemory() {
+        proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
+        proxy.clientSends("z COMPRESS DEFLATE\r\n");
+        proxy.toClient();
+        final java.util.zip.Deflater bomb = new java.util.zip.Deflater(9, true);
+        bomb.setInput(new byte[64 * 1024 * 1024]);
+        bomb.finish();
+        final byte[] out = new byte[1024 * 1024];
+        final int n = bomb.deflate(out);
+        assertThat(n).as("64 MiB of zeros, compressed").isLessThan(100_000);
+        proxy.clientSends(java.util.Arrays.copyOf(out, n));
+        assertThat(proxy.client.isOpen()).isFalse();
     }
 
     // ---- the proxy's own output ----------------------------------------------------------------------------------
@@ -329,8 +404,9 @@ class ImapProxySessionTest {
         proxy.clientSends("c CAPABILITY\r\n");
         proxy.serverSends("* CAPABILITY IMAP4rev1 COMPRESS=DEFLATE\r\nc OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE]"
                 + " done\r\n");
-        assertThat(proxy.toClient()).isEqualTo("* CAPABILITY IMAP4rev1 XAPPLEPUSHSERVICE\r\n"
-                + "c OK [CAPABILITY IMAP4rev1 XAPPLEPUSHSERVICE] done\r\n");
+        // The server's COMPRESS is not passed on; the proxy's own (on the phone's leg) is stated instead.
+        assertThat(proxy.toClient()).isEqualTo("* CAPABILITY IMAP4rev1 XAPPLEPUSHSERVICE COMPRESS=DEFLATE\r\n"
+                + "c OK [CAPABILITY IMAP4rev1 XAPPLEPUSHSERVICE COMPRESS=DEFLATE] done\r\n");
     }
 
     @Test

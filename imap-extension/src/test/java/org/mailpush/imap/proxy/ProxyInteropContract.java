@@ -49,13 +49,13 @@ abstract class ProxyInteropContract extends ProxyFixture {
             final String greeting = client.line();
             assertThat(greeting).startsWith("* OK");
             if (greeting.contains("[CAPABILITY")) {
-                assertThat(greeting).contains(" XAPPLEPUSHSERVICE", " STARTTLS", " LOGINDISABLED")
-                        .doesNotContain("COMPRESS");
+                assertThat(greeting).contains(" XAPPLEPUSHSERVICE", " STARTTLS", " LOGINDISABLED");
+                assertThat(greeting.split(" COMPRESS=", -1)).as("only the proxy's own COMPRESS").hasSizeLessThan(3);
             }
             client.send("c1 CAPABILITY\r\n");
             final String capability = client.until("c1").get(0);
             assertThat(capability).startsWith("* CAPABILITY ").contains(" XAPPLEPUSHSERVICE", " STARTTLS",
-                    " LOGINDISABLED").doesNotContain("COMPRESS=DEFLATE").doesNotContain(" AUTH=");
+                    " LOGINDISABLED").doesNotContain(" AUTH=");
 
             client.send("c2 LOGIN " + USER + " " + PASSWORD + "\r\n");
             assertThat(client.until("c2")).containsExactly(
@@ -70,10 +70,17 @@ abstract class ProxyInteropContract extends ProxyFixture {
             client.send("c5 LOGIN " + USER + " " + PASSWORD + "\r\n");
             assertThat(last(client.until("c5"))).startsWith("c5 OK");
             client.send("c6 CAPABILITY\r\n");
-            assertThat(client.until("c6").get(0)).contains(" XAPPLEPUSHSERVICE").doesNotContain("COMPRESS");
+            final String afterLogin = client.until("c6").get(0);
+            assertThat(afterLogin).contains(" XAPPLEPUSHSERVICE", " COMPRESS=DEFLATE");
+            assertThat(afterLogin.split(" COMPRESS=", -1)).as("the proxy's own, once").hasSize(2);
+            // The phone's leg compressed, the server's not: the server answers plain IMAP, the phone reads deflate.
             client.send("c7 COMPRESS DEFLATE\r\n");
-            assertThat(client.until("c7")).containsExactly(
-                    "c7 NO [CANNOT] COMPRESS is not available through this proxy\r\n");
+            assertThat(client.until("c7")).containsExactly("c7 OK DEFLATE active\r\n");
+            client.startCompression();
+            client.send("c8 SELECT INBOX\r\n");
+            assertThat(last(client.until("c8"))).startsWith("c8 OK");
+            client.send(register("c9", "INBOX"));
+            assertThat(last(client.until("c9"))).isEqualTo("c9 OK XAPPLEPUSHSERVICE completed.\r\n");
         }
     }
 
@@ -169,6 +176,33 @@ abstract class ProxyInteropContract extends ProxyFixture {
             assertThat(listed).as("only the client's own LIST answer, after the proxy's").hasSizeGreaterThanOrEqualTo(3)
                     .allSatisfy(l -> assertThat(lines.indexOf(l)).isGreaterThan(p2));
         }
+    }
+
+    @Test
+    void aRealClientWithCompressionFetchesWhatItFetchesDirectly() throws Exception {
+        final StringBuilder body = new StringBuilder();
+        while (body.length() < 500_000) {
+            body.append("Quoted text compresses well. ").append(body.length()).append("\r\n");
+        }
+        LmtpClient.deliver(upstream().lmtpPort(), "sender@example.org", USER,
+                "From: sender@example.org\r\nSubject: compressed\r\n\r\n" + body);
+        final java.util.Properties compress = new java.util.Properties();
+        compress.put("mail.imaps.compress.enable", "true");
+        try (XApplePushClient direct = new XApplePushClient(upstream().imapPort(), USER, PASSWORD);
+             XApplePushClient proxied = new XApplePushClient(tlsPort, USER, PASSWORD, XApplePushClient.Security.TLS,
+                     XApplePushClient.Login.LOGIN_COMMAND, pki.caCertificateFile(), compress)) {
+            assertThat(proxied.hasCapability("COMPRESS=DEFLATE")).isTrue();
+            final Folder directInbox = direct.store().getFolder("INBOX");
+            final Folder proxiedInbox = proxied.store().getFolder("INBOX");
+            directInbox.open(Folder.READ_ONLY);
+            proxiedInbox.open(Folder.READ_ONLY);
+            assertThat(raw(proxiedInbox.getMessage(1))).isEqualTo(raw(directInbox.getMessage(1)))
+                    .hasSizeGreaterThan(500_000);
+            assertThat(proxied.register("ACC-Z", TOKEN, "INBOX")).hasSize(2);
+        }
+        // Angus Mail compresses the store's connection and the folder's.
+        assertThat(proxy.counters().compressedSessions()).as("the client did ask for COMPRESS").isEqualTo(2);
+        assertThat(store.find(new RegistrationKey("ACC-Z", TOKEN))).isPresent();
     }
 
     @Test

@@ -317,7 +317,7 @@ public final class ConfigLoader {
             return null;
         }
         node.allowOnly("listen-tls", "listen", "allow-plain-login", "tls", "upstream", "forward-client-address",
-                "max-line-length", "max-literal-size", "max-registrations-per-session", "max-connections",
+                "compress", "max-line-length", "max-literal-size", "max-registrations-per-session", "max-connections",
                 "max-connections-per-address", "login-timeout", "idle-timeout");
         final HostPort listenTls = address(node, "listen-tls");
         final HostPort listen = address(node, "listen");
@@ -366,7 +366,7 @@ public final class ConfigLoader {
         };
         final int maxConnections = node.integer("max-connections", 10_000, 1, 1_000_000);
         final MailpushConfig.ImapProxy proxy = new MailpushConfig.ImapProxy(listenTls, listen, allowPlainLogin, cert,
-                key, host, port, security, verify, ca, forwardClientAddress,
+                key, host, port, security, verify, ca, forwardClientAddress, node.bool("compress", true),
                 node.integer("max-line-length", 65_536, 1024, 16 * 1024 * 1024),
                 node.integer("max-literal-size", 256 * 1024 * 1024, 0, Integer.MAX_VALUE),
                 node.integer("max-registrations-per-session", 16, 1, 10_000),

@@ -80,7 +80,7 @@ public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Op
      */
     public record ImapProxy(HostPort listenTls, HostPort listen, boolean allowPlainLogin, Path tlsCert, Path tlsKey,
                             String upstreamHost, int upstreamPort, String upstreamSecurity, boolean upstreamVerify,
-                            Path upstreamCa, ImapProxySettings.ClientAddress forwardClientAddress,
+                            Path upstreamCa, ImapProxySettings.ClientAddress forwardClientAddress, boolean compress,
                             int maxLineLength, long maxLiteralSize, int maxRegistrationsPerSession,
                             int maxConnections, int maxConnectionsPerAddress, Duration loginTimeout,
                             Duration idleTimeout) {

@@ -181,6 +181,8 @@ public final class MailpushMetrics implements AutoCloseable {
                 ProxyCounters::refusedForAddress);
         counter("mailpush_imap_proxy_login_timeouts", "sessions closed for not logging in within"
                 + " imap-proxy.login-timeout", counters, ProxyCounters::loginTimeouts);
+        counter("mailpush_imap_proxy_compressed_sessions", "sessions whose phone leg the proxy compresses"
+                + " (COMPRESS=DEFLATE)", counters, ProxyCounters::compressedSessions);
         counter("mailpush_imap_proxy_protocol_violations", "commands refused as no real client sends them: a tag in"
                 + " use, a malformed tag, a second login, bytes after STARTTLS, anything but DONE in IDLE", counters,
                 ProxyCounters::protocolViolations);

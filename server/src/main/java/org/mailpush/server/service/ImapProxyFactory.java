@@ -57,6 +57,7 @@ final class ImapProxyFactory {
                 .allowPlainLogin(config.allowPlainLogin())
                 .upstream(config.upstreamHost(), config.upstreamPort(), security, upstreamTls, config.upstreamVerify())
                 .forwardClientAddress(config.forwardClientAddress())
+                .compress(config.compress())
                 .maxLineLength(config.maxLineLength())
                 .maxLiteralLength(config.maxLiteralSize())
                 .maxRegistrations(config.maxRegistrationsPerSession())
