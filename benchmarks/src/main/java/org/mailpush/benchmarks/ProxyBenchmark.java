@@ -47,7 +47,8 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  * Rounds rotate which path goes first; medians of the rounds are printed.
  *
- * <p>Run: {@code benchmarks/run proxy [ROUNDS]} (default 5), as root (it starts Dovecot from a temporary folder,
+ * <p>Run: {@code benchmarks/run proxy [ROUNDS] [ROUTE]} (default 5 rounds, every route; ROUTE keeps the routes whose
+ * name contains it, with their baselines), as root (it starts Dovecot from a temporary folder,
  * as the interop tests do). Not a test: nothing asserts; figures go to docs/benchmarks.md.</p>
  */
 public final class ProxyBenchmark {
@@ -56,12 +57,34 @@ public final class ProxyBenchmark {
     private static final int MESSAGE_BYTES = 100_000;
     private static final int NOOPS = 2_000;
 
-    /** One way of reaching Dovecot; {@code baseline} names the path its ratios are against. */
-    private record Route(String name, int port, SocketFactory sockets, String baseline) {
+    /**
+     * One way of reaching Dovecot; {@code baseline} names the path its ratios are against; {@code threads} the name
+     * prefix of the threads that relay on it (their CPU time is measured), {@code null} for none.
+     */
+    private record Route(String name, int port, SocketFactory sockets, String baseline, String threads) {
     }
 
-    /** One session's figures. */
-    private record Figures(double perMessageMBps, double streamMBps, double fetchMicros, double noopMicros) {
+    /**
+     * One session's figures; {@code cpuMicrosPerMB}: CPU time of the relaying threads (the proxy's event loops, or
+     * the bare relay's) per MB moved, the proxy's own cost without the noise of a shared machine's wall clock.
+     */
+    private record Figures(double perMessageMBps, double streamMBps, double fetchMicros, double noopMicros,
+                           double cpuMicrosPerMB) {
+    }
+
+    /** CPU nanoseconds used so far by the live threads whose names start with {@code prefix}. */
+    private static long cpuNanos(final String prefix) {
+        if (prefix == null) {
+            return 0;
+        }
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (final Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().startsWith(prefix)) {
+                total += Math.max(0, threads.getThreadCpuTime(thread.getId()));
+            }
+        }
+        return total;
     }
 
     private ProxyBenchmark() {
@@ -80,30 +103,36 @@ public final class ProxyBenchmark {
             final List<Route> routes = new ArrayList<>();
             try {
                 routes.add(new Route("plain, direct to Dovecot", dovecot.imapPort(), SocketFactory.getDefault(),
-                        null));
+                        null, null));
                 final BareTcpRelay relay = new BareTcpRelay(new InetSocketAddress("127.0.0.1", dovecot.imapPort()));
                 servers.add(relay);
                 routes.add(new Route("plain, bare TCP relay", relay.port(), SocketFactory.getDefault(),
-                        "plain, direct to Dovecot"));
+                        "plain, direct to Dovecot", "bare-relay"));
                 final ImapProxyServer plainProxy = proxy(dovecot, null);
                 servers.add(plainProxy);
                 routes.add(new Route("plain, through the proxy", plainProxy.addresses().get(0).getPort(),
-                        SocketFactory.getDefault(), "plain, direct to Dovecot"));
-                routes.add(new Route("TLS, direct to Dovecot (OpenSSL)", dovecot.imapsPort(), tls, null));
+                        SocketFactory.getDefault(), "plain, direct to Dovecot", "imap-proxy"));
+                routes.add(new Route("TLS, direct to Dovecot (OpenSSL)", dovecot.imapsPort(), tls, null, null));
                 final ImapProxyServer jdkProxy = proxy(dovecot, serverTls(pki, SslProvider.JDK));
                 servers.add(jdkProxy);
                 routes.add(new Route("TLS, through the proxy (JDK TLS)", jdkProxy.addresses().get(0).getPort(), tls,
-                        "TLS, direct to Dovecot (OpenSSL)"));
+                        "TLS, direct to Dovecot (OpenSSL)", "imap-proxy"));
                 if (OpenSsl.isAvailable()) {
                     final ImapProxyServer openSslProxy = proxy(dovecot, serverTls(pki, SslProvider.OPENSSL));
                     servers.add(openSslProxy);
                     routes.add(new Route("TLS, through the proxy (OpenSSL TLS)",
-                            openSslProxy.addresses().get(0).getPort(), tls, "TLS, direct to Dovecot (OpenSSL)"));
+                            openSslProxy.addresses().get(0).getPort(), tls, "TLS, direct to Dovecot (OpenSSL)",
+                            "imap-proxy"));
                 } else {
                     System.out.println("netty-tcnative does not load here (" + OpenSsl.unavailabilityCause()
                             + "): no OpenSSL route");
                 }
-                run(routes, rounds);
+                // An optional second argument keeps the routes whose name contains it (and their baselines).
+                final String only = args.length > 1 ? args[1] : null;
+                final List<Route> chosen = routes.stream().filter(route -> only == null || route.name().contains(only)
+                        || routes.stream().anyMatch(other -> other.name().contains(only)
+                        && route.name().equals(other.baseline()))).toList();
+                run(chosen, rounds);
             } finally {
                 for (final AutoCloseable server : servers) {
                     server.close();
@@ -132,32 +161,33 @@ public final class ProxyBenchmark {
             for (int r = 0; r < routes.size(); r++) {
                 final Figures f = figures[r][round];
                 System.out.printf(Locale.ROOT, "  %-38s stream %7.1f MB/s  per message %7.1f MB/s  FETCH %5.0f µs"
-                                + "  NOOP %4.0f µs%n", routes.get(r).name(), f.streamMBps(), f.perMessageMBps(),
-                        f.fetchMicros(), f.noopMicros());
+                                + "  NOOP %4.0f µs  CPU %5.0f µs/MB%n", routes.get(r).name(), f.streamMBps(),
+                        f.perMessageMBps(), f.fetchMicros(), f.noopMicros(), f.cpuMicrosPerMB());
             }
         }
         System.out.printf(Locale.ROOT, "%nmedians of %d rounds (ratio: throughput against the direct path of the same"
                 + " security, target >= 0.9; added: median latency, target <= 1000 µs)%n", rounds);
         System.out.printf(Locale.ROOT, "| %s | whole mailbox in one FETCH | one FETCH per message | median FETCH (100 KB)"
-                + " | median NOOP |%n|---|---|---|---|---|%n", "route");
+                + " | median NOOP | relay CPU per MB |%n|---|---|---|---|---|---|%n", "route");
         for (int r = 0; r < routes.size(); r++) {
             final Route route = routes.get(r);
             final double stream = median(figures[r], Figures::streamMBps);
             final double perMessage = median(figures[r], Figures::perMessageMBps);
             final double fetch = median(figures[r], Figures::fetchMicros);
             final double noop = median(figures[r], Figures::noopMicros);
+            final double cpu = median(figures[r], Figures::cpuMicrosPerMB);
             if (route.baseline() == null) {
-                System.out.printf(Locale.ROOT, "| %s | %,.1f MB/s | %,.1f MB/s | %.0f µs | %.0f µs |%n", route.name(),
+                System.out.printf(Locale.ROOT, "| %s | %,.1f MB/s | %,.1f MB/s | %.0f µs | %.0f µs | |%n", route.name(),
                         stream, perMessage, fetch, noop);
                 continue;
             }
             final int b = indexOf(routes, route.baseline());
             System.out.printf(Locale.ROOT, "| %s | %,.1f MB/s (**%.3f**) | %,.1f MB/s (%.3f) | %.0f µs (%+.0f µs)"
-                            + " | %.0f µs (%+.0f µs) |%n", route.name(), stream,
+                            + " | %.0f µs (%+.0f µs) | %.0f µs |%n", route.name(), stream,
                     stream / median(figures[b], Figures::streamMBps), perMessage,
                     perMessage / median(figures[b], Figures::perMessageMBps), fetch,
                     fetch - median(figures[b], Figures::fetchMicros), noop,
-                    noop - median(figures[b], Figures::noopMicros));
+                    noop - median(figures[b], Figures::noopMicros), cpu);
         }
     }
 
@@ -213,6 +243,7 @@ public final class ProxyBenchmark {
 
     /** One session: login, select, fetch every message, the whole mailbox, NOOPs. */
     private static Figures session(final Route route) throws IOException {
+        final long cpuBefore = cpuNanos(route.threads());
         try (Socket socket = route.sockets().createSocket("127.0.0.1", route.port())) {
             socket.setTcpNoDelay(true);
             if (socket instanceof SSLSocket tlsSocket) {
@@ -243,8 +274,10 @@ public final class ProxyBenchmark {
                 noops.record(System.nanoTime() - before);
             }
             command(in, out, "z LOGOUT");
+            final double megabytes = (bytes + streamed) / 1e6;
             return new Figures(bytes / seconds / 1e6, streamed / streamSeconds / 1e6,
-                    fetches.percentile(50) / 1e3, noops.percentile(50) / 1e3);
+                    fetches.percentile(50) / 1e3, noops.percentile(50) / 1e3,
+                    (cpuNanos(route.threads()) - cpuBefore) / 1e3 / megabytes);
         }
     }
 

@@ -587,8 +587,7 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
     private void tooBig(final String what) {
         counters.clientRefused();
         LOG.info("IMAP proxy: closing a session from {}: {} too long", remote(), what);
-        client.writeAndFlush(Unpooled.copiedBuffer("* BYE [TOOBIG] " + what + " too long\r\n",
-                StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+        closeWith("* BYE [TOOBIG] " + what + " too long\r\n");
     }
 
     /** Writes a last line (at a boundary; not at all when the server is mid-response) and closes. */
