@@ -1,5 +1,6 @@
 package org.mailpush.imap.codec;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -11,16 +12,27 @@ public final class ImapReader {
 
     private final byte[] bytes;
     private final int end;
+    private final Charset charset;
     private int position;
 
+    /** Strings decoded as UTF-8. */
     public ImapReader(final byte[] bytes) {
         this(bytes, 0, bytes.length);
     }
 
     public ImapReader(final byte[] bytes, final int offset, final int length) {
+        this(bytes, offset, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @param charset how strings are decoded: {@link StandardCharsets#ISO_8859_1} keeps every byte as one char, for
+     *                text that is written on as it came (a password)
+     */
+    public ImapReader(final byte[] bytes, final int offset, final int length, final Charset charset) {
         this.bytes = bytes;
         this.position = offset;
         this.end = offset + length;
+        this.charset = charset;
     }
 
     /** The next token; {@link ImapToken.Type#END} at the final CRLF (or the end of the bytes). */
@@ -50,7 +62,8 @@ public final class ImapReader {
     public boolean atEnd() {
         skipSpaces();
         return position >= end || bytes[position] == '\r' && position + 1 < end && bytes[position + 1] == '\n'
-                && position + 2 == end || bytes[position] == '\r' && position + 1 == end;
+                && position + 2 == end || bytes[position] == '\r' && position + 1 == end
+                || bytes[position] == '\n' && position + 1 == end;
     }
 
     private void skipSpaces() {
@@ -75,7 +88,8 @@ public final class ImapReader {
             if (b == '\r' || b == '\n') {
                 break;
             }
-            if (b < 0x20 || b == 0x7f || b == '"' || b == '{' && position == start) {
+            // bytes are signed: 8-bit ones (negative) are not controls
+            if (b >= 0 && b < 0x20 || b == 0x7f || b == '"' || b == '{' && position == start) {
                 throw new ImapSyntaxException("character 0x" + Integer.toHexString(b & 0xff) + " in an atom at byte "
                         + position);
             }
@@ -84,7 +98,7 @@ public final class ImapReader {
         if (position == start) {
             throw new ImapSyntaxException("an atom was expected at byte " + position);
         }
-        return new String(bytes, start, position - start, StandardCharsets.UTF_8);
+        return new String(bytes, start, position - start, charset);
     }
 
     private String quoted() throws ImapSyntaxException {
@@ -93,7 +107,7 @@ public final class ImapReader {
         while (position < end) {
             final byte b = bytes[position++];
             if (b == '"') {
-                return out.toString(StandardCharsets.UTF_8);
+                return out.toString(charset);
             }
             if (b == '\\') {
                 if (position >= end) {
@@ -129,15 +143,18 @@ public final class ImapReader {
         if (position < end && bytes[position] == '+') {
             position++;
         }
-        if (digits == 0 || position + 3 > end || bytes[position] != '}' || bytes[position + 1] != '\r'
-                || bytes[position + 2] != '\n') {
+        // CRLF after the marker, or a bare LF, which servers accept and the proxy's framing does too.
+        final boolean crlf = position + 3 <= end && bytes[position] == '}' && bytes[position + 1] == '\r'
+                && bytes[position + 2] == '\n';
+        final boolean lf = position + 2 <= end && bytes[position] == '}' && bytes[position + 1] == '\n';
+        if (digits == 0 || !crlf && !lf) {
             throw new ImapSyntaxException("bad literal marker at byte " + start);
         }
-        position += 3;
+        position += crlf ? 3 : 2;
         if (position + length > end) {
             throw new ImapSyntaxException("literal of " + length + " bytes at byte " + start + " is cut short");
         }
-        final String value = new String(bytes, position, (int) length, StandardCharsets.UTF_8);
+        final String value = new String(bytes, position, (int) length, charset);
         position += (int) length;
         return value;
     }

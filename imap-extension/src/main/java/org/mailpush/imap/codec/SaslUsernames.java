@@ -55,32 +55,36 @@ public final class SaslUsernames {
             if (attributes.length > 1 && attributes[1].startsWith("a=") && attributes[1].length() > 2) {
                 return nonEmpty(saslName(attributes[1].substring(2)));
             }
-            for (int i = 2; i < attributes.length; i++) {
-                if (attributes[i].startsWith("n=")) {
-                    return nonEmpty(saslName(attributes[i].substring(2)));
-                }
-            }
-            return Optional.empty();
+            return onlyOne(java.util.Arrays.copyOfRange(attributes, Math.min(2, attributes.length),
+                    attributes.length), "n=", true);
         }
         if (upper.equals("XOAUTH2")) {
-            for (final String field : decoded.split("\u0001")) {
-                if (field.startsWith("user=")) {
-                    return nonEmpty(field.substring(5));
-                }
-            }
-            return Optional.empty();
+            return onlyOne(decoded.split("\u0001"), "user=", false);
         }
         if (upper.equals("OAUTHBEARER")) {
             final int fields = decoded.indexOf('\u0001');
             final String gs2 = fields < 0 ? decoded : decoded.substring(0, fields);
-            for (final String attribute : gs2.split(",")) {
-                if (attribute.startsWith("a=")) {
-                    return nonEmpty(saslName(attribute.substring(2)));
-                }
-            }
-            return Optional.empty();
+            return onlyOne(gs2.split(","), "a=", true);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The value of the one field that starts with {@code prefix}. A message that names a user twice names nobody:
+     * servers disagree on which one counts (Dovecot's OAuth2 mechanisms keep the last, a first-match reader the
+     * first), and the proxy must never name a user other than the one the server logged in.
+     */
+    private static Optional<String> onlyOne(final String[] fields, final String prefix, final boolean saslName) {
+        String found = null;
+        for (final String field : fields) {
+            if (field.startsWith(prefix)) {
+                if (found != null) {
+                    return Optional.empty();
+                }
+                found = field.substring(prefix.length());
+            }
+        }
+        return found == null ? Optional.empty() : nonEmpty(saslName ? saslName(found) : found);
     }
 
     /** RFC 5802 saslname: {@code =2C} is a comma, {@code =3D} an equals sign. */

@@ -2,8 +2,9 @@ package org.mailpush.imap.codec;
 
 import org.mailpush.store.DeviceTokens;
 
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 
 /**
@@ -15,6 +16,12 @@ import java.util.Locale;
 public final class XApplePushServiceParser {
 
     public static final String COMMAND = "XAPPLEPUSHSERVICE";
+
+    /**
+     * Distinct mailbox names kept from one command; later ones are read and ignored. iOS asks for the folders the
+     * user enabled, a handful; the proxy checks at most this many with the server anyway.
+     */
+    public static final int MAX_MAILBOXES = 100;
 
     static final String MISSING_ARGUMENT = "Missing required argument to Xapplepushservice";
     static final String EXTRA_ARGUMENTS = "Unexpected extra arguments to Xapplepushservice";
@@ -42,7 +49,7 @@ public final class XApplePushServiceParser {
             String accountId = null;
             String deviceToken = null;
             String subtopic = null;
-            final List<String> mailboxes = new ArrayList<>();
+            final Set<String> mailboxes = new LinkedHashSet<>();
             while (true) {
                 final ImapToken key = reader.next();
                 if (key.type() == ImapToken.Type.END) {
@@ -74,7 +81,7 @@ public final class XApplePushServiceParser {
                 throw new ImapReply(ImapReply.Status.NO, "Invalid APNS device token");
             }
             return new XApplePushServiceRequest(tag.text(), version == 1 ? 1 : 2, accountId,
-                    DeviceTokens.canonical(deviceToken), subtopic, mailboxes);
+                    DeviceTokens.canonical(deviceToken), subtopic, List.copyOf(mailboxes));
         } catch (final ImapSyntaxException e) {
             throw new ImapReply(ImapReply.Status.BAD, EXTRA_ARGUMENTS);
         }
@@ -95,7 +102,7 @@ public final class XApplePushServiceParser {
         return value.text();
     }
 
-    private static void list(final ImapReader reader, final ImapToken open, final List<String> into)
+    private static void list(final ImapReader reader, final ImapToken open, final Set<String> into)
             throws ImapReply, ImapSyntaxException {
         if (open.type() != ImapToken.Type.LIST_START) {
             throw new ImapReply(ImapReply.Status.BAD, EXTRA_ARGUMENTS);
@@ -108,8 +115,8 @@ public final class XApplePushServiceParser {
             if (!item.isString()) {
                 throw new ImapReply(ImapReply.Status.BAD, EXTRA_ARGUMENTS);
             }
-            if (!into.contains(item.text())) {
-                into.add(item.text());
+            if (into.size() < MAX_MAILBOXES) {
+                into.add(item.text()); // a set: one lookup per name, however many there are
             }
         }
     }

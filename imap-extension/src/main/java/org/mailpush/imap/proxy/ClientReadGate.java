@@ -32,7 +32,9 @@ final class ClientReadGate {
         /** STARTTLS or COMPRESS: the layer is being put in place (for TLS, until its handshake is done). */
         LAYER,
         /** As many commands are outstanding as a session may have. */
-        OUTSTANDING
+        OUTSTANDING,
+        /** The client does not take what it is sent (its channel is not writable). */
+        CLIENT
     }
 
     private final Channel client;

@@ -134,13 +134,58 @@ final class ImapFrameDecoder extends ByteToMessageDecoder {
         }
         final ByteBuf line = in.readRetainedSlice(length);
         final long literal = literalAtEnd(line);
-        final boolean synchronizing = literal >= 0 && line.getByte(line.writerIndex() - 4) != '+';
+        final boolean synchronizing = literal >= 0 && !nonSynchronizing(line);
         out.add(new ImapFrame.Line(line, !inLongLine, true, literal, synchronizing));
         inLongLine = false;
     }
 
-    /** The n of a {@code {n}} or {@code {n+}} right before the line's CRLF (or LF), -1 when there is none. */
+    /** Marker sizes past this many significant digits (10^18 bytes) are reported as {@link Long#MAX_VALUE}. */
+    private static final int MAX_SIGNIFICANT_DIGITS = 18;
+
+    /**
+     * The n of a {@code {n}} or {@code {n+}} right before the line's CRLF (or LF), -1 when there is none. Leading
+     * zeros count for nothing, as servers read them ({@code {0005}} is 5); a size past 10^18 is
+     * {@link Long#MAX_VALUE}, too big for any bound, rather than no literal at all.
+     */
     static long literalAtEnd(final ByteBuf line) {
+        final int close = closingBrace(line);
+        if (close < 0) {
+            return -1;
+        }
+        final int start = line.readerIndex();
+        int lastDigit = close - 1;
+        if (lastDigit >= start && line.getByte(lastDigit) == '+') {
+            lastDigit--;
+        }
+        int firstDigit = lastDigit;
+        while (firstDigit >= start && line.getByte(firstDigit) >= '0' && line.getByte(firstDigit) <= '9') {
+            firstDigit--;
+        }
+        if (firstDigit == lastDigit || firstDigit < start || line.getByte(firstDigit) != '{') {
+            return -1;
+        }
+        long value = 0;
+        int significant = 0;
+        for (int i = firstDigit + 1; i <= lastDigit; i++) {
+            final int digit = line.getByte(i) - '0';
+            if (significant > 0 || digit != 0) {
+                if (++significant > MAX_SIGNIFICANT_DIGITS) {
+                    return Long.MAX_VALUE;
+                }
+                value = value * 10 + digit;
+            }
+        }
+        return value;
+    }
+
+    /** Whether the marker at the end of the line is {@code {n+}} (RFC 7888), with CRLF or a bare LF after it. */
+    static boolean nonSynchronizing(final ByteBuf line) {
+        final int close = closingBrace(line);
+        return close > line.readerIndex() && line.getByte(close - 1) == '+';
+    }
+
+    /** Where the {@code }} that ends the line (before CRLF or LF) is, -1 when the line does not end in one. */
+    private static int closingBrace(final ByteBuf line) {
         int i = line.writerIndex() - 1;
         final int start = line.readerIndex();
         if (i < start || line.getByte(i) != '\n') {
@@ -150,28 +195,6 @@ final class ImapFrameDecoder extends ByteToMessageDecoder {
         if (i >= start && line.getByte(i) == '\r') {
             i--;
         }
-        if (i < start || line.getByte(i) != '}') {
-            return -1;
-        }
-        i--;
-        if (i >= start && line.getByte(i) == '+') {
-            i--;
-        }
-        long value = 0;
-        long multiplier = 1;
-        int digits = 0;
-        while (i >= start && line.getByte(i) >= '0' && line.getByte(i) <= '9') {
-            value += (line.getByte(i) - '0') * multiplier;
-            multiplier *= 10;
-            digits++;
-            i--;
-            if (digits > 18) {
-                return -1;
-            }
-        }
-        if (digits == 0 || i < start || line.getByte(i) != '{') {
-            return -1;
-        }
-        return value;
+        return i >= start && line.getByte(i) == '}' ? i : -1;
     }
 }

@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +31,9 @@ import static org.mailpush.imap.proxy.ClientReadGate.Reason;
  * parts, tags untouched, pipelining kept), read only where the server would read it ({@link ClientCommandTracker}),
  * with these exceptions:
  * <ul>
+ *   <li>before login only what the proxy reads exactly as any server does passes ({@link PreLoginCommands}): the
+ *       commands of the not-authenticated state, LOGIN read whole and sent as a line of the proxy's own; after
+ *       login, commands that take no arguments are refused with any;</li>
  *   <li>XAPPLEPUSHSERVICE is answered by the proxy ({@link XApplePushServiceProcessor}); ID loses its {@code x-*}
  *       fields ({@link ClientIdCommand}); STARTTLS and COMPRESS are done by the proxy on the client's leg
  *       ({@link ClientCompression}); UNAUTHENTICATE is refused;
@@ -63,7 +65,7 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
 
     private final ClientCommandTracker commands = new ClientCommandTracker();
     private final LoginTracker login = new LoginTracker();
-    private final ProxyCommands own = new ProxyCommands();
+    private final ProxyCommands own;
     private final ServerResponseTracker serverTracker = new ServerResponseTracker();
 
     private Channel client;
@@ -92,6 +94,14 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
 
     ImapProxySession(final ImapProxySettings settings, final RegistrationSink sink, final ProxyCounters counters,
                      final boolean implicitTls, final UpstreamDialer dialer, final Clock clock) {
+        this(settings, sink, counters, implicitTls, dialer, clock, ProxyCommands.unpredictablePrefix());
+    }
+
+    /** @param ownTagPrefix what the proxy's own tags start with (tests pin it; sessions use a random one) */
+    ImapProxySession(final ImapProxySettings settings, final RegistrationSink sink, final ProxyCounters counters,
+                     final boolean implicitTls, final UpstreamDialer dialer, final Clock clock,
+                     final String ownTagPrefix) {
+        this.own = new ProxyCommands(ownTagPrefix);
         this.settings = settings;
         this.sink = sink;
         this.counters = counters;
@@ -164,7 +174,9 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
         // Capabilities stated before an upstream STARTTLS are stale now; the client will ask.
         final String relayed = settings.upstreamSecurity() == ImapProxySettings.UpstreamSecurity.STARTTLS
                 ? greeting.replaceFirst("(?i)\\[CAPABILITY [^]]*] ?", "") : greeting;
-        client.writeAndFlush(Unpooled.copiedBuffer(capabilities.rewrite(relayed, clientTls), StandardCharsets.UTF_8));
+        // The greeting was read as ISO-8859-1 (one char per byte): written back the same way, byte for byte.
+        client.writeAndFlush(Unpooled.copiedBuffer(capabilities.rewrite(relayed, clientTls),
+                StandardCharsets.ISO_8859_1));
         gate.release(Reason.UPSTREAM);
     }
 
@@ -234,6 +246,20 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
             refuse(line, head, head.tag() + " BAD Tag " + head.tag() + " is already in use by a command in progress");
             return;
         }
+        if (!login.authenticated() && !PreLoginCommands.ALLOWED.contains(head.name())
+                && !head.name().equals(XApplePushServiceParser.COMMAND) && !head.name().equals("COMPRESS")) {
+            // Before login only what the proxy reads exactly as the server does reaches it (PreLoginCommands).
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD " + head.name() + " is not available before login");
+            return;
+        }
+        if (PreLoginCommands.NO_ARGUMENTS.contains(head.name()) && !head.bare()) {
+            // A server runs these without reading what follows and skips the rest of the line: a literal there
+            // would be read by the server as commands of its own, unseen by the proxy.
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD " + head.name() + " takes no arguments");
+            return;
+        }
         switch (head.name()) {
             case XApplePushServiceParser.COMMAND, "ID" -> {
                 kept = new CommandBytes(settings.maxCommandLength());
@@ -272,11 +298,18 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
             return;
         }
         if (head.name().equals("LOGIN")) {
+            // Read whole, then sent as a line of the proxy's own (PreLoginCommands.login).
             kept = new CommandBytes(settings.maxCommandLength());
-        } else {
-            authenticateMechanism = head.firstArgument().toUpperCase(Locale.ROOT);
-            authenticateInitialResponse = head.secondArgument();
+            begin(head, Route.PROXY, line);
+            return;
         }
+        if (line.announcesLiteral() || !PreLoginCommands.authenticate(head.rest())) {
+            counters.protocolViolation();
+            refuse(line, head, head.tag() + " BAD Invalid AUTHENTICATE arguments");
+            return;
+        }
+        authenticateMechanism = CommandHead.asciiUpperCase(head.firstArgument());
+        authenticateInitialResponse = head.secondArgument();
         begin(head, Route.FORWARD, line);
     }
 
@@ -345,20 +378,29 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
         switch (commands.route()) {
             case DISCARD -> reply(refusal, null);
             case PROXY -> {
-                if (commands.name().equals("ID")) {
-                    forwardId(tag, bytes);
-                } else {
-                    xApplePushService(tag, bytes);
+                switch (commands.name()) {
+                    case "ID" -> forwardId(tag, bytes);
+                    case "LOGIN" -> forwardLogin(tag, bytes);
+                    default -> xApplePushService(tag, bytes);
                 }
             }
             default -> {
-                if (commands.name().equals("LOGIN")) {
-                    // Read no further until the server answers the login.
-                    login.sent(tag, "the LOGIN command", LoginTracker.userOfLoginCommand(bytes));
-                    gate.hold(Reason.LOGIN);
-                }
             }
         }
+    }
+
+    /** Sends a LOGIN read whole as the proxy's own line; reads no further until the server answers it. */
+    private void forwardLogin(final String tag, final byte[] command) {
+        final Optional<String> rewritten = command == null ? Optional.empty() : PreLoginCommands.login(command);
+        if (rewritten.isEmpty()) {
+            counters.protocolViolation();
+            reply(tag + " BAD Invalid LOGIN arguments\r\n", null);
+            return;
+        }
+        commands.forwardedByProxy(tag);
+        login.sent(tag, "the LOGIN command", LoginTracker.userOfLoginCommand(command));
+        gate.hold(Reason.LOGIN);
+        upstream.writeAndFlush(Unpooled.copiedBuffer(rewritten.get(), StandardCharsets.ISO_8859_1));
     }
 
     /** The AUTHENTICATE is with the server: one client line per challenge until its answer, the tracker says. */
@@ -370,8 +412,17 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
     }
 
     private void saslResponse(final ImapFrame.Line line) {
-        login.saslResponse(line.text().strip());
-        upstream.write(line.content());
+        final String response = line.text().strip();
+        if (PreLoginCommands.saslResponse(response)) {
+            login.saslResponse(response);
+            upstream.write(line.content());
+        } else {
+            // Not base64: the server could read it as something else. Sent as "*", which cancels the exchange.
+            counters.protocolViolation();
+            line.release();
+            login.saslResponse("*");
+            upstream.write(Unpooled.copiedBuffer("*\r\n", StandardCharsets.US_ASCII));
+        }
         commands.authenticateResponseRead();
         gate.hold(Reason.SERVER);
     }
@@ -390,7 +441,7 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
     }
 
     private void startTls(final ImapFrame.Line line, final CommandHead head) {
-        if (line.announcesLiteral() || clientTls || settings.serverTls() == null || login.authenticated()) {
+        if (!head.bare() || clientTls || settings.serverTls() == null || login.authenticated()) {
             refuse(line, head, head.tag() + " BAD STARTTLS is not available now");
             return;
         }
@@ -615,6 +666,16 @@ final class ImapProxySession extends ChannelInboundHandlerAdapter
     public void channelWritabilityChanged(final ChannelHandlerContext ctx) {
         if (upstream != null) {
             upstream.config().setAutoRead(client.isWritable());
+        }
+        // A client that does not read what it is sent is not read either: each command it sends may make the proxy
+        // answer it, and those answers would pile up in memory.
+        if (gate == null) {
+            return;
+        }
+        if (client.isWritable()) {
+            gate.release(Reason.CLIENT);
+        } else {
+            gate.hold(Reason.CLIENT);
         }
     }
 

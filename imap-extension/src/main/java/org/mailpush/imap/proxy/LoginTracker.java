@@ -108,18 +108,27 @@ final class LoginTracker {
         return Outcome.LOGGED_IN;
     }
 
-    /** The user a whole LOGIN command names (its first argument, in any string form), {@code null} for none. */
+    /**
+     * The user a whole LOGIN command names (its first argument, in any string form), {@code null} for none, or when
+     * its bytes are not UTF-8: decoded with replacement characters it would not be the name the server logged in.
+     */
     static String userOfLoginCommand(final byte[] command) {
         if (command == null) {
             return null;
         }
         try {
-            final ImapReader reader = new ImapReader(command);
+            final ImapReader reader = new ImapReader(command, 0, command.length,
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
             reader.next();
             reader.next();
             final ImapToken user = reader.next();
-            return user.isString() && !user.text().isEmpty() ? user.text() : null;
-        } catch (final ImapSyntaxException e) {
+            if (!user.isString() || user.text().isEmpty()) {
+                return null;
+            }
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(user.text().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                    .toString();
+        } catch (final ImapSyntaxException | java.nio.charset.CharacterCodingException e) {
             return null;
         }
     }

@@ -9,8 +9,10 @@ import java.util.List;
 /**
  * The commands the proxy itself sends the server inside a client's session ({@code CAPABILITY}, {@code NAMESPACE},
  * {@code MYRIGHTS}, {@code STATUS} for a registration) and the responses that answer them, which the client never
- * sees. One at a time, and only while no command of the client's is outstanding, so the tag {@code mailpushN} cannot
- * collide with one of the client's and an untagged response the handler claims can only be its answer.
+ * sees. One at a time, and only while no command of the client's is outstanding, so an untagged response the handler
+ * claims can only be its answer. The tags are {@code <prefix>N} with a prefix no client can guess (random per
+ * session): a client that hides a command from the proxy inside what the server reads differently (a server that
+ * skips the rest of a line, literal and all) still cannot make the server answer one of the proxy's tags.
  *
  * <p>Not thread-safe: one per session, on the session's event loop.</p>
  */
@@ -42,7 +44,20 @@ final class ProxyCommands {
         void tagged(ServerResponseTracker.Response response, String line, List<String> capabilities);
     }
 
+    private final String prefix;
     private int sent;
+
+    /** @param prefix what each tag starts with, before a counter; see {@link #unpredictablePrefix()} */
+    ProxyCommands(final String prefix) {
+        this.prefix = prefix;
+    }
+
+    /** {@code mailpush} and 64 random bits in base 36: the tag prefix of one session. */
+    static String unpredictablePrefix() {
+        return "mailpush" + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".";
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private String activeTag;
     private Handler active;
 
@@ -51,7 +66,7 @@ final class ProxyCommands {
         if (active != null) {
             throw new IllegalStateException("the proxy's command " + activeTag + " is still outstanding");
         }
-        activeTag = "mailpush" + ++sent;
+        activeTag = prefix + ++sent;
         active = handler;
         upstream.writeAndFlush(Unpooled.copiedBuffer(activeTag + " " + command + "\r\n", StandardCharsets.UTF_8));
         return activeTag;

@@ -128,10 +128,13 @@ final class ServerResponseFilter extends ChannelInboundHandlerAdapter {
         }
         disposition = Disposition.RELAY;
         if (!stated.isEmpty()) {
-            final String rewritten = capabilityRewrite.apply(text);
-            if (!rewritten.equals(text)) {
+            // ISO-8859-1 maps every byte to one char and back: only the capability list changes, not a byte of the
+            // text around it (a server's localised, non-UTF-8 greeting stays as it was).
+            final String bytes = line.content().toString(StandardCharsets.ISO_8859_1);
+            final String rewritten = capabilityRewrite.apply(bytes);
+            if (!rewritten.equals(bytes)) {
                 line.release();
-                client.write(Unpooled.copiedBuffer(rewritten, StandardCharsets.UTF_8));
+                client.write(Unpooled.copiedBuffer(rewritten, StandardCharsets.ISO_8859_1));
                 return;
             }
         }

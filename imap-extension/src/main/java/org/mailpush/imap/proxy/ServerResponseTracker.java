@@ -154,16 +154,18 @@ final class ServerResponseTracker {
                 second);
     }
 
-    /** Where the word starting at {@code from} ends: at a space, CR, LF, or the end (at most 64 bytes on). */
+    /**
+     * Where the word starting at {@code from} ends: at a space, CR, LF, or the end of what was read. Never shorter:
+     * a tag cut short would be another tag, and the status word read from inside it another status.
+     */
     private static int wordEnd(final ByteBuf content, final int from, final int end) {
-        final int limit = Math.min(end, from + 64);
-        for (int i = from; i < limit; i++) {
+        for (int i = from; i < end; i++) {
             final byte b = content.getByte(i);
             if (b == ' ' || b == '\r' || b == '\n') {
                 return i;
             }
         }
-        return limit;
+        return end;
     }
 
     private static String upper(final ByteBuf content, final int from, final int to) {

@@ -89,7 +89,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
             final boolean starts = tracker.atBoundary();
             final ServerResponseTracker.Next next = tracker.line(line);
             if (starts) {
-                firstLine = line.startsLine() ? line.content().toString(StandardCharsets.UTF_8) : "";
+                firstLine = line.startsLine() ? line.content().toString(StandardCharsets.ISO_8859_1) : "";
             }
             if (next == ServerResponseTracker.Next.LITERAL) {
                 decoder.expectLiteral(tracker.literalLength());

@@ -86,16 +86,15 @@ final class XApplePushServiceProcessor {
             return new Admission(null, tag + " NO [UNAVAILABLE] Push is not available: this login does not say who"
                     + " you are\r\n");
         }
-        final XApplePushServiceRequest request;
+        if (registrations >= maxRegistrations) {
+            // Before parsing: a session at its limit costs no more work per command, however long the command.
+            return new Admission(null, tag + " NO [LIMIT] Too many XAPPLEPUSHSERVICE commands in this session\r\n");
+        }
         try {
-            request = XApplePushServiceParser.parse(command);
+            return new Admission(XApplePushServiceParser.parse(command), null);
         } catch (final ImapReply answer) {
             return new Admission(null, answer.line(tag));
         }
-        if (registrations >= maxRegistrations) {
-            return new Admission(null, tag + " NO [LIMIT] Too many XAPPLEPUSHSERVICE commands in this session\r\n");
-        }
-        return new Admission(request, null);
     }
 
     /** The answer to write to the client, and how it ended. */
@@ -164,6 +163,9 @@ final class XApplePushServiceProcessor {
     private static List<String> capabilitiesOf(final List<byte[]> responses) {
         final List<String> all = new ArrayList<>();
         for (final byte[] response : responses) {
+            if (response == null) {
+                continue; // over the bound: whatever it stated is not read, so not relied on
+            }
             all.addAll(org.mailpush.imap.codec.CapabilityRewriter.stated(
                     new String(response, StandardCharsets.UTF_8)));
         }

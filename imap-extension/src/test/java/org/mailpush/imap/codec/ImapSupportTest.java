@@ -54,6 +54,16 @@ class ImapSupportTest {
         assertThat(SaslUsernames.revealsUser("SCRAM-SHA-1-PLUS")).isTrue();
     }
 
+    /** A message that names its user twice names nobody: servers differ on which one counts. */
+    @Test
+    void aUserNamedTwiceIsNobody() {
+        assertThat(SaslUsernames.fromFirstResponse("XOAUTH2", b64("user=a\u0001user=b\u0001auth=Bearer t\u0001\u0001")))
+                .isEmpty();
+        assertThat(SaslUsernames.fromFirstResponse("OAUTHBEARER", b64("n,a=a,a=b,\u0001auth=Bearer t\u0001\u0001")))
+                .isEmpty();
+        assertThat(SaslUsernames.fromFirstResponse("SCRAM-SHA-256", b64("n,,n=a,n=b,r=nonce"))).isEmpty();
+    }
+
     @Test
     void quotingPicksQuotedOrLiteral() {
         assertThat(ImapQuoting.string("INBOX")).isEqualTo("\"INBOX\"");

@@ -176,6 +176,36 @@ class DovecotProxyAccessIT {
         assertThat(loginLine()).contains("rip=127.0.0.1");
     }
 
+    /**
+     * Before login the proxy sends LOGIN as one line of its own: a password sent as a literal, with 8-bit UTF-8, a
+     * space, a quote and a backslash in it, reaches Dovecot as a quoted string it reads back byte for byte.
+     */
+    @Test
+    void aPasswordSentAsALiteralWithAnyBytesStillLogsIn() throws Exception {
+        final Path base = Files.createDirectories(dir.resolve("dovecot"));
+        dovecot = DovecotServer.start(base, List.of("alice"), List.of());
+        final byte[] password = "p\u00e4ss w\"o\\rd \u2713".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        line.writeBytes("carol:{PLAIN}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        line.writeBytes(password);
+        line.writeBytes("::::::\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(base.resolve("passwd"), line.toByteArray(), java.nio.file.StandardOpenOption.APPEND);
+        start(List.of(), 0, ImapProxySettings.ClientAddress.NONE);
+        try (RawImapClient phone = phone()) {
+            phone.send("l LOGIN carol {" + password.length + "}\r\n");
+            assertThat(phone.line()).startsWith("+");
+            phone.send(password);
+            phone.send("\r\n");
+            assertThat(last(phone.until("l"))).startsWith("l OK");
+            phone.send("w LOGIN carol {" + password.length + "+}\r\n");
+            phone.send(password);
+            phone.send("\r\n");
+            assertThat(last(phone.until("w"))).as("a second login is the proxy's to refuse")
+                    .isEqualTo("w BAD Already logged in\r\n");
+        }
+        assertThat(proxy.counters().loginsWithUser()).isEqualTo(1);
+    }
+
     @Test
     void withTheProxyProtocolDovecotLogsThePhonesAddress() throws Exception {
         final int haproxyPort;

@@ -52,6 +52,31 @@ class ImapFrameDecoderTest {
         assertThat(frames()).containsExactly("L:hel", "L:lo", ")\r\n");
     }
 
+    /** Marker sizes as servers read them: leading zeros are nothing, a bare LF ends the line like CRLF. */
+    @Test
+    void literalMarkersAreReadAsServersReadThem() {
+        assertThat(marker("a APPEND x {0000000000000000000005+}\r\n")).isEqualTo("5 non-synchronizing");
+        assertThat(marker("a APPEND x {5+}\n")).isEqualTo("5 non-synchronizing");
+        assertThat(marker("a APPEND x {5}\n")).isEqualTo("5 synchronizing");
+        assertThat(marker("a APPEND x {0}\r\n")).isEqualTo("0 synchronizing");
+        assertThat(marker("a APPEND x {1000000000000000000}\r\n")).as("past 10^18: too big, not no literal")
+                .isEqualTo(Long.MAX_VALUE + " synchronizing");
+        assertThat(marker("a APPEND x {}\r\n")).isEqualTo("none");
+        assertThat(marker("a APPEND x {5}x\r\n")).isEqualTo("none");
+        assertThat(marker("a APPEND x 5}\r\n")).isEqualTo("none");
+    }
+
+    private String marker(final String line) {
+        write(line);
+        final ImapFrame.Line frame = channel.readInbound();
+        try {
+            return frame.literalLength() < 0 ? "none" : frame.literalLength() + " "
+                    + (frame.synchronizing() ? "synchronizing" : "non-synchronizing");
+        } finally {
+            frame.release();
+        }
+    }
+
     @Test
     void heldBytesWaitInTheDecoderAndComeOutOnRelease() {
         decoder.hold();

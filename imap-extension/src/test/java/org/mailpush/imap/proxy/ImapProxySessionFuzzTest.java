@@ -43,7 +43,9 @@ class ImapProxySessionFuzzTest {
             final ServerModel server = new ServerModel(proxy, data);
             final PhoneView phone = new PhoneView();
             server.greet(id);
-            for (int step = 0; step < 60 && data.remainingBytes() > 0; step++) {
+            // A session the proxy ended (the fuzzer's server broke the protocol, a line too long) ends the run.
+            for (int step = 0; step < 60 && data.remainingBytes() > 0 && proxy.client.isOpen()
+                    && proxy.server.isOpen(); step++) {
                 if (data.consumeBoolean()) {
                     proxy.clientSends(phoneSends(data));
                 } else {
@@ -124,6 +126,9 @@ class ImapProxySessionFuzzTest {
         }
 
         private void send(final String text) {
+            if (!proxy.server.isOpen()) {
+                return; // the proxy closed the connection (this model broke the protocol): nothing more to say
+            }
             proxy.serverSends(text.getBytes(StandardCharsets.ISO_8859_1));
         }
 
@@ -155,7 +160,7 @@ class ImapProxySessionFuzzTest {
                 if (name.equals("LOGIN")) {
                     if (!loggedIn && words.length > 2 && data.consumeBoolean()) {
                         loggedIn = true;
-                        accepted.add(words[2]);
+                        accepted.add(loginUser(next));
                         answer(tag, "OK [CAPABILITY IMAP4rev1 IDLE] Logged in");
                     } else {
                         answer(tag, "NO [AUTHENTICATIONFAILED] Authentication failed.");
@@ -240,6 +245,18 @@ class ImapProxySessionFuzzTest {
                     }
                     default -> commandLine(line);
                 }
+            }
+        }
+
+        /** The user of a LOGIN line as the server reads it (an atom or a quoted string after tag and name). */
+        private static String loginUser(final String line) {
+            final String arguments = line.split(" ", 3)[2];
+            try {
+                // Only the arguments: a tag may hold "[", which a reader of responses takes for a section.
+                return new org.mailpush.imap.codec.ImapReader((arguments + "\r\n").getBytes(StandardCharsets.ISO_8859_1))
+                        .next().text();
+            } catch (final org.mailpush.imap.codec.ImapSyntaxException e) {
+                return arguments.split(" ", 2)[0];
             }
         }
 

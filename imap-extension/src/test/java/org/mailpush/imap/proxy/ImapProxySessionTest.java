@@ -44,7 +44,7 @@ class ImapProxySessionTest {
 
     @Test
     void commandsAndAnswersPassUnchangedAndInOrder() {
-        proxy = new SessionHarness(SessionHarness.plain().build()).greeted();
+        proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
         proxy.clientSends("a NOOP\r\nb SELECT INBOX\r\nc FETCH 1 (BODY[])\r\n");
         assertThat(proxy.toServer()).isEqualTo("a NOOP\r\nb SELECT INBOX\r\nc FETCH 1 (BODY[])\r\n");
         proxy.serverSends("a OK done\r\n* 1 EXISTS\r\nb OK [READ-WRITE] done\r\n* 1 FETCH (BODY[] {5}\r\nhello)\r\n"
@@ -109,17 +109,18 @@ class ImapProxySessionTest {
     }
 
     @Test
-    void loginWithLiteralsIsRelayedLiteralByLiteralAndStillNamesTheUser() {
+    void loginWithLiteralsIsReadWholeAndSentAsOneLineThatNamesTheUser() {
         proxy = new SessionHarness(SessionHarness.plain().build()).greeted();
-        proxy.clientSends("l LOGIN {5}\r\nalice {2}\r\npw\r\n");
-        assertThat(proxy.toServer()).as("the literal counts only after the server's +").isEqualTo("l LOGIN {5}\r\n");
-        proxy.serverSends("+ OK\r\n");
-        assertThat(proxy.toServer()).isEqualTo("alice {2}\r\n");
-        proxy.serverSends("+ OK\r\n");
-        assertThat(proxy.toServer()).isEqualTo("pw\r\n");
+        proxy.clientSends("l LOGIN {5}\r\n");
+        assertThat(proxy.toClient()).as("the proxy reads the literal itself").isEqualTo("+ Ready for literal data\r\n");
+        proxy.clientSends("alice {2}\r\n");
+        assertThat(proxy.toClient()).isEqualTo("+ Ready for literal data\r\n");
+        assertThat(proxy.toServer()).isEmpty();
+        proxy.clientSends("pw\r\n");
+        assertThat(proxy.toServer()).isEqualTo("l LOGIN alice pw\r\n");
         proxy.serverSends("l OK Logged in\r\n");
         assertThat(proxy.user()).isEqualTo("alice");
-        assertThat(proxy.toClient()).isEqualTo("+ OK\r\n+ OK\r\nl OK Logged in\r\n");
+        assertThat(proxy.toClient()).isEqualTo("l OK Logged in\r\n");
     }
 
     @Test
@@ -197,12 +198,11 @@ class ImapProxySessionTest {
         proxy = new SessionHarness(SessionHarness.plain().allowPlainLogin(false)
                 .serverTls(TestTls.server()).build()).greeted();
         proxy.clientSends("i IDLE\r\nx LOGIN alice pw\r\n");
-        assertThat(proxy.toServer()).isEqualTo("i IDLE\r\n");
-        proxy.serverSends("i BAD IDLE is not allowed before login\r\n");
-        // The server refused IDLE: the next line is a command again, and the proxy sees it as one.
+        // IDLE is not a command of the not-authenticated state: the proxy answers it, and the next line is a
+        // command for the proxy as it would be for the server.
         assertThat(proxy.toServer()).isEmpty();
-        assertThat(proxy.toClient()).endsWith("x NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging"
-                + " in\r\n");
+        assertThat(proxy.toClient()).isEqualTo("i BAD IDLE is not available before login\r\n"
+                + "x NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in\r\n");
     }
 
     @Test
@@ -366,15 +366,16 @@ class ImapProxySessionTest {
 
     @Test
     void theProxysAnswerWaitsForTheEndOfTheServersLiteralAndLaterCommandsWaitBehindIt() {
-        proxy = new SessionHarness(SessionHarness.plain().build()).greeted();
+        proxy = new SessionHarness(SessionHarness.plain().build()).loggedIn("alice");
         proxy.clientSends("f FETCH 1 BODY[]\r\n");
         proxy.serverSends("* 1 FETCH (BODY[] {20}\r\n0123456789");
         // Mid-literal: the proxy's refusal must not land inside the message.
-        proxy.clientSends(register("p", "INBOX") + "n NOOP\r\n");
+        proxy.clientSends("p UNAUTHENTICATE\r\nn NOOP\r\n");
         assertThat(proxy.toClient()).isEqualTo("* 1 FETCH (BODY[] {20}\r\n0123456789");
         assertThat(proxy.toServer()).isEqualTo("f FETCH 1 BODY[]\r\n");
         proxy.serverSends("abcdefghij)\r\n");
-        assertThat(proxy.toClient()).isEqualTo("abcdefghij)\r\np BAD Please login first\r\n");
+        assertThat(proxy.toClient()).isEqualTo("abcdefghij)\r\n"
+                + "p NO [CANNOT] UNAUTHENTICATE is not available through this proxy\r\n");
         assertThat(proxy.toServer()).isEqualTo("n NOOP\r\n");
     }
 
@@ -413,10 +414,11 @@ class ImapProxySessionTest {
     void aStatusTextEndingInABraceIsNotALiteral() {
         proxy = new SessionHarness(SessionHarness.plain().build()).greeted();
         // A server that echoes a client-chosen name at the end of an error: "{12}" there is text.
-        proxy.clientSends("s SELECT x{12}\r\n");
-        proxy.serverSends("s NO Mailbox doesn't exist: x{12}\r\n");
+        proxy.clientSends("s LOGIN x{12} pw\r\n");
+        assertThat(proxy.toServer()).isEqualTo("s LOGIN \"x{12}\" pw\r\n");
+        proxy.serverSends("s NO [AUTHENTICATIONFAILED] No such user: x{12}\r\n");
         proxy.clientSends("l LOGIN alice pw\r\n");
-        assertThat(proxy.toServer()).isEqualTo("s SELECT x{12}\r\nl LOGIN alice pw\r\n");
+        assertThat(proxy.toServer()).isEqualTo("l LOGIN alice pw\r\n");
         proxy.serverSends("l OK Logged in\r\n");
         assertThat(proxy.user()).isEqualTo("alice");
     }

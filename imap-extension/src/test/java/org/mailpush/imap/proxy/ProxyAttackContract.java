@@ -31,6 +31,26 @@ abstract class ProxyAttackContract extends ProxyFixture {
         assertThat(proxy.counters().protocolViolations()).isEqualTo(1);
     }
 
+    /**
+     * The audit's chain: a line the server would refuse part-way hides a literal the server then runs as commands,
+     * and a LOGIN of the attacker's hides in the "password" of a LOGIN naming the victim. The proxy refuses the line,
+     * sends the LOGIN as one line, and the server reads the attacker's LOGIN as the victim's (wrong) password.
+     */
+    @Test
+    void aLoginHiddenInALiteralTheServerWouldSkipLogsNobodyInAsTheVictim() throws Exception {
+        try (RawImapClient attacker = tls()) {
+            attacker.send("a NOOP ) {12+}\r\nz NOOP {20+}\r\n");
+            assertThat(attacker.until("a")).containsExactly("a BAD NOOP takes no arguments\r\n");
+            final String hidden = "t LOGIN " + USER + " " + PASSWORD;
+            attacker.send("t LOGIN " + VICTIM + " {" + hidden.length() + "+}\r\n" + hidden + "\r\n");
+            assertThat(last(attacker.until("t"))).startsWith("t NO");
+            attacker.send(register("p", "INBOX"));
+            assertThat(attacker.until("p")).containsExactly("p BAD Please login first\r\n");
+        }
+        assertThat(store.registrationsOf(VICTIM)).isEmpty();
+        assertThat(proxy.counters().loginsWithUser()).isZero();
+    }
+
     @Test
     void aLoggedInUserCannotBecomeAnother() throws Exception {
         try (RawImapClient alice = loggedIn()) {

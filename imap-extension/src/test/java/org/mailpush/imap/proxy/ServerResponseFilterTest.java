@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ServerResponseFilterTest {
 
     private final EmbeddedChannel client = new EmbeddedChannel();
-    private final ProxyCommands own = new ProxyCommands();
+    private final ProxyCommands own = new ProxyCommands("mailpush");
     private final List<String> completed = new ArrayList<>();
     private final ImapFrameDecoder decoder = new ImapFrameDecoder(1024, true);
     private final ServerResponseFilter filter = new ServerResponseFilter(client, decoder, new ServerResponseTracker(),

@@ -66,12 +66,15 @@ final class SessionHarness implements AutoCloseable {
             return server.newSucceededFuture();
         };
         session = new ImapProxySession(settings, sink, counters, implicitTls, dialer,
-                Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC));
+                Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC), OWN_TAG_PREFIX);
         client = new AddressedChannel(PHONE, PROXY, null);
         client.pipeline().addLast("frames", session.newClientDecoder()).addLast("session", session);
         AddressedChannel.registerNow(client);
         run();
     }
+
+    /** The proxy's own tags in these tests: mailpush1, mailpush2, ... (sessions in service use a random prefix). */
+    static final String OWN_TAG_PREFIX = "mailpush";
 
     /** Plain settings: upstream plain, login allowed without TLS, no address forwarding. */
     static ImapProxySettings.Builder plain() {
