@@ -54,10 +54,17 @@ public final class ApnsPusher implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
     private final Duration shutdownTimeout;
+    private final java.util.function.LongSupplier ticker;
+
+    /** The default of {@link Builder#maxPending}: a burst of mail for this many distinct devices is not shed. */
+    public static final int DEFAULT_MAX_PENDING = 100_000;
+    /** The default of the circuit breaker's first open period ({@link Builder#circuitBreaker}). */
+    public static final Duration DEFAULT_CIRCUIT_OPEN_FOR = Duration.ofSeconds(1);
 
     private ApnsPusher(final DeliveryEngine engine, final PusherStats stats, final EventLoopGroup eventLoop,
                        final ScheduledExecutorService timers, final ExecutorService results,
-                       final Duration shutdownTimeout) {
+                       final Duration shutdownTimeout, final java.util.function.LongSupplier ticker) {
+        this.ticker = ticker;
         this.engine = engine;
         this.stats = stats;
         this.eventLoop = eventLoop;
@@ -80,7 +87,7 @@ public final class ApnsPusher implements AutoCloseable {
      * at once; the rest is coalesced (see {@link PushKind}). Never blocks.
      */
     public SubmitOutcome submit(final Registration registration, final PushKind kind) {
-        return engine.submit(registration, kind, System.nanoTime(), null);
+        return engine.submit(registration, kind, ticker.getAsLong(), null);
     }
 
     /**
@@ -199,7 +206,7 @@ public final class ApnsPusher implements AutoCloseable {
         private Duration expiration = Duration.ofHours(24);
         private Clock clock = Clock.systemUTC();
         private PushListener listener = PushListener.NONE;
-        private int maxPending = 10_000;
+        private int maxPending = DEFAULT_MAX_PENDING;
         private int maxInFlight = 1_000;
         private Duration newMailWindow = Duration.ofSeconds(1);
         private Duration changeDelay = Duration.ofSeconds(30);
@@ -209,7 +216,9 @@ public final class ApnsPusher implements AutoCloseable {
         private float failureRateThreshold = 50;
         private int circuitWindow = 20;
         private int circuitMinimumCalls = 10;
-        private Duration circuitOpenFor = Duration.ofSeconds(30);
+        private Duration circuitOpenFor = DEFAULT_CIRCUIT_OPEN_FOR;
+        private java.util.function.LongSupplier ticker = System::nanoTime;
+        private ScheduledExecutorService scheduler;
         private Duration reloadInterval = Duration.ofSeconds(10);
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
@@ -256,6 +265,18 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The time the pusher runs on, for tests that drive it: {@code nanoTime} stands for
+         * {@link System#nanoTime()} (coalescing windows, latencies), {@code timers} runs windows, back-offs and the
+         * breaker's wake-ups (shut down with the pusher). Give the same time to {@link #clock} (expiry, the circuit
+         * breaker). Default: the system's, and a timer thread of the pusher's own.
+         */
+        public Builder time(final java.util.function.LongSupplier nanoTime, final ScheduledExecutorService timers) {
+            this.ticker = Objects.requireNonNull(nanoTime, "nanoTime");
+            this.scheduler = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
+
         public Builder clock(final Clock pushClock) {
             this.clock = pushClock;
             return this;
@@ -266,7 +287,10 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
-        /** Devices with a push pending at most; beyond, new requests are shed (counted). Default 10,000. */
+        /**
+         * Devices with a push pending at most; beyond, new requests are shed (counted). Default
+         * {@value ApnsPusher#DEFAULT_MAX_PENDING}: about 200 bytes each when full.
+         */
         public Builder maxPending(final int devices) {
             this.maxPending = devices;
             return this;
@@ -304,8 +328,11 @@ public final class ApnsPusher implements AutoCloseable {
 
         /**
          * The per-credential circuit breaker: it opens when at least {@code failureRatePercent} of the last
-         * {@code window} requests (once {@code minimumCalls} were made) failed retryably, refuses requests for
-         * {@code openFor}, then lets a few through to probe. Default 50%, 20, 10, 30 s.
+         * {@code window} requests (once {@code minimumCalls} were made) failed retryably, and holds requests back
+         * (queued, no attempt spent) for {@code openFor} the first time; each time it opens again while APNs keeps
+         * failing, for a quarter of the time it has failed so far (at least {@code openFor}, at most the retry's
+         * {@code max}), then lets three through to probe. So after an outage of D, pushes flow again at most
+         * max({@code openFor}, D/4) after APNs answers. Default 50%, 20, 10, 1 s.
          */
         public Builder circuitBreaker(final float failureRatePercent, final int window, final int minimumCalls,
                                       final Duration openFor) {
@@ -365,19 +392,11 @@ public final class ApnsPusher implements AutoCloseable {
                     .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(initialBackoff, 2.0, 0.5, maxBackoff))
                     .retryOnResult(attempt -> attempt.verdict() == ApnsVerdict.RETRYABLE)
                     .build();
-            final CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
-                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                    .slidingWindowSize(circuitWindow)
-                    .minimumNumberOfCalls(Math.min(circuitMinimumCalls, circuitWindow))
-                    .failureRateThreshold(failureRateThreshold)
-                    .waitDurationInOpenState(circuitOpenFor)
-                    .permittedNumberOfCallsInHalfOpenState(3)
-                    .build();
 
             // One I/O thread serves every APNs connection: HTTP/2 multiplexes, and the work per push is small.
             final EventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("apns-io", true));
-            final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-                    daemon("pusher-timers"));
+            final ScheduledExecutorService timers = scheduler != null ? scheduler
+                    : Executors.newSingleThreadScheduledExecutor(daemon("pusher-timers"));
             final ExecutorService results = Executors.newSingleThreadExecutor(daemon("apns-results"));
             final List<CredentialSlot> slots = new ArrayList<>();
             final CredentialReloader.ClientFactory clientFactory = (credential, apnsHost) ->
@@ -401,9 +420,12 @@ public final class ApnsPusher implements AutoCloseable {
                     final String apnsHost = host != null ? host
                             : source.apnsHost() != null ? source.apnsHost() : "api.push.apple.com";
                     // No event consumers: with one, Resilience4j builds an event object for every call.
-                    final CircuitBreaker breaker = CircuitBreaker.of("apns-" + credential.topic(), breakerConfig);
+                    final OpenPeriods openPeriods = new OpenPeriods(circuitOpenFor, maxBackoff, clock);
+                    final CircuitBreaker breaker = CircuitBreaker.of("apns-" + credential.topic(),
+                            breakerConfig(openPeriods));
                     slots.add(new CredentialSlot(source, credential, clientFactory.create(credential, apnsHost),
-                            apnsHost, maxInFlight, breaker, Retry.of("apns-" + credential.topic(), retryConfig)));
+                            apnsHost, maxInFlight, breaker, openPeriods,
+                            Retry.of("apns-" + credential.topic(), retryConfig)));
                 }
             } catch (final IOException | RuntimeException e) {
                 slots.forEach(slot -> slot.client().close());
@@ -415,7 +437,7 @@ public final class ApnsPusher implements AutoCloseable {
             final PusherStats stats = new PusherStats();
             final DeliveryEngine engine = new DeliveryEngine(
                     new PushCoalescer(newMailWindow.toNanos(), changeDelay.toNanos(), maxPending), slots,
-                    registrations, expiration, clock, listener, stats, timers, results);
+                    registrations, expiration, clock, listener, stats, timers, results, ticker);
             if (!reloadInterval.isZero()) {
                 final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
                 timers.scheduleWithFixedDelay(() -> {
@@ -426,7 +448,23 @@ public final class ApnsPusher implements AutoCloseable {
                     }
                 }, reloadInterval.toMillis(), reloadInterval.toMillis(), TimeUnit.MILLISECONDS);
             }
-            return new ApnsPusher(engine, stats, eventLoop, timers, results, shutdownTimeout);
+            return new ApnsPusher(engine, stats, eventLoop, timers, results, shutdownTimeout, ticker);
+        }
+
+        /**
+         * Opens when {@code failureRateThreshold} of the last {@code circuitWindow} requests failed retryably; stays
+         * open for {@link OpenPeriods} (short at first, longer the longer APNs fails); half open, three probes.
+         */
+        private CircuitBreakerConfig breakerConfig(final OpenPeriods openPeriods) {
+            return CircuitBreakerConfig.custom()
+                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                    .slidingWindowSize(circuitWindow)
+                    .minimumNumberOfCalls(Math.min(circuitMinimumCalls, circuitWindow))
+                    .failureRateThreshold(failureRateThreshold)
+                    .waitIntervalFunctionInOpenState(openPeriods.intervalFunction())
+                    .permittedNumberOfCallsInHalfOpenState(DeliveryEngine.PROBES)
+                    .clock(clock)
+                    .build();
         }
 
         private ApnsClient client(final ApnsCredential credential, final String apnsHost,

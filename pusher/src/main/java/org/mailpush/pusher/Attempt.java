@@ -11,13 +11,7 @@ import java.time.Instant;
 record Attempt(ApnsVerdict verdict, int status, String reason, Instant tokenInvalidatedAt, Throwable failure,
                Duration roundTrip) {
 
-    static final String CIRCUIT_OPEN = "CircuitOpen";
     static final String CREDENTIAL_DISABLED = "CredentialDisabled";
-
-    /** Not sent: the credential's circuit breaker is open. */
-    static Attempt circuitOpen() {
-        return new Attempt(ApnsVerdict.RETRYABLE, 0, CIRCUIT_OPEN, null, null, Duration.ZERO);
-    }
 
     /** Not sent: APNs refused the credential earlier. */
     static Attempt credentialDisabled(final String problem) {

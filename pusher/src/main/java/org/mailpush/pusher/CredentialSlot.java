@@ -9,9 +9,10 @@ import java.util.ArrayDeque;
 import java.util.Optional;
 
 /**
- * One credential in use: its Pushy client, its circuit breaker and retry policy (Resilience4j, named by topic so
- * their events and metrics say which credential), its queue of deliveries ready to go and its count of requests in
- * flight. The queue and the count are guarded by the engine's lock; client and credential are swapped on reload.
+ * One credential in use: its Pushy client, its circuit breaker (with its {@link OpenPeriods}) and retry policy
+ * (Resilience4j, named by topic so their events and metrics say which credential), its queue of deliveries ready to
+ * go, those backing off, and its count of requests in flight. Queues, count and timers are guarded by the engine's
+ * lock; client and credential are swapped on reload.
  */
 final class CredentialSlot {
 
@@ -19,8 +20,13 @@ final class CredentialSlot {
     final String apnsHost;
     final int maxInFlight;
     final CircuitBreaker breaker;
+    final OpenPeriods openPeriods;
     final Retry retry;
     final ArrayDeque<Delivery> ready = new ArrayDeque<>();
+    /** Deliveries waiting out a back-off after a retryable failure: sent early when the breaker closes. */
+    final java.util.Set<Delivery> backingOff = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The timer that pumps again when the open breaker lets a probe through; {@code null} when none is set. */
+    java.util.concurrent.ScheduledFuture<?> wakeUp;
     int inFlight;
 
     private volatile ApnsCredential credential;
@@ -30,13 +36,15 @@ final class CredentialSlot {
             new java.util.concurrent.atomic.AtomicReference<>(CircuitBreaker.State.CLOSED);
 
     CredentialSlot(final CredentialSource source, final ApnsCredential credential, final ApnsClient client,
-                   final String apnsHost, final int maxInFlight, final CircuitBreaker breaker, final Retry retry) {
+                   final String apnsHost, final int maxInFlight, final CircuitBreaker breaker,
+                   final OpenPeriods openPeriods, final Retry retry) {
         this.source = source;
         this.credential = credential;
         this.client = client;
         this.apnsHost = apnsHost;
         this.maxInFlight = maxInFlight;
         this.breaker = breaker;
+        this.openPeriods = openPeriods;
         this.retry = retry;
     }
 

@@ -26,6 +26,12 @@ final class Delivery {
     CredentialSlot slot;
     int attempts;
     int providerTokenRefreshes;
+    /** Sent as one of a half-open breaker's probes: a retryable failure then holds it, spending no attempt. */
+    boolean probe;
+    /** Whether the push waited on purpose before its first request (a coalescing window or a change delay). */
+    boolean waited;
+    /** The timer that will send it again while it backs off after a retryable failure; {@code null} otherwise. */
+    java.util.concurrent.ScheduledFuture<?> backOff;
 
     Delivery(final Registration registration, final PushCoalescer.Entry entry,
              final CompletableFuture<PushResult> future, final Instant expiresAt, final long createdAt) {

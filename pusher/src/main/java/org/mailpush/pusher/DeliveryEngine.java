@@ -57,6 +57,8 @@ final class DeliveryEngine {
     private final PusherStats stats;
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
+    private final java.util.function.LongSupplier ticker;
+    private final java.util.Random jitter = new java.util.Random();
     /** Deliveries not finished; direct sends also in {@link #activeDirect} so shutdown can answer their futures. */
     private int active;
     private final Set<Delivery> activeDirect = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -66,7 +68,8 @@ final class DeliveryEngine {
 
     DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
                    final Duration expiration, final Clock clock, final PushListener listener,
-                   final PusherStats stats, final ScheduledExecutorService timers, final ExecutorService results) {
+                   final PusherStats stats, final ScheduledExecutorService timers, final ExecutorService results,
+                   final java.util.function.LongSupplier ticker) {
         this.coalescer = coalescer;
         this.slots = List.copyOf(slots);
         this.registrations = registrations;
@@ -76,6 +79,7 @@ final class DeliveryEngine {
         this.stats = stats;
         this.timers = timers;
         this.results = results;
+        this.ticker = ticker;
         indexSlots();
     }
 
@@ -119,7 +123,7 @@ final class DeliveryEngine {
                 runQuietly(onCovered);
                 return SubmitOutcome.CLOSED;
             }
-            final Decision decision = coalescer.offer(registration, kind, System.nanoTime());
+            final Decision decision = coalescer.offer(registration, kind, ticker.getAsLong());
             if (decision.entry() != null) {
                 decision.entry().pendingSince = Math.min(decision.entry().pendingSince, eventReceivedAt);
                 if (onCovered != null) {
@@ -140,7 +144,9 @@ final class DeliveryEngine {
                 case SEND_NOW_MERGED -> {
                     stats.coalesced.increment();
                     cancelTimer(decision.entry());
-                    enqueue(newDelivery(decision.entry().registration, decision.entry(), null));
+                    final Delivery merged = newDelivery(decision.entry().registration, decision.entry(), null);
+                    merged.waited = true; // it covers events that waited for a window
+                    enqueue(merged);
                     outcome = SubmitOutcome.QUEUED;
                 }
                 case SCHEDULE -> {
@@ -189,7 +195,7 @@ final class DeliveryEngine {
 
     private Delivery newDelivery(final Registration registration, final PushCoalescer.Entry entry,
                                  final CompletableFuture<PushResult> future) {
-        final long now = System.nanoTime();
+        final long now = ticker.getAsLong();
         final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration), now);
         if (entry != null) {
             // This push covers every event taken in so far; later ones wait for the next.
@@ -210,11 +216,22 @@ final class DeliveryEngine {
         delivery.slot.ready.add(delivery);
     }
 
+    /**
+     * Takes what may go now from each credential's ready queue: up to its in-flight bound, and only what its circuit
+     * breaker permits. An open breaker keeps the rest queued (no attempt is spent on it) and a wake-up is set for
+     * when it lets a probe through; half open, only its probes go, and their answers pump again.
+     */
     private List<Delivery> pumpAll() {
         List<Delivery> toStart = List.of();
         for (final CredentialSlot slot : slots) {
             while (slot.inFlight < slot.maxInFlight && !slot.ready.isEmpty()) {
+                if (slot.usable() && !slot.breaker.tryAcquirePermission()) {
+                    wakeUpWhenOpenEnds(slot);
+                    break;
+                }
                 final Delivery delivery = slot.ready.poll();
+                delivery.probe = slot.breaker.getState() == io.github.resilience4j.circuitbreaker.CircuitBreaker
+                        .State.HALF_OPEN;
                 slot.inFlight++;
                 if (delivery.entry != null) {
                     coalescer.started(delivery.entry);
@@ -228,9 +245,89 @@ final class DeliveryEngine {
         return toStart;
     }
 
+    /**
+     * The breaker is open with deliveries waiting (queued, or backing off): pump again when its open period ends.
+     * If none is queued by then, the first of those backing off go early, as the probes: else nothing would tell
+     * the breaker that APNs is back until a back-off ran out, minutes later.
+     */
+    private void wakeUpWhenOpenEnds(final CredentialSlot slot) {
+        if (slot.wakeUp != null || slot.breaker.getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker
+                .State.OPEN || slot.ready.isEmpty() && slot.backingOff.isEmpty()) {
+            return; // set already; half open, where the probes' answers pump; or nothing waits
+        }
+        stats.circuitOpenRefusals.add(slot.ready.size());
+        final long delay = Math.max(1, slot.openPeriods.openUntil() - clock.millis() + 1);
+        slot.wakeUp = timers.schedule(() -> {
+            final List<Delivery> toStart;
+            lock.lock();
+            try {
+                slot.wakeUp = null;
+                if (slot.ready.isEmpty()) {
+                    slot.backingOff.stream()
+                            .sorted(java.util.Comparator.comparingLong(d -> d.backOff.getDelay(TimeUnit.NANOSECONDS)))
+                            .limit(PROBES).toList()
+                            .forEach(probe -> {
+                                probe.backOff.cancel(false);
+                                probe.backOff = null;
+                                slot.backingOff.remove(probe);
+                                enqueue(probe);
+                            });
+                }
+                toStart = pumpAll();
+            } finally {
+                lock.unlock();
+            }
+            startAll(toStart);
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Requests a half-open breaker lets through to probe (its {@code permittedNumberOfCallsInHalfOpenState}). */
+    static final int PROBES = 3;
+
+    /**
+     * A probe failed retryably (APNs still down; the breaker is open again): back to the head of the queue, held
+     * until the next probe, spending none of its attempts, so that an outage of any length costs a push nothing
+     * but its expiry.
+     */
+    private void holdAfterProbe(final Delivery delivery) {
+        final List<Delivery> toStart;
+        lock.lock();
+        try {
+            delivery.slot.inFlight--;
+            delivery.probe = false;
+            if (delivery.entry != null && coalescer.retrying(delivery.entry)) {
+                stats.coalesced.increment();
+            }
+            delivery.slot.ready.addFirst(delivery);
+            toStart = pumpAll();
+        } finally {
+            lock.unlock();
+        }
+        startAll(toStart);
+    }
+
+    /**
+     * The breaker closed: APNs answers again. What backs off after failing meanwhile goes now, each within a second
+     * (at random, so they do not all arrive in one instant), bounded by the in-flight limit as ever.
+     */
+    private void releaseBackingOff(final CredentialSlot slot) {
+        lock.lock();
+        try {
+            for (final Delivery delivery : List.copyOf(slot.backingOff)) {
+                if (delivery.backOff.getDelay(TimeUnit.MILLISECONDS) > 1_000) {
+                    delivery.backOff.cancel(false);
+                    delivery.backOff = timers.schedule(() -> requeue(delivery), jitter.nextInt(1_000),
+                            TimeUnit.MILLISECONDS);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void schedule(final PushCoalescer.Entry entry, final long dueAt) {
         cancelTimer(entry);
-        final long delay = Math.max(0, dueAt - System.nanoTime());
+        final long delay = Math.max(0, dueAt - ticker.getAsLong());
         entry.timer = timers.schedule(() -> timerFired(entry), delay, TimeUnit.NANOSECONDS);
     }
 
@@ -247,9 +344,11 @@ final class DeliveryEngine {
         final List<Delivery> toStart;
         lock.lock();
         try {
-            final Decision decision = coalescer.timerFired(entry, System.nanoTime());
+            final Decision decision = coalescer.timerFired(entry, ticker.getAsLong());
             if (decision.action() == PushCoalescer.Action.SEND_NOW) {
-                enqueue(newDelivery(entry.registration, entry, null));
+                final Delivery delivery = newDelivery(entry.registration, entry, null);
+                delivery.waited = true;
+                enqueue(delivery);
             }
             toStart = pumpAll();
         } finally {
@@ -262,9 +361,10 @@ final class DeliveryEngine {
         final List<Delivery> toStart;
         lock.lock();
         try {
-            if (abandonedAll) {
-                return;
+            if (!delivery.slot.backingOff.remove(delivery) || abandonedAll) {
+                return; // requeued already (released early by a closing breaker), or abandoned at shutdown
             }
+            delivery.backOff = null;
             enqueue(delivery);
             toStart = pumpAll();
         } finally {
@@ -287,14 +387,17 @@ final class DeliveryEngine {
             results.execute(() -> answered(delivery, Attempt.credentialDisabled(slot.problem()), false));
             return;
         }
-        if (!slot.breaker.tryAcquirePermission()) {
-            stats.circuitOpenRefusals.increment();
-            results.execute(() -> answered(delivery, Attempt.circuitOpen(), false));
-            return;
-        }
+        // The breaker's permission was taken when the delivery left the ready queue (pumpAll).
         delivery.attempts++;
         stats.requests.increment();
-        final long started = System.nanoTime();
+        final long started = ticker.getAsLong();
+        if (delivery.attempts == 1 && delivery.entry != null) {
+            try {
+                listener.requestSent(Duration.ofNanos(started - delivery.eventReceivedAt), delivery.waited);
+            } catch (final RuntimeException e) {
+                LOG.warn("Push listener failed", e);
+            }
+        }
         final SimpleApnsPushNotification notification = new SimpleApnsPushNotification(
                 delivery.registration.deviceToken(), slot.topic(),
                 MailPayload.forAccount(delivery.registration.accountId()), delivery.expiresAt, null,
@@ -309,9 +412,9 @@ final class DeliveryEngine {
         }
     }
 
-    private static Attempt attemptOf(final PushNotificationResponse<SimpleApnsPushNotification> response,
-                                     final Throwable error, final long started) {
-        final Duration roundTrip = Duration.ofNanos(System.nanoTime() - started);
+    private Attempt attemptOf(final PushNotificationResponse<SimpleApnsPushNotification> response,
+                              final Throwable error, final long started) {
+        final Duration roundTrip = Duration.ofNanos(ticker.getAsLong() - started);
         if (error != null || response == null) {
             return new Attempt(ApnsVerdict.RETRYABLE, 0, null, null, error, roundTrip);
         }
@@ -345,7 +448,13 @@ final class DeliveryEngine {
             stats.countRejection(attempt.reason() != null ? attempt.reason() : "HTTP " + attempt.status());
         }
         switch (attempt.verdict()) {
-            case RETRYABLE -> retryOrGiveUp(delivery, attempt);
+            case RETRYABLE -> {
+                if (delivery.probe && clock.instant().isBefore(delivery.expiresAt)) {
+                    holdAfterProbe(delivery);
+                } else {
+                    retryOrGiveUp(delivery, attempt);
+                }
+            }
             case REFRESH_PROVIDER_TOKEN -> {
                 // Pushy closes this connection and signs a fresh JWT on the next one: send again almost at once
                 // (from the timer thread, so the close on this I/O thread happens first), once; then back off.
@@ -381,7 +490,11 @@ final class DeliveryEngine {
         final io.github.resilience4j.circuitbreaker.CircuitBreaker.State changed = slot.stateChange();
         if (changed == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) {
             LOG.warn("Circuit breaker for topic {} opened: APNs failing ({}% of recent requests); requests pause for"
-                    + " a while, then a few probe", slot.topic(), Math.round(slot.breaker.getMetrics().getFailureRate()));
+                    + " {} ms, then a few probe", slot.topic(), Math.round(slot.breaker.getMetrics().getFailureRate()),
+                    Math.max(0, slot.openPeriods.openUntil() - clock.millis()));
+        } else if (changed == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
+            LOG.info("Circuit breaker for topic {} closed: APNs answers again", slot.topic());
+            releaseBackingOff(slot);
         } else if (changed != null) {
             LOG.info("Circuit breaker for topic {} is {}", slot.topic(), changed);
         }
@@ -413,12 +526,14 @@ final class DeliveryEngine {
             if (delivery.entry != null && coalescer.retrying(delivery.entry)) {
                 stats.coalesced.increment();
             }
+            // Set under the lock, before anything else runs: a breaker that closes meanwhile finds it.
+            delivery.slot.backingOff.add(delivery);
+            delivery.backOff = timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
             toStart = pumpAll();
         } finally {
             lock.unlock();
         }
         startAll(toStart);
-        timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private boolean remove(final Registration registration, final Attempt attempt) {
@@ -458,7 +573,7 @@ final class DeliveryEngine {
                 activeDirect.remove(delivery);
             }
             if (delivery.entry != null) {
-                final Decision next = coalescer.completed(delivery.entry, System.nanoTime(), registrationRemoved);
+                final Decision next = coalescer.completed(delivery.entry, ticker.getAsLong(), registrationRemoved);
                 if (next.action() == PushCoalescer.Action.SCHEDULE) {
                     schedule(next.entry(), next.dueAt());
                 }
@@ -479,7 +594,7 @@ final class DeliveryEngine {
         } else if (attempt.verdict() == ApnsVerdict.RETRYABLE || !attempt.answered()) {
             stats.abandoned.increment();
         }
-        final long now = System.nanoTime();
+        final long now = ticker.getAsLong();
         final PushResult result = new PushResult(delivery.registration, attempt.verdict(), attempt.status(),
                 attempt.reason(), attempt.tokenInvalidatedAt(), attempt.failure(), registrationRemoved,
                 Duration.ofNanos(now - delivery.createdAt), delivery.attempts,
@@ -543,7 +658,9 @@ final class DeliveryEngine {
             closed = true;
             for (final PushCoalescer.Entry entry : coalescer.flush()) {
                 cancelTimer(entry);
-                enqueue(newDelivery(entry.registration, entry, null));
+                final Delivery flushed = newDelivery(entry.registration, entry, null);
+                flushed.waited = true;
+                enqueue(flushed);
             }
             toStart = pumpAll();
         } finally {
@@ -572,7 +689,7 @@ final class DeliveryEngine {
         stats.abandoned.add(abandoned);
         for (final Delivery delivery : direct) {
             delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
-                    null, false, Duration.ofNanos(System.nanoTime() - delivery.createdAt), delivery.attempts, null));
+                    null, false, Duration.ofNanos(ticker.getAsLong() - delivery.createdAt), delivery.attempts, null));
         }
         return abandoned;
     }

@@ -16,6 +16,14 @@ public interface PushListener {
     default void attemptAnswered(final int status, final java.time.Duration roundTrip) {
     }
 
+    /**
+     * The first request of a push from events went out: {@code sinceEvent} from taking in the earliest event it
+     * covers to sending; {@code waited} when the push waited on purpose first (a coalescing window, a change delay),
+     * so that a pipeline delay can be told apart from a deliberate one. Not called for retries or direct sends.
+     */
+    default void requestSent(final java.time.Duration sinceEvent, final boolean waited) {
+    }
+
     PushListener NONE = result -> {
     };
 }

@@ -20,18 +20,26 @@ import java.util.function.Consumer;
  */
 public final class H2ChangeTrigger implements Trigger {
 
-    private static final Map<String, Consumer<String>> LISTENERS = new ConcurrentHashMap<>();
+    /**
+     * The routing caches on each database, several when several stores in one process use it (the service and an
+     * admin command run in the same JVM): each is told, and each stops listening on its own.
+     */
+    private static final Map<String, java.util.Set<Consumer<String>>> LISTENERS = new ConcurrentHashMap<>();
 
     private String database;
     private int usernameColumn = -1;
 
     /** Tells {@code listener} about changes to the database named by {@link #databasePath}. */
     static void listen(final String databasePath, final Consumer<String> listener) {
-        LISTENERS.put(databasePath, listener);
+        LISTENERS.computeIfAbsent(databasePath, path -> new java.util.concurrent.CopyOnWriteArraySet<>())
+                .add(listener);
     }
 
-    static void stopListening(final String databasePath) {
-        LISTENERS.remove(databasePath);
+    static void stopListening(final String databasePath, final Consumer<String> listener) {
+        LISTENERS.computeIfPresent(databasePath, (path, listeners) -> {
+            listeners.remove(listener);
+            return listeners.isEmpty() ? null : listeners;
+        });
     }
 
     /**
@@ -61,15 +69,17 @@ public final class H2ChangeTrigger implements Trigger {
 
     @Override
     public void fire(final Connection connection, final Object[] oldRow, final Object[] newRow) {
-        final Consumer<String> listener = database == null ? null : LISTENERS.get(database);
-        if (listener == null || usernameColumn < 0) {
+        final java.util.Set<Consumer<String>> listeners = database == null ? null : LISTENERS.get(database);
+        if (listeners == null || usernameColumn < 0) {
             return;
         }
-        if (oldRow != null) {
-            listener.accept(String.valueOf(oldRow[usernameColumn]));
-        }
-        if (newRow != null) {
-            listener.accept(String.valueOf(newRow[usernameColumn]));
+        for (final Consumer<String> listener : listeners) {
+            if (oldRow != null) {
+                listener.accept(String.valueOf(oldRow[usernameColumn]));
+            }
+            if (newRow != null) {
+                listener.accept(String.valueOf(newRow[usernameColumn]));
+            }
         }
     }
 }

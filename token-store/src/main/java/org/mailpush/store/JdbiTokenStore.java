@@ -84,32 +84,59 @@ final class JdbiTokenStore implements TokenStore {
         });
     }
 
+    /**
+     * Stores several registrations in one transaction (one commit for all), each as {@link #register} would. If
+     * another process inserted one of the same keys meanwhile (a unique violation aborts the transaction), they are
+     * stored again one by one, each of which handles that race.
+     */
+    @Override
+    public List<RegisterResult> registerAll(final List<Registration> registrations) {
+        if (registrations.size() < 2) {
+            return TokenStore.super.registerAll(registrations);
+        }
+        final List<Registration> folded = registrations.stream().map(this::fold).toList();
+        try {
+            return run("register " + folded.size() + " devices", handle -> handle.inTransaction(
+                    TransactionIsolationLevel.READ_COMMITTED, h -> {
+                        final List<RegisterResult> results = new ArrayList<>(folded.size());
+                        for (final Registration registration : folded) {
+                            try {
+                                results.add(RegisterResult.stored(limitedUpsert(h, registration)));
+                            } catch (final RegistrationLimitException e) {
+                                // Refused before anything was written: the transaction goes on.
+                                results.add(RegisterResult.refusedBy(e));
+                            }
+                        }
+                        return results;
+                    }));
+        } catch (final TokenStoreException e) {
+            if (!isUniqueViolation(e)) {
+                throw e;
+            }
+            return TokenStore.super.registerAll(registrations);
+        }
+    }
+
     /** As {@link #upsert}, refusing a new device of a user who has {@link #maxDevicesPerUser} already. */
     private RegisterOutcome limitedUpsert(final Handle handle, final Registration registration) {
-        final boolean exists = handle.createQuery("""
-                        SELECT COUNT(*) FROM registration WHERE account_id = :account AND device_token = :token""")
-                .bind("account", registration.accountId())
-                .bind("token", registration.deviceToken())
-                .mapTo(Long.class).one() > 0;
-        if (!exists) {
-            final long devices = handle.createQuery("SELECT COUNT(*) FROM registration WHERE username = :user")
-                    .bind("user", registration.username())
-                    .mapTo(Long.class).one();
-            if (devices >= maxDevicesPerUser) {
-                throw new RegistrationLimitException(registration.username(), maxDevicesPerUser);
-            }
-        }
-        return upsert(handle, registration, false);
+        return upsert(handle, registration, false, maxDevicesPerUser);
+    }
+
+    private static RegisterOutcome upsert(final Handle handle, final Registration registration,
+                                          final boolean onlyIfNewer) {
+        return upsert(handle, registration, onlyIfNewer, Integer.MAX_VALUE);
     }
 
     /**
-     * Inserts or updates one registration inside the caller's transaction.
+     * Inserts or updates one registration inside the caller's transaction: one statement to find (and lock) the
+     * existing row, one more to count the user's devices only when the device is new.
      *
      * @param onlyIfNewer leave an existing registration alone unless {@code registration} was registered later
+     * @param maxDevices  refuse a new device of a user who has this many ({@link RegistrationLimitException})
      * @return what happened; {@code null} when an existing, newer registration was kept
      */
     private static RegisterOutcome upsert(final Handle handle, final Registration registration,
-                                          final boolean onlyIfNewer) {
+                                          final boolean onlyIfNewer, final int maxDevices) {
         final Instant last = micros(registration.lastRegistered());
         final Optional<Instant> existingLast = handle.createQuery("""
                         SELECT last_registered FROM registration
@@ -118,6 +145,14 @@ final class JdbiTokenStore implements TokenStore {
                 .bind("token", registration.deviceToken())
                 .map((rs, ctx) -> instant(rs, "last_registered"))
                 .findOne();
+        if (existingLast.isEmpty() && maxDevices < Integer.MAX_VALUE) {
+            final long devices = handle.createQuery("SELECT COUNT(*) FROM registration WHERE username = :user")
+                    .bind("user", registration.username())
+                    .mapTo(Long.class).one();
+            if (devices >= maxDevices) {
+                throw new RegistrationLimitException(registration.username(), maxDevices);
+            }
+        }
         final RegisterOutcome outcome;
         if (existingLast.isPresent()) {
             if (onlyIfNewer && !last.isAfter(existingLast.get())) {
@@ -189,6 +224,58 @@ final class JdbiTokenStore implements TokenStore {
     public List<Registration> registrationsWatching(final String username, final String mailbox) {
         final String wanted = MailboxNames.normalize(mailbox);
         return registrationsOf(username).stream().filter(r -> r.mailboxes().contains(wanted)).toList();
+    }
+
+    /** Users looked up per query by {@link #registrationsOfUsers}: a bound on the statement's size. */
+    private static final int USERS_PER_QUERY = 500;
+
+    @Override
+    public Map<String, List<Registration>> registrationsOfUsers(final java.util.Collection<String> usernames) {
+        final Map<String, List<String>> asPassed = new LinkedHashMap<>();
+        for (final String username : usernames) {
+            asPassed.computeIfAbsent(folding.fold(username), folded -> new ArrayList<>(1)).add(username);
+        }
+        final Map<String, List<Registration>> result = new java.util.HashMap<>();
+        final List<String> folded = new ArrayList<>(asPassed.keySet());
+        for (int from = 0; from < folded.size(); from += USERS_PER_QUERY) {
+            final List<String> chunk = folded.subList(from, Math.min(folded.size(), from + USERS_PER_QUERY));
+            final List<Registration> found = run("look up the registrations of " + chunk.size() + " users",
+                    handle -> collect(handle.createQuery(SELECT_REGISTRATIONS
+                                    + " WHERE r.username IN (<users>) ORDER BY r.username, r.account_id, r.device_token")
+                            .bindList("users", chunk)));
+            final Map<String, List<Registration>> byUser = new java.util.HashMap<>();
+            for (final Registration registration : found) {
+                byUser.computeIfAbsent(registration.username(), u -> new ArrayList<>()).add(registration);
+            }
+            for (final String user : chunk) {
+                final List<Registration> mine = byUser.getOrDefault(user, List.of());
+                for (final String name : asPassed.get(user)) {
+                    result.put(name, mine);
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public String foldUsername(final String username) {
+        return folding.fold(username);
+    }
+
+    /** Hands every username that has a registration to {@code sink}, once each (for the routing cache's index). */
+    long forEachRegisteredUser(final Consumer<String> sink) {
+        return run("list the users with registrations", handle -> handle
+                .createQuery("SELECT DISTINCT username FROM registration")
+                .setFetchSize(10_000)
+                .scanResultSet((supplier, ctx) -> {
+                    final ResultSet rs = supplier.get();
+                    long users = 0;
+                    while (rs.next()) {
+                        sink.accept(rs.getString(1));
+                        users++;
+                    }
+                    return users;
+                }));
     }
 
     @Override

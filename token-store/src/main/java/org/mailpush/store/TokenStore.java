@@ -1,7 +1,9 @@
 package org.mailpush.store;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -38,6 +40,63 @@ public interface TokenStore extends AutoCloseable {
      * version, topic and mailbox set are replaced, {@code lastRegistered} is set, {@code firstRegistered} is kept.
      */
     RegisterOutcome register(Registration registration);
+
+    /**
+     * What {@link #registerAll} did with one registration: stored ({@code outcome}), or refused because its user has
+     * the most devices allowed ({@code refused}, the reason). A store failure fails the whole call instead.
+     */
+    record RegisterResult(RegisterOutcome outcome, RegistrationLimitException refused) {
+
+        public static RegisterResult stored(final RegisterOutcome outcome) {
+            return new RegisterResult(outcome, null);
+        }
+
+        public static RegisterResult refusedBy(final RegistrationLimitException limit) {
+            return new RegisterResult(null, limit);
+        }
+    }
+
+    /**
+     * Stores several registrations, as {@link #register} would one by one in this order, with as few commits as the
+     * store can (a group commit): the answer to a burst of registrations (every phone reconnecting after the IMAP
+     * server restarted) without one database round trip each.
+     *
+     * @return one result per registration, in order
+     * @throws TokenStoreException when the store failed; then none, some or all were stored, each whole (storing
+     *                             them again is safe: a registration is an upsert)
+     */
+    default List<RegisterResult> registerAll(final List<Registration> registrations) {
+        final List<RegisterResult> results = new java.util.ArrayList<>(registrations.size());
+        for (final Registration registration : registrations) {
+            try {
+                results.add(RegisterResult.stored(register(registration)));
+            } catch (final RegistrationLimitException e) {
+                results.add(RegisterResult.refusedBy(e));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * The registrations of each of {@code usernames}, as {@link #registrationsOf} would give them, in as few round
+     * trips as the store can: routing looks up the owners of a batch of events at once. Keyed by the usernames as
+     * passed; a user without registrations maps to an empty list.
+     */
+    default Map<String, List<Registration>> registrationsOfUsers(final Collection<String> usernames) {
+        final Map<String, List<Registration>> found = new java.util.HashMap<>();
+        for (final String username : usernames) {
+            found.computeIfAbsent(username, this::registrationsOf);
+        }
+        return found;
+    }
+
+    /**
+     * The username as this store compares it ({@link UsernameFolding}): two names that fold alike are one user.
+     * Routing uses it to keep one user's events in order.
+     */
+    default String foldUsername(final String username) {
+        return username;
+    }
 
     /** The registrations of {@code username} that watch {@code mailbox} (client-visible name). */
     List<Registration> registrationsWatching(String username, String mailbox);

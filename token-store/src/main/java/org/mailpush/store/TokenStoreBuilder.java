@@ -39,6 +39,10 @@ public final class TokenStoreBuilder {
     private CacheMode cacheMode = CacheMode.AUTO;
     private long cacheUsers = 100_000;
     private Duration cacheMaxAge = Duration.ofMinutes(1);
+    private long knownUsers = DEFAULT_MAX_KNOWN_USERS;
+
+    /** The default of {@link #knownUsers}. */
+    public static final long DEFAULT_MAX_KNOWN_USERS = 1_000_000;
 
     public TokenStoreBuilder url(final String jdbcUrl) {
         this.url = jdbcUrl;
@@ -99,6 +103,15 @@ public final class TokenStoreBuilder {
     }
 
     /**
+     * The most users with devices the routing cache lists in memory (default 1,000,000, about 90 MB at most), so
+     * that mail for a user without any costs no query. Past it, such lookups go to the database (batched).
+     */
+    public TokenStoreBuilder knownUsers(final long maxUsers) {
+        this.knownUsers = maxUsers;
+        return this;
+    }
+
+    /**
      * Opens the database, migrates its schema and returns the store.
      *
      * @throws IllegalArgumentException when the URL names no supported engine or a setting is out of range
@@ -118,7 +131,8 @@ public final class TokenStoreBuilder {
         if (maxDevicesPerUser < 1) {
             throw new IllegalArgumentException("maxDevicesPerUser must be at least 1, not " + maxDevicesPerUser);
         }
-        if (failoverTimeout.isNegative() || cacheUsers < 1 || cacheMaxAge.isNegative() || cacheMaxAge.isZero()) {
+        if (failoverTimeout.isNegative() || cacheUsers < 1 || cacheMaxAge.isNegative() || cacheMaxAge.isZero()
+                || knownUsers < 0) {
             throw new IllegalArgumentException("failoverTimeout, cache size and cache age must be positive");
         }
         final String description = engine.name().toLowerCase(java.util.Locale.ROOT) + " " + engine.describe(url);
@@ -167,7 +181,8 @@ public final class TokenStoreBuilder {
         if (cacheMode == CacheMode.OFF) {
             return store;
         }
-        final CachingTokenStore cache = new CachingTokenStore(store, folding, cacheUsers, cacheMaxAge);
+        final CachingTokenStore cache = new CachingTokenStore(store, folding, cacheUsers, cacheMaxAge,
+                store::forEachRegisteredUser, knownUsers);
         if (engine == StoreEngine.POSTGRESQL) {
             final PgChangeListener listener = new PgChangeListener(url, username, password, cache);
             cache.changeListener(listener);
@@ -175,8 +190,9 @@ public final class TokenStoreBuilder {
         } else {
             try (java.sql.Connection connection = dataSource.getConnection()) {
                 final String path = H2ChangeTrigger.databasePath(connection);
-                H2ChangeTrigger.listen(path, cache::invalidate);
-                cache.changeListener(() -> H2ChangeTrigger.stopListening(path));
+                final java.util.function.Consumer<String> listener = cache::invalidate;
+                H2ChangeTrigger.listen(path, listener);
+                cache.changeListener(() -> H2ChangeTrigger.stopListening(path, listener));
             } catch (final java.sql.SQLException e) {
                 store.close();
                 throw new TokenStoreException("cannot open the token store at " + description + ": "

@@ -237,6 +237,52 @@ abstract class TokenStoreContract {
     }
 
     @Test
+    void registerAllStoresEachAsRegisterWouldWithItsOwnOutcome() {
+        for (int n = 0; n < 100; n++) {
+            store.register(registration("busy", "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
+        }
+        final List<TokenStore.RegisterResult> results = store.registerAll(List.of(
+                registration("calm", "ACC-1", TOKEN_A, T0, "INBOX"),
+                registration("busy", "ACC-100", String.format("%064x", 100), T0, "INBOX"),
+                registration("busy", "ACC-7", String.format("%064x", 7), T0.plusSeconds(60), "INBOX", "Sent"),
+                registration("Calm", "ACC-2", TOKEN_B, T0, "INBOX"),
+                registration("calm", "ACC-1", TOKEN_A, T0.plusSeconds(1), "Sent")));
+        assertThat(results).extracting(TokenStore.RegisterResult::outcome).containsExactly(
+                TokenStore.RegisterOutcome.ADDED, null, TokenStore.RegisterOutcome.REFRESHED,
+                TokenStore.RegisterOutcome.ADDED, TokenStore.RegisterOutcome.REFRESHED);
+        assertThat(results.get(1).refused()).isInstanceOf(RegistrationLimitException.class);
+        assertThat(store.registrationsOf("busy")).hasSize(100);
+        assertThat(store.registrationsWatching("busy", "Sent")).extracting(Registration::accountId)
+                .containsExactly("ACC-7");
+        assertThat(store.registrationsOf("calm")).hasSize(2);
+        assertThat(store.registrationsWatching("calm", "Sent")).as("the later of two in one batch wins")
+                .extracting(Registration::deviceToken).containsExactly(TOKEN_A);
+        assertThat(store.count()).isEqualTo(102);
+    }
+
+    @Test
+    void registrationsOfUsersAnswersEveryUserAskedInBatches() {
+        final List<Registration> batch = new java.util.ArrayList<>();
+        for (int n = 0; n < 1_200; n += 2) {
+            batch.add(registration("user" + n, "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
+        }
+        store.registerAll(batch);
+        final List<String> asked = new java.util.ArrayList<>();
+        for (int n = 0; n < 1_200; n++) {
+            asked.add(n == 4 ? "USER4" : "user" + n);
+        }
+        final java.util.Map<String, List<Registration>> found = store.registrationsOfUsers(asked);
+        assertThat(found).hasSize(1_200);
+        assertThat(found.get("user0")).extracting(Registration::accountId).containsExactly("ACC-0");
+        assertThat(found.get("USER4")).as("folded as the store compares users").extracting(Registration::accountId)
+                .containsExactly("ACC-4");
+        assertThat(found.get("user1")).isEmpty();
+        assertThat(found.get("user1198")).hasSize(1);
+        assertThat(found.values().stream().filter(list -> !list.isEmpty()).count()).isEqualTo(600);
+        assertThat(store.foldUsername("USER4")).isEqualTo("user4");
+    }
+
+    @Test
     void queuedPushesComeBackInOrderUntilRemoved() {
         final RegistrationKey phone = new RegistrationKey("ACC-1", TOKEN_A);
         final RegistrationKey tablet = new RegistrationKey("ACC-2", TOKEN_B);

@@ -9,72 +9,107 @@ import org.mailpush.notifyd.intake.BadInputKind;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.store.DeviceTokens;
 import org.mailpush.store.Registration;
-import org.mailpush.store.RegistrationLimitException;
 import org.mailpush.store.TokenStore;
-import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Where an event is routed: a registration is stored, a mailbox event is matched to the registrations of the
  * mailbox's owner that watch that mailbox, and each match goes to the {@link PushDispatcher}.
  *
- * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only enqueues into a bounded queue and
- * never blocks. One routing thread drains the queue in arrival order (so a registration is stored before the mail
- * that follows it is routed) and does the store work. When the queue is full, the new event is dropped and reported
- * to {@link IntakeListener#eventShed}: the door stays responsive and memory stays flat. Doors that must answer
- * their sender with the outcome use {@link #submit}, which queues the same way and completes when the event has been
- * routed.</p>
+ * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only queues ({@link RoutingLanes}: mail
+ * and registrations in lanes of their own, each bounded) and never blocks. One routing thread takes work in batches,
+ * so that the store is asked once per batch, not once per event: the owners of up to {@value #MAIL_BATCH} mailbox
+ * events in one lookup ({@link TokenStore#registrationsOfUsers}), up to about {@value #REGISTRATION_BATCH}
+ * registrations in one group commit ({@link TokenStore#registerAll}). Mail comes first every round, so a burst of
+ * registrations never holds new mail back for longer than one group commit; and a user's registrations that are
+ * still waiting are stored before that user's mail is routed, so a device that registered is pushed for mail that
+ * came after it. When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the
+ * door stays responsive and memory stays flat. Doors that must answer their sender with the outcome use
+ * {@link #submit}, which queues the same way and completes when the event has been routed; the durable queue uses
+ * {@link #acceptTracked}, which waits for room instead of shedding.</p>
+ *
+ * <p>Lifecycle: the routing thread starts with the router; {@link #close(Duration)} stops taking events, routes
+ * what is queued for up to the drain timeout, then stops.</p>
  */
 public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
 
+    /** Mailbox events that may wait for routing, by default. */
+    public static final int DEFAULT_MAIL_CAPACITY = 50_000;
+    /** Registrations that may wait for routing, by default: a whole site's phones reconnecting at once. */
+    public static final int DEFAULT_REGISTRATION_CAPACITY = 50_000;
+    /** Mailbox events routed per round, their owners looked up at once. */
+    static final int MAIL_BATCH = 500;
+    /** Registrations stored per round, in one transaction: bounds how long new mail can wait behind a herd. */
+    static final int REGISTRATION_BATCH = 200;
+
     private static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
+
+    /** One event waiting, with whoever waits for its outcome. */
+    private record Job(IntakeEvent event, CompletableFuture<RouteOutcome> outcome, Runnable done) {
+    }
 
     private final TokenStore store;
     private final PushDispatcher dispatcher;
     private final IntakeListener listener;
     private final String registrationTopic;
     private final Clock clock;
-    private final ThreadPoolExecutor executor;
-    /** Routes queued events again after a store failure; one thread, scheduled, never busy for long. */
-    private final java.util.concurrent.ScheduledExecutorService retries =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-                final Thread thread = new Thread(runnable, "event-router-retry");
-                thread.setDaemon(true);
-                return thread;
-            });
+    private final RoutingLanes<Job> lanes;
+    private final Thread routing;
+    private volatile boolean closing;
+    private final java.util.concurrent.atomic.LongAdder[] routed = new java.util.concurrent.atomic.LongAdder[
+            RouteOutcome.values().length];
+    /** Routes durable-queue events again after a store failure; one thread, scheduled, never busy for long. */
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        final Thread thread = new Thread(runnable, "event-router-retry");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    /**
-     * @param registrationTopic the APNs topic new registrations are answered with (the mail credential's topic)
-     * @param queueCapacity     how many events may wait for routing
-     */
+    /** As {@link #EventRouter(TokenStore, PushDispatcher, IntakeListener, String, int, int, Clock)}, both lanes alike. */
     public EventRouter(final TokenStore store, final PushDispatcher dispatcher, final IntakeListener listener,
                        final String registrationTopic, final int queueCapacity, final Clock clock) {
+        this(store, dispatcher, listener, registrationTopic, queueCapacity, queueCapacity, clock);
+    }
+
+    /**
+     * Starts the routing thread.
+     *
+     * @param registrationTopic    the APNs topic new registrations are answered with (the mail credential's topic)
+     * @param mailCapacity         how many mailbox events may wait for routing
+     * @param registrationCapacity how many registrations may wait
+     */
+    public EventRouter(final TokenStore store, final PushDispatcher dispatcher, final IntakeListener listener,
+                       final String registrationTopic, final int mailCapacity, final int registrationCapacity,
+                       final Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.registrationTopic = registrationTopic;
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (queueCapacity < 1) {
-            throw new IllegalArgumentException("queueCapacity must be at least 1, not " + queueCapacity);
+        this.lanes = new RoutingLanes<>(mailCapacity, registrationCapacity);
+        for (int i = 0; i < routed.length; i++) {
+            routed[i] = new java.util.concurrent.atomic.LongAdder();
         }
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), runnable -> {
-                    final Thread thread = new Thread(runnable, "event-router");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.routing = new Thread(this::routeUntilClosed, "event-router");
+        routing.setDaemon(true);
+        routing.start();
     }
 
     /** Queues the event for routing; never blocks. */
@@ -83,82 +118,220 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         offer(event);
     }
 
-    /** Queues the event for routing; never blocks. {@code false} when the queue was full and the event was shed. */
+    /** Queues the event for routing; never blocks. {@code false} when its lane was full and the event was shed. */
     public boolean offer(final IntakeEvent event) {
-        try {
-            executor.execute(() -> route(event));
-            return true;
-        } catch (final RejectedExecutionException e) {
+        if (!enqueue(new Job(event, null, null))) {
+            routed[RouteOutcome.SHED.ordinal()].increment();
             listener.eventShed(event);
             return false;
         }
+        return true;
+    }
+
+    /**
+     * Queues the event for routing, like {@link #accept}, and tells what routing did. Never blocks; the future
+     * completes on the routing thread (or at once with {@link RouteOutcome#SHED} when the lane is full), never
+     * exceptionally. A mailbox event nobody watches is {@link RouteOutcome#UNKNOWN_USER} when its owner has no
+     * device at all, else {@link RouteOutcome#NOT_WATCHED}.
+     */
+    public CompletableFuture<RouteOutcome> submit(final IntakeEvent event) {
+        final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
+        if (!enqueue(new Job(event, outcome, null))) {
+            routed[RouteOutcome.SHED.ordinal()].increment();
+            listener.eventShed(event);
+            outcome.complete(RouteOutcome.SHED);
+        }
+        return outcome;
     }
 
     /**
      * Queues an event taken from a durable queue, and runs {@code done} once it is dealt with: a registration
-     * stored; a mailbox event's pushes all answered (or none needed). When routing fails (the store is down) the
-     * event is routed again a second later, and {@code done} waits; when the routing queue is full this waits for
-     * room. Blocks: call it from a thread of its own, never from an event loop.
+     * stored (or refused); a mailbox event's pushes all answered (or none needed). When routing fails (the store is
+     * down) the event is routed again a second later, and {@code done} waits. Waits for room when the lane is full:
+     * call it from a thread of its own, never from an event loop. Returns without queueing once the router closes
+     * (the event stays in its durable queue, replayed after the restart).
      */
     public void acceptTracked(final IntakeEvent event, final Runnable done) {
+        final Job job = new Job(event, null, done);
+        lanes.put(laneKey(event), job);
+    }
+
+    private boolean enqueue(final Job job) {
+        final String user = laneKey(job.event());
+        return user == null ? lanes.offerMail(job) : lanes.offerRegistration(user, job);
+    }
+
+    /** The folded user for a registration's lane, {@code null} for the mail lane. */
+    private String laneKey(final IntakeEvent event) {
+        return event instanceof DeviceRegistration registration ? store.foldUsername(registration.username()) : null;
+    }
+
+    /** The APNs topic registrations are stored with, which the xapsd API answers a registration with. */
+    public String registrationTopic() {
+        return registrationTopic;
+    }
+
+    /** How many events wait for routing now (both lanes). */
+    public int queued() {
+        return lanes.mailQueued() + lanes.registrationsQueued();
+    }
+
+    /** How many mailbox events wait for routing now. */
+    public int mailQueued() {
+        return lanes.mailQueued();
+    }
+
+    /** How many registrations wait for routing now. */
+    public int registrationsQueued() {
+        return lanes.registrationsQueued();
+    }
+
+    /**
+     * Routes one event on the calling thread, as the routing thread would (for tests and tools). Store failures are
+     * logged and returned, never thrown.
+     */
+    public RouteOutcome route(final IntakeEvent event) {
+        final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
+        final Job job = new Job(event, outcome, null);
+        if (event instanceof DeviceRegistration) {
+            storeRegistrations(List.of(job));
+        } else {
+            routeMail(List.of(job));
+        }
+        return outcome.getNow(RouteOutcome.STORE_FAILED);
+    }
+
+    // ---- the routing thread ----------------------------------------------------------------------------------------
+
+    private void routeUntilClosed() {
         while (true) {
             try {
-                executor.execute(() -> routeTracked(event, done));
+                if (!lanes.awaitWork(1, TimeUnit.SECONDS)) {
+                    if (closing) {
+                        return;
+                    }
+                    continue;
+                }
+            } catch (final InterruptedException e) {
                 return;
-            } catch (final RejectedExecutionException e) {
-                if (executor.isShutdown()) {
-                    return; // not done: replayed after the restart
-                }
-                try {
-                    Thread.sleep(10);
-                } catch (final InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
             }
+            final List<Job> mail = lanes.takeMail(MAIL_BATCH);
+            if (!mail.isEmpty()) {
+                // A registration that came before this mail is stored first, wherever it waits in its lane.
+                storeRegistrations(lanes.takeRegistrationsOf(owners(mail)));
+                routeMail(mail);
+            }
+            storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
         }
     }
 
-    private void routeTracked(final IntakeEvent event, final Runnable done) {
+    private Set<String> owners(final List<Job> mail) {
+        final Set<String> owners = new LinkedHashSet<>();
+        for (final Job job : mail) {
+            if (job.event() instanceof MailboxEvent change) {
+                owners.add(store.foldUsername(change.owner()));
+            }
+        }
+        return owners;
+    }
+
+    private void storeRegistrations(final List<Job> jobs) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        final List<Registration> registrations = new ArrayList<>(jobs.size());
+        for (final Job job : jobs) {
+            final DeviceRegistration device = (DeviceRegistration) job.event();
+            registrations.add(Registration.of(device.username(), device.accountId(), device.deviceToken(),
+                    device.subtopic(), device.apsVersion(), device.mailboxes(), registrationTopic, clock.instant()));
+        }
+        final List<TokenStore.RegisterResult> results;
         try {
-            routeTrackedOnce(event, done);
+            results = store.registerAll(registrations);
         } catch (final RuntimeException e) {
-            LOG.warn("Could not route a queued {} event; trying again in a second: {}", event.type().wireName(),
-                    e.toString());
-            retryLater(event, done);
+            LOG.error("Token store failed while storing {} registration(s): {}", jobs.size(), e.getMessage());
+            jobs.forEach(this::failed);
+            return;
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            final Job job = jobs.get(i);
+            final DeviceRegistration device = (DeviceRegistration) job.event();
+            final TokenStore.RegisterResult result = results.get(i);
+            if (result.refused() != null) {
+                listener.badInput(device.source(), BadInputException.refusedRegistration(
+                        BadInputKind.TOO_MANY_DEVICES, "device " + DeviceTokens.mask(device.deviceToken())
+                                + " refused: " + result.refused().getMessage()));
+                finish(job, RouteOutcome.REFUSED);
+            } else {
+                LOG.info("Device {} of {} {} for {}", DeviceTokens.mask(device.deviceToken()), device.username(),
+                        result.outcome() == TokenStore.RegisterOutcome.ADDED ? "registered" : "re-registered",
+                        device.mailboxes());
+                finish(job, RouteOutcome.REGISTERED);
+            }
         }
     }
 
-    private void routeTrackedOnce(final IntakeEvent event, final Runnable done) {
-        if (event instanceof DeviceRegistration) {
-            final RouteOutcome outcome = route(event, false);
-            if (outcome == RouteOutcome.STORE_FAILED) {
-                retryLater(event, done);
+    private void routeMail(final List<Job> jobs) {
+        final List<Job> changes = new ArrayList<>(jobs.size());
+        final Set<String> owners = new LinkedHashSet<>();
+        for (final Job job : jobs) {
+            final MailboxEvent change = (MailboxEvent) job.event();
+            if (change.type().kind() != EventType.Kind.NEW_MAIL
+                    && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
+                finish(job, RouteOutcome.IGNORED);
             } else {
-                done.run();
+                changes.add(job);
+                owners.add(change.owner());
             }
+        }
+        if (changes.isEmpty()) {
             return;
         }
-        final MailboxEvent change = (MailboxEvent) event;
-        if (change.type().kind() != EventType.Kind.NEW_MAIL && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
-            done.run();
-            return;
-        }
-        final List<Registration> watching;
+        final Map<String, List<Registration>> byOwner;
         try {
-            watching = store.registrationsWatching(change.owner(), change.mailbox());
-        } catch (final TokenStoreException e) {
-            LOG.warn("Token store failed while routing a queued {} event; trying again in a second: {}",
-                    change.type().wireName(), e.getMessage());
-            retryLater(event, done);
+            byOwner = store.registrationsOfUsers(owners);
+        } catch (final RuntimeException e) {
+            LOG.error("Token store failed while routing {} event(s): {}", changes.size(), e.getMessage());
+            changes.forEach(this::failed);
             return;
+        }
+        for (final Job job : changes) {
+            try {
+                dispatch(job, byOwner.getOrDefault(((MailboxEvent) job.event()).owner(), List.of()));
+            } catch (final RuntimeException e) {
+                LOG.error("Could not route a {} event", job.event().type().wireName(), e);
+                finish(job, RouteOutcome.STORE_FAILED);
+            }
+        }
+    }
+
+    /**
+     * Hands the pushes for one event to the dispatcher and finishes the job: at once, or, for a durable-queue event
+     * with pushes, when their answers came ({@code done} waits for them).
+     */
+    private void dispatch(final Job job, final List<Registration> ownersRegistrations) {
+        final MailboxEvent change = (MailboxEvent) job.event();
+        final List<Registration> watching = new ArrayList<>(ownersRegistrations.size());
+        for (final Registration registration : ownersRegistrations) {
+            if (registration.mailboxes().contains(change.mailbox())) {
+                watching.add(registration);
+            }
         }
         if (watching.isEmpty()) {
-            done.run();
+            LOG.debug("{} in {} of {}: no registered device watches it", change.type().wireName(), change.mailbox(),
+                    change.owner());
+            finish(job, ownersRegistrations.isEmpty() ? RouteOutcome.UNKNOWN_USER : RouteOutcome.NOT_WATCHED);
             return;
         }
-        final java.util.concurrent.atomic.AtomicInteger outstanding =
-                new java.util.concurrent.atomic.AtomicInteger(watching.size());
+        if (job.done() == null) {
+            for (final Registration registration : watching) {
+                dispatcher.dispatch(new PushIntent(registration, change));
+            }
+            finish(job, RouteOutcome.DISPATCHED);
+            return;
+        }
+        final Runnable done = job.done();
+        final AtomicInteger outstanding = new AtomicInteger(watching.size());
         final Runnable onePushed = () -> {
             if (outstanding.decrementAndGet() == 0) {
                 done.run();
@@ -167,114 +340,57 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         for (final Registration registration : watching) {
             dispatcher.dispatch(new PushIntent(registration, change), onePushed);
         }
+        routed[RouteOutcome.DISPATCHED.ordinal()].increment();
+        if (job.outcome() != null) {
+            job.outcome().complete(RouteOutcome.DISPATCHED);
+        }
     }
 
-    private void retryLater(final IntakeEvent event, final Runnable done) {
+    /** The job is done: counted, and whoever waits is told. */
+    private void finish(final Job job, final RouteOutcome result) {
+        routed[result.ordinal()].increment();
+        if (job.outcome() != null) {
+            job.outcome().complete(result);
+        }
+        if (job.done() != null) {
+            job.done().run();
+        }
+    }
+
+    /** How many events routing has finished with this outcome, since start. */
+    public long routed(final RouteOutcome outcome) {
+        return routed[outcome.ordinal()].sum();
+    }
+
+    /** Routing failed for this job: a durable-queue event is routed again later, others are told. */
+    private void failed(final Job job) {
+        if (job.done() == null) {
+            finish(job, RouteOutcome.STORE_FAILED);
+            return;
+        }
         try {
-            retries.schedule(() -> acceptTracked(event, done), 1, TimeUnit.SECONDS);
+            retries.schedule(() -> acceptTracked(job.event(), job.done()), 1, TimeUnit.SECONDS);
         } catch (final RejectedExecutionException e) {
             // Closing: the event stays in its durable queue and is replayed after the restart.
         }
     }
 
-    /** The APNs topic registrations are stored with, which the xapsd API answers a registration with. */
-    public String registrationTopic() {
-        return registrationTopic;
-    }
-
-    /**
-     * Queues the event for routing, like {@link #accept}, and tells what routing did. Never blocks; the future
-     * completes on the routing thread (or at once with {@link RouteOutcome#SHED} when the queue is full), never
-     * exceptionally. For a mailbox event nobody watches it tells {@link RouteOutcome#UNKNOWN_USER} apart from
-     * {@link RouteOutcome#NOT_WATCHED}, which costs one more store lookup.
-     */
-    public CompletableFuture<RouteOutcome> submit(final IntakeEvent event) {
-        final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
-        try {
-            executor.execute(() -> outcome.complete(route(event, true)));
-        } catch (final RejectedExecutionException e) {
-            listener.eventShed(event);
-            outcome.complete(RouteOutcome.SHED);
-        }
-        return outcome;
-    }
-
-    /** How many events wait for routing now. */
-    public int queued() {
-        return executor.getQueue().size();
-    }
-
-    /** Routes one event on the calling thread. Store failures are logged, never thrown: the next event goes on. */
-    public RouteOutcome route(final IntakeEvent event) {
-        return route(event, false);
-    }
-
-    private RouteOutcome route(final IntakeEvent event, final boolean tellUnknownUsers) {
-        try {
-            if (event instanceof DeviceRegistration registration) {
-                try {
-                    register(registration);
-                } catch (final RegistrationLimitException e) {
-                    listener.badInput(event.source(), BadInputException.refusedRegistration(
-                            BadInputKind.TOO_MANY_DEVICES, "device " + DeviceTokens.mask(registration.deviceToken())
-                                    + " refused: " + e.getMessage()));
-                    return RouteOutcome.REFUSED;
-                }
-                return RouteOutcome.REGISTERED;
-            }
-            return routeChange((MailboxEvent) event, tellUnknownUsers);
-        } catch (final TokenStoreException e) {
-            LOG.error("Token store failed while routing a {} event: {}", event.type().wireName(), e.getMessage());
-            return RouteOutcome.STORE_FAILED;
-        } catch (final RuntimeException e) {
-            LOG.error("Could not route a {} event", event.type().wireName(), e);
-            return RouteOutcome.STORE_FAILED;
-        }
-    }
-
-    private void register(final DeviceRegistration device) {
-        final TokenStore.RegisterOutcome outcome = store.register(Registration.of(device.username(),
-                device.accountId(), device.deviceToken(), device.subtopic(), device.apsVersion(), device.mailboxes(),
-                registrationTopic, clock.instant()));
-        LOG.info("Device {} of {} {} for {}", DeviceTokens.mask(device.deviceToken()), device.username(),
-                outcome == TokenStore.RegisterOutcome.ADDED ? "registered" : "re-registered", device.mailboxes());
-    }
-
-    private RouteOutcome routeChange(final MailboxEvent change, final boolean tellUnknownUsers) {
-        if (change.type().kind() != EventType.Kind.NEW_MAIL && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
-            return RouteOutcome.IGNORED;
-        }
-        final List<Registration> watching = store.registrationsWatching(change.owner(), change.mailbox());
-        if (watching.isEmpty()) {
-            LOG.debug("{} in {} of {}: no registered device watches it", change.type().wireName(), change.mailbox(),
-                    change.owner());
-            if (tellUnknownUsers && store.registrationsOf(change.owner()).isEmpty()) {
-                return RouteOutcome.UNKNOWN_USER;
-            }
-            return RouteOutcome.NOT_WATCHED;
-        }
-        if (change.type().kind() == EventType.Kind.NEW_MAIL) {
-            LOG.debug("{} in {} of {}: {} device(s) to push", change.type().wireName(), change.mailbox(),
-                    change.owner(), watching.size());
-        }
-        for (final Registration registration : watching) {
-            dispatcher.dispatch(new PushIntent(registration, change));
-        }
-        return RouteOutcome.DISPATCHED;
-    }
+    // ---- shutdown ------------------------------------------------------------------------------------------------
 
     /** Stops taking events, routes what is queued for up to {@code drainTimeout}, then stops. */
     public void close(final Duration drainTimeout) {
         retries.shutdownNow();
-        executor.shutdown();
+        closing = true;
+        lanes.close();
         try {
-            if (!executor.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                final int abandoned = executor.shutdownNow().size();
-                LOG.warn("Event router stopped with {} event(s) not routed", abandoned);
-            }
+            routing.join(drainTimeout.toMillis());
         } catch (final InterruptedException e) {
-            executor.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (routing.isAlive()) {
+            routing.interrupt();
+            final int abandoned = lanes.drainAll().size();
+            LOG.warn("Event router stopped with {} event(s) not routed", abandoned);
         }
     }
 

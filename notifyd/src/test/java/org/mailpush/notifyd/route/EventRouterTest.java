@@ -154,11 +154,19 @@ class EventRouterTest {
                 .isEqualTo(RouteOutcome.IGNORED);
         assertThat(pushes).hasSize(1);
         store.close();
-        // A user the routing cache has not seen, so the lookup reaches the closed store.
+        // A user with no device is known to have none without asking the (closed) store.
         assertThat(router.submit(event(EventType.MESSAGE_NEW, "carol", "INBOX")).get(5, TimeUnit.SECONDS))
+                .isEqualTo(RouteOutcome.UNKNOWN_USER);
+        router.close();
+        // Without the routing cache every lookup reaches the store, here closed.
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens"))
+                .cache(TokenStoreBuilder.CacheMode.OFF, 1, Duration.ofMinutes(1)).build();
+        final EventRouter uncached = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        store.close();
+        assertThat(uncached.submit(event(EventType.MESSAGE_NEW, "test", "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.STORE_FAILED);
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
-        router.close();
+        uncached.close();
     }
 
     @Test

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
+import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
+import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.store.UsernameFolding;
 
@@ -70,7 +72,7 @@ public final class ConfigLoader {
         }
         final Path base = file.toAbsolutePath().getParent();
         final ConfigNode root = new ConfigNode(tree, "", base);
-        root.allowOnly("store", "cyrus", "imap-proxy", "intake", "xapsd", "apns", "http");
+        root.allowOnly("store", "cyrus", "imap-proxy", "intake", "xapsd", "apns", "http", "routing");
         final MailpushConfig.Store store = store(root.section("store"));
         final Optional<MailpushConfig.Cyrus> cyrus = Optional.ofNullable(cyrus(root.section("cyrus")));
         final Optional<MailpushConfig.ImapProxy> imapProxy = Optional.ofNullable(imapProxy(root.section("imap-proxy")));
@@ -84,8 +86,23 @@ public final class ConfigLoader {
         }
         final MailpushConfig.Apns apns = apns(apnsNode);
         final MailpushConfig.Http http = http(root.section("http"));
+        final MailpushConfig.Routing routing = routing(root.section("routing"));
         root.rejectUnknownKeys();
-        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, intake, xapsd, apns, http);
+        return new MailpushConfig(file.toAbsolutePath(), store, cyrus, imapProxy, intake, xapsd, apns, http,
+                routing);
+    }
+
+    private static MailpushConfig.Routing routing(final ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return new MailpushConfig.Routing(EventRouter.DEFAULT_MAIL_CAPACITY,
+                    EventRouter.DEFAULT_REGISTRATION_CAPACITY);
+        }
+        node.allowOnly("max-queued-mail", "max-queued-registrations");
+        final MailpushConfig.Routing routing = new MailpushConfig.Routing(
+                node.integer("max-queued-mail", EventRouter.DEFAULT_MAIL_CAPACITY, 1, 10_000_000),
+                node.integer("max-queued-registrations", EventRouter.DEFAULT_REGISTRATION_CAPACITY, 1, 10_000_000));
+        node.rejectUnknownKeys();
+        return routing;
     }
 
     /**
@@ -127,11 +144,11 @@ public final class ConfigLoader {
         if (node == null) {
             return new MailpushConfig.Store(TokenStoreBuilder.DEFAULT_URL, null, null, UsernameFolding.LOWER,
                     Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(30), TokenStoreBuilder.CacheMode.AUTO,
-                    100_000, Duration.ofMinutes(5), 100, 100_000);
+                    100_000, Duration.ofMinutes(5), 100, 100_000, TokenStoreBuilder.DEFAULT_MAX_KNOWN_USERS);
         }
         node.allowOnly("url", "user", "password-file", "username-case", "expire-after", "sweep-interval",
-                "failover-timeout", "cache", "cache-size", "cache-max-age", "max-devices-per-user",
-                "max-queued-pushes");
+                "failover-timeout", "cache", "cache-size", "cache-max-age", "cache-known-users",
+                "max-devices-per-user", "max-queued-pushes");
         final String url = node.string("url", TokenStoreBuilder.DEFAULT_URL);
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new ConfigException(node.keyPath("url") + ": must start with jdbc:h2: or jdbc:postgresql:");
@@ -160,7 +177,8 @@ public final class ConfigLoader {
                 node.integer("cache-size", 100_000, 1, 100_000_000),
                 node.duration("cache-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
                 node.integer("max-devices-per-user", 100, 1, 100_000),
-                node.integer("max-queued-pushes", 100_000, 1, 100_000_000));
+                node.integer("max-queued-pushes", 100_000, 1, 100_000_000),
+                node.integer("cache-known-users", (int) TokenStoreBuilder.DEFAULT_MAX_KNOWN_USERS, 0, 100_000_000));
         node.rejectUnknownKeys();
         return store;
     }
@@ -244,7 +262,7 @@ public final class ConfigLoader {
     }
 
     private static MailpushConfig.Delivery delivery(final ConfigNode node) throws ConfigException {
-        final int maxPending = node.integer("max-pending", 10_000, 1, 10_000_000);
+        final int maxPending = node.integer("max-pending", ApnsPusher.DEFAULT_MAX_PENDING, 1, 10_000_000);
         final int maxInFlight = node.integer("max-in-flight", 1_000, 1, 100_000);
         final Duration window = node.duration("new-mail-window", Duration.ofSeconds(1), Duration.ZERO,
                 Duration.ofMinutes(10));
@@ -265,7 +283,7 @@ public final class ConfigLoader {
         int failureRate = 50;
         int breakerWindow = 20;
         int minimumCalls = 10;
-        Duration openFor = Duration.ofSeconds(30);
+        Duration openFor = ApnsPusher.DEFAULT_CIRCUIT_OPEN_FOR;
         final ConfigNode breaker = node.section("circuit-breaker");
         if (breaker != null) {
             breaker.allowOnly("failure-rate", "window", "minimum-calls", "open-for");

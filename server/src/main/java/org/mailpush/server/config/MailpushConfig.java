@@ -19,13 +19,21 @@ import java.util.Set;
  * @param source the file it came from
  */
 public record MailpushConfig(Path source, Store store, Optional<Cyrus> cyrus, Optional<ImapProxy> imapProxy,
-                             Optional<HttpIntake> intake, Optional<HttpIntake> xapsd, Apns apns, Http http) {
+                             Optional<HttpIntake> intake, Optional<HttpIntake> xapsd, Apns apns, Http http,
+                             Routing routing) {
+
+    /**
+     * {@code routing:} how many events may wait for the routing thread, per lane (mail; registrations): the bound on
+     * the memory a burst takes before what is past it is shed (and counted).
+     */
+    public record Routing(int maxQueuedMail, int maxQueuedRegistrations) {
+    }
 
     /** {@code store:} where registrations live, and their lifecycle. */
     public record Store(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                         Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
                         TokenStoreBuilder.CacheMode cache, int cacheSize, Duration cacheMaxAge,
-                        int maxDevicesPerUser, int maxQueuedPushes) {
+                        int maxDevicesPerUser, int maxQueuedPushes, long cacheKnownUsers) {
     }
 
     /**

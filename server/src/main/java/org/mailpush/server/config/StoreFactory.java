@@ -21,7 +21,8 @@ public final class StoreFactory {
                 .usernameFolding(settings.usernameCase())
                 .failoverTimeout(failoverTimeout)
                 .maxDevicesPerUser(settings.maxDevicesPerUser())
-                .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge());
+                .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge())
+                .knownUsers(settings.cacheKnownUsers());
         if (settings.user() != null || settings.passwordFile() != null) {
             builder.credentials(settings.user(), settings.passwordFile() == null ? null
                     : new String(SecretFiles.readPassword("store.password-file", settings.passwordFile())));

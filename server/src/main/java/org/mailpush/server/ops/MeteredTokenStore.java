@@ -68,6 +68,31 @@ public final class MeteredTokenStore implements TokenStore {
     }
 
     @Override
+    public List<RegisterResult> registerAll(final List<Registration> registrations) {
+        final List<RegisterResult> results = measured("register", () -> store.registerAll(registrations));
+        for (final RegisterResult result : results) {
+            if (result.outcome() == RegisterOutcome.ADDED) {
+                added.increment();
+                adjust(1);
+            } else if (result.outcome() == RegisterOutcome.REFRESHED) {
+                refreshed.increment();
+            }
+        }
+        return results;
+    }
+
+    @Override
+    public java.util.Map<String, List<Registration>> registrationsOfUsers(
+            final java.util.Collection<String> usernames) {
+        return measured("lookup", () -> store.registrationsOfUsers(usernames));
+    }
+
+    @Override
+    public String foldUsername(final String username) {
+        return store.foldUsername(username);
+    }
+
+    @Override
     public List<Registration> registrationsWatching(final String username, final String mailbox) {
         return measured("lookup", () -> store.registrationsWatching(username, mailbox));
     }

@@ -57,6 +57,13 @@ public final class StatusReport {
                     Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0);
         }
         report.put("latency", latency);
+        // Its two parts: the pipeline to the request leaving (pushes sent at once, and those that waited on purpose),
+        // and Apple's answer.
+        final Map<String, Object> parts = new LinkedHashMap<>();
+        parts.put("eventToRequest", percentiles(metrics.pushes().dispatchLatency(false)));
+        parts.put("eventToRequestAfterCoalescing", percentiles(metrics.pushes().dispatchLatency(true)));
+        parts.put("requestToAnswer", percentiles(metrics.pushes().roundTrip()));
+        report.put("latencyParts", parts);
 
         final Map<String, Object> events = new LinkedHashMap<>();
         events.put("received", (long) sum(registry, "mailpush_events_received"));
@@ -113,5 +120,16 @@ public final class StatusReport {
             result.merge(String.valueOf(counter.getId().getTag(tag)), (long) counter.count(), Long::sum);
         }
         return result;
+    }
+
+    private static Map<String, Object> percentiles(final io.micrometer.core.instrument.Timer timer) {
+        final Map<String, Object> values = new LinkedHashMap<>();
+        values.put("count", timer.count());
+        for (final ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
+            final String name = String.valueOf(Math.round(value.percentile() * 1000) / 10.0).replaceAll("\\.0$", "")
+                    .replace('.', '_');
+            values.put("p" + name + "Ms", Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0);
+        }
+        return values;
     }
 }

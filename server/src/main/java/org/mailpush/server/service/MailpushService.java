@@ -56,9 +56,6 @@ public final class MailpushService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailpushService.class);
 
-    /** Queued events beyond this are shed (counted) rather than buffered without bound. */
-    static final int ROUTING_QUEUE_CAPACITY = 10_000;
-
     private final Deque<AutoCloseable> started;
     private final TokenStore store;
     private final IntakeCounters intake;
@@ -151,8 +148,8 @@ public final class MailpushService implements AutoCloseable {
                 metrics.bindPushQueue(queue::queuedEstimate, queue::shed);
                 dispatcher = queue;
             }
-            final EventRouter router = new EventRouter(store, dispatcher, counted, topic, ROUTING_QUEUE_CAPACITY,
-                    Clock.systemUTC());
+            final EventRouter router = new EventRouter(store, dispatcher, counted, topic,
+                    config.routing().maxQueuedMail(), config.routing().maxQueuedRegistrations(), Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
             metrics.bindRouter(router);
 

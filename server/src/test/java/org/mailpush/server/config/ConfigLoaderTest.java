@@ -48,10 +48,12 @@ class ConfigLoaderTest {
         assertThat(config.store().maxQueuedPushes()).isEqualTo(100_000);
         assertThat(config.apns().host()).as("each credential's own gateway").isNull();
         assertThat(config.apns().port()).isEqualTo(443);
-        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(10_000, 1_000,
+        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(100_000, 1_000,
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(24), 12, Duration.ofSeconds(1),
-                Duration.ofMinutes(5), 50, 20, 10, Duration.ofSeconds(30), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), 50, 20, 10, Duration.ofSeconds(1), Duration.ofSeconds(10),
                 Duration.ofSeconds(10)));
+        assertThat(config.routing()).isEqualTo(new MailpushConfig.Routing(50_000, 50_000));
+        assertThat(config.store().cacheKnownUsers()).isEqualTo(1_000_000);
         assertThat(config.apns().trust()).isNull();
         assertThat(config.http().listen()).isEqualTo(new HostPort("127.0.0.1", 9180));
         final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
@@ -146,7 +148,9 @@ class ConfigLoaderTest {
         assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
         assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
         assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, imap-proxy,"
-                + " intake, store, xapsd)");
+                + " intake, routing, store, xapsd)");
+        assertRefused(MINIMAL + "routing:\n  max-queued-mail: 0\n", "routing.max-queued-mail: must be a number in"
+                + " 1..10000000, not 0");
         assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
                 "cyrus.notify_socket: unknown key (did you mean notify-socket?)");
         assertRefused("cyrus:\n  notify-socket: /x\n", "apns: is required (at least one credential under apns.credentials)");

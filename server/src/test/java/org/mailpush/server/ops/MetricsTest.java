@@ -134,6 +134,17 @@ class MetricsTest {
         assertThat(metrics).containsEntry("mailpush_apns_responses_total{status=\"410\"}", 1.0);
         assertThat(metrics).containsEntry("mailpush_push_latency_seconds_count", 5.0);
         assertThat(metrics).containsEntry("mailpush_apns_round_trip_seconds_count", 5.0);
+        // The latency in its two parts: event to the request leaving (3 sent at once for the first message, 2
+        // trailing pushes that waited for the new-mail window), and request to answer (every request).
+        assertThat(metrics).containsEntry("mailpush_push_dispatch_latency_seconds_count{coalescing=\"none\"}", 3.0);
+        assertThat(metrics).containsEntry("mailpush_push_dispatch_latency_seconds_count{coalescing=\"waited\"}",
+                2.0);
+        assertThat(metrics).containsEntry("mailpush_apns_round_trip_seconds_bucket{le=\"+Inf\"}", 5.0);
+        final String status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + service.opsAddress().getPort() + "/status.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(status).contains("\"latencyParts\":{\"eventToRequest\":{\"count\":3,",
+                "\"eventToRequestAfterCoalescing\":{\"count\":2,", "\"requestToAnswer\":{\"count\":5,");
         assertThat(metrics).containsEntry("mailpush_push_latency_seconds_bucket{le=\"+Inf\"}", 5.0);
         assertThat(metrics).containsEntry("mailpush_pushes_pending", 0.0);
         assertThat(metrics).containsEntry("mailpush_routing_queue_depth", 0.0);

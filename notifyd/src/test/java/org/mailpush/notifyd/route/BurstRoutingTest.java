@@ -1,0 +1,235 @@
+package org.mailpush.notifyd.route;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.notifyd.cyrus.NotifyDatagramSender;
+import org.mailpush.notifyd.cyrus.NotifySocketListener;
+import org.mailpush.notifyd.event.DeviceRegistration;
+import org.mailpush.notifyd.event.EventType;
+import org.mailpush.notifyd.event.MailboxEvent;
+import org.mailpush.notifyd.intake.IntakeCounters;
+import org.mailpush.store.Registration;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Bursts through the real Cyrus notify socket into the router and a real H2 store, at the default lane sizes: what
+ * a site sends when mail floods in, and when its IMAP server restarts and every phone registers again at once.
+ * Nothing may be shed, and everything must be routed; the time it takes is the benchmark's business, not this.
+ */
+class BurstRoutingTest {
+
+    static final int BURST = 20_000;
+    static final String TOPIC = "com.apple.mail.XServer.BURST";
+
+    @TempDir
+    Path dir;
+
+    private final IntakeCounters counters = new IntakeCounters();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
+    private TokenStore store;
+    private EventRouter router;
+    private NotifySocketListener socket;
+
+    @AfterEach
+    void close() {
+        if (socket != null) {
+            socket.close();
+        }
+        if (router != null) {
+            router.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    static String token(final int i) {
+        return "f" + String.format(Locale.ROOT, "%063x", i);
+    }
+
+    static byte[] newMail(final String user) {
+        return NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"MessageNew\",\"timestamp\":"
+                + "\"2026-12-01T12:00:00.000Z\",\"uri\":\"imap://test/user/" + user
+                + ";UIDVALIDITY=1/;UID=1\",\"pid\":1,\"user\":\"" + user
+                + "\",\"vnd.cmu.mbtype\":\"e\",\"serverFQDN\":\"test\"}");
+    }
+
+    static byte[] registration(final String user, final int device) {
+        return NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"ApplePushService\",\"pid\":1,\"user\":\""
+                + user + "\",\"apsVersion\":2,\"apsAccountId\":\"ACC-" + device + "\",\"apsDeviceToken\":\""
+                + token(device) + "\",\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\"]}");
+    }
+
+    private void start(final TokenStore routingStore, final PushDispatcher dispatcher) throws Exception {
+        router = new EventRouter(routingStore, dispatcher, counters, TOPIC, EventRouter.DEFAULT_MAIL_CAPACITY,
+                EventRouter.DEFAULT_REGISTRATION_CAPACITY, clock);
+        socket = NotifySocketListener.builder().path(dir.resolve("notify")).method("pusher")
+                .mode(PosixFilePermissions.fromString("rw-rw----")).listener(counters).sink(router).bind();
+    }
+
+    @Test
+    void twentyThousandNewMailsAtOnceAreAllRoutedAndNoneShed() throws Exception {
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        final List<Registration> devices = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            devices.add(Registration.of("u" + i, "ACC-" + i, token(i), "com.apple.mobilemail", 2, Set.of("INBOX"),
+                    TOPIC, clock.instant()));
+        }
+        store.registerAll(devices);
+        final LongAdder pushes = new LongAdder();
+        start(store, intent -> pushes.increment());
+        try (NotifyDatagramSender cyrus = new NotifyDatagramSender(dir.resolve("notify"))) {
+            for (int i = 0; i < BURST; i++) {
+                // Half for the 1,000 users with a device, half for 10,000 users without one.
+                cyrus.send(newMail(i % 2 == 0 ? "u" + (i / 2 % 1_000) : "nobody" + (i % 10_000)));
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> router.routed(RouteOutcome.DISPATCHED)
+                + router.routed(RouteOutcome.UNKNOWN_USER) == BURST);
+        assertThat(router.routed(RouteOutcome.DISPATCHED)).isEqualTo(BURST / 2);
+        assertThat(router.routed(RouteOutcome.UNKNOWN_USER)).isEqualTo(BURST / 2);
+        assertThat(pushes.sum()).isEqualTo(BURST / 2);
+        assertThat(counters.shed()).isZero();
+        assertThat(router.routed(RouteOutcome.SHED)).isZero();
+    }
+
+    @Test
+    void twentyThousandRegistrationsAtOnceAreAllStoredAndNoneShed() throws Exception {
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        start(store, intent -> {
+        });
+        try (NotifyDatagramSender cyrus = new NotifyDatagramSender(dir.resolve("notify"))) {
+            for (int i = 0; i < BURST; i++) {
+                cyrus.send(registration("phone" + i, i));
+            }
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> router.routed(RouteOutcome.REGISTERED) == BURST);
+        assertThat(store.count()).isEqualTo(BURST);
+        assertThat(store.registrationsOf("phone19999")).extracting(Registration::deviceToken)
+                .containsExactly(token(19_999));
+        assertThat(counters.shed()).isZero();
+    }
+
+    /**
+     * A herd of registrations fills its lane while the routing thread is held in a group commit; new mail that comes
+     * then is neither shed nor made to wait for the herd: it is routed in the next round, before the rest of it.
+     */
+    @Test
+    void newMailBehindAFullRegistrationBacklogIsRoutedFirst() throws Exception {
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store.register(Registration.of("reader", "ACC-R", token(999_999), "com.apple.mobilemail", 2,
+                Set.of("INBOX"), TOPIC, clock.instant()));
+        final CountDownLatch inCommit = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger commits = new AtomicInteger();
+        final TokenStore gated = gatedRegisterAll(store, () -> {
+            if (commits.incrementAndGet() == 1) {
+                inCommit.countDown();
+                hold(release);
+            }
+        });
+        final List<String> order = new CopyOnWriteArrayList<>();
+        router = new EventRouter(gated, intent -> order.add("push after " + commits.get() + " commit(s), "
+                + store.count() + " stored"), counters, TOPIC, 10, 1_000, clock);
+        router.accept(device("phone0", 0));
+        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= 1_000; i++) {
+            assertThat(router.offer(device("phone" + i, i))).isTrue();
+        }
+        assertThat(router.offer(device("one-too-many", 1_001))).as("the registration lane is full").isFalse();
+        assertThat(router.offer(mail("reader"))).as("mail has a lane of its own").isTrue();
+        release.countDown();
+        await().atMost(Duration.ofSeconds(60)).until(() -> router.routed(RouteOutcome.REGISTERED) == 1_001);
+        assertThat(order).as("routed in the round after the held commit, before the herd's next commit")
+                .containsExactly("push after 1 commit(s), 2 stored");
+        assertThat(counters.shed()).isEqualTo(1);
+    }
+
+    /** A user's registration still waiting is stored before that user's mail is routed: the new device hears. */
+    @Test
+    void mailForAUserWhoseRegistrationWaitsReachesTheNewDevice() throws Exception {
+        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
+        final List<Long> storedAtPush = new CopyOnWriteArrayList<>();
+        final CountDownLatch inCommit = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger commits = new AtomicInteger();
+        router = new EventRouter(gatedRegisterAll(store, () -> {
+            if (commits.incrementAndGet() == 1) {
+                inCommit.countDown();
+                hold(release);
+            }
+        }), intent -> {
+            storedAtPush.add(store.count());
+            pushes.add(intent);
+        }, counters, TOPIC, 10, 1_000, clock);
+        router.accept(device("first", 0));
+        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= 500; i++) {
+            router.accept(device("herd" + i, i));
+        }
+        router.accept(device("late", 501));   // behind 500 others in its lane
+        router.accept(mail("late"));          // right after its registration
+        release.countDown();
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pushes.isEmpty());
+        assertThat(pushes).singleElement().satisfies(push -> assertThat(push.registration().deviceToken())
+                .isEqualTo(token(501)));
+        assertThat(storedAtPush).as("when the mail was routed: the first and the late registration, not the herd")
+                .containsExactly(2L);
+    }
+
+    private static DeviceRegistration device(final String user, final int device) {
+        return new DeviceRegistration("cyrus", user, 2, "ACC-" + device, token(device), "com.apple.mobilemail",
+                Set.of("INBOX"));
+    }
+
+    private static MailboxEvent mail(final String owner) {
+        return new MailboxEvent("cyrus", EventType.MESSAGE_NEW, owner, "INBOX", 1, 1, Instant.EPOCH, 0);
+    }
+
+    private static void hold(final CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The real store, with {@code beforeCommit} run at the start of each group commit (to hold the routing thread). */
+    private static TokenStore gatedRegisterAll(final TokenStore real, final Runnable beforeCommit) {
+        return (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(), new Class<?>[]{TokenStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("registerAll")) {
+                        beforeCommit.run();
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (final InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
