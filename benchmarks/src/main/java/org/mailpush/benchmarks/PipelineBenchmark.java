@@ -71,6 +71,9 @@ public final class PipelineBenchmark {
     static final int USERS_GETTING_MAIL = 2_500_000;
     static final int REGISTRATIONS = ONE_DEVICE_USERS + 6 * SIX_DEVICE_USERS;
     static final int HERD = 20_000;
+    /** Bare Pushy's pushes go to devices of their own, so the peer notes their arrival as it does the service's. */
+    static final int BARE_FIRST = REGISTRATIONS + HERD;
+    static final int BARE_DEVICES = 100_000;
     private static final Pattern TOKEN_INDEX = Pattern.compile("^f([0-9a-f]{63})$");
 
     private PipelineBenchmark() {
@@ -104,7 +107,7 @@ public final class PipelineBenchmark {
                 ExamplePki.PASSWORD.toCharArray());
 
         // The peer: accepts everything, and notes when each device's push arrived.
-        final AtomicLongArray acceptedAt = new AtomicLongArray(REGISTRATIONS + HERD + 1);
+        final AtomicLongArray acceptedAt = new AtomicLongArray(BARE_FIRST + BARE_DEVICES);
         final AtomicLong accepted = new AtomicLong();
         final NioEventLoopGroup serverLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-apns", true));
         final MockApnsServer peer = new MockApnsServerBuilder()
@@ -119,7 +122,7 @@ public final class PipelineBenchmark {
                         final CharSequence path = headers.path();
                         final int i = path == null ? -1 : index(path.toString().substring("/3/device/".length()));
                         if (i >= 0 && i < acceptedAt.length()) {
-                            acceptedAt.compareAndSet(i, 0, now);
+                            acceptedAt.set(i, now); // the latest push to the device: a device may come round again
                         }
                         accepted.incrementAndGet();
                     }
@@ -158,8 +161,15 @@ public final class PipelineBenchmark {
                 "http:",
                 "  listen: 127.0.0.1:" + opsPort,
                 ""));
-        final Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms256m", "-Xmx256m", "-jar", jar.toString(), "run", "--config", config.toString(), "--allow-root")
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx256m"));
+        // MAILPUSH_BENCH_JFR=/path/rec.jfr records the service with Java Flight Recorder (how the tail was found).
+        final String jfr = System.getenv("MAILPUSH_BENCH_JFR");
+        if (jfr != null && !jfr.isBlank()) {
+            command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+        }
+        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString(), "--allow-root"));
+        final Process service = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile()).start();
         final MemorySampler memory = new MemorySampler(service.pid(), opsPort);
         try {
@@ -274,8 +284,12 @@ public final class PipelineBenchmark {
         private final AtomicLong accepted;
         private final int opsPort;
         private final HttpClient http = HttpClient.newHttpClient();
-        /** The next device (one-device user) not pushed yet: every measured push is a device's first. */
-        private int nextDevice;
+        /**
+         * Devices of one-device users, taken in turn (user ui has device i): distinct within a run; a device comes
+         * round again only after 100,000 others, long past its new-mail window, so each event is one push, at once.
+         */
+        private int deviceCounter;
+        private int bareCounter;
         /** The next user without a device to send mail to. */
         private int nextNobody = ONE_DEVICE_USERS + SIX_DEVICE_USERS;
 
@@ -302,6 +316,10 @@ public final class PipelineBenchmark {
                     + token(device) + "\",\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\"]}");
         }
 
+        private int nextDevice() {
+            return deviceCounter++ % ONE_DEVICE_USERS;
+        }
+
         private String nobody() {
             final String user = "u" + nextNobody++;
             if (nextNobody >= USERS_GETTING_MAIL) {
@@ -311,11 +329,12 @@ public final class PipelineBenchmark {
         }
 
         void warmUp() throws Exception {
-            final int from = nextDevice;
+            final long before = accepted.get();
             for (int i = 0; i < 2_000; i++) {
-                cyrus.send(newMail("u" + nextDevice++));
+                cyrus.sendWithoutWaiting(newMail("u" + nextDevice()), false);
             }
-            await(() -> acceptedAt.get(nextDevice - 1) != 0 && acceptedAt.get(from) != 0, 60);
+            cyrus.flush();
+            await(() -> accepted.get() - before >= 2_000, 60);
             for (int i = 0; i < 2_000; i++) {
                 bareSend(new Semaphore(1_000), null);
             }
@@ -323,18 +342,20 @@ public final class PipelineBenchmark {
 
         /** (a) N distinct devices, one event each, as fast as the socket takes them; then bare Pushy, N pushes. */
         void throughput(final int n) throws Exception {
-            final int from = nextDevice;
+            final int[] devices = new int[n];
             final long before = accepted.get();
             final long started = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                cyrus.send(newMail("u" + nextDevice++));
+                devices[i] = nextDevice();
+                cyrus.sendWithoutWaiting(newMail("u" + devices[i]), false);
             }
+            cyrus.flush();
             final long sent = System.nanoTime();
             await(() -> accepted.get() - before >= n, 300);
             final long done = System.nanoTime();
             int pushed = 0;
-            for (int d = from; d < nextDevice; d++) {
-                if (acceptedAt.get(d) != 0) {
+            for (final int d : devices) {
+                if (acceptedAt.get(d) >= started) {
                     pushed++;
                 }
             }
@@ -354,7 +375,7 @@ public final class PipelineBenchmark {
 
         private void bareSend(final Semaphore inFlight, final AtomicLong done) throws InterruptedException {
             inFlight.acquire();
-            bare.sendNotification(new SimpleApnsPushNotification(token(REGISTRATIONS + HERD), topic,
+            bare.sendNotification(new SimpleApnsPushNotification(token(BARE_FIRST + bareCounter++ % BARE_DEVICES), topic,
                     "{\"aps\":{\"account-id\":\"BENCH\"}}", Instant.now().plus(Duration.ofHours(1)), null,
                     PushType.BACKGROUND)).whenComplete((response, error) -> {
                         inFlight.release();
@@ -378,22 +399,23 @@ public final class PipelineBenchmark {
                     Thread.onSpinWait();
                 }
                 if (i % 10 == 0) {
-                    devices[deviceEvents] = nextDevice;
+                    devices[deviceEvents] = nextDevice();
                     sentAt[deviceEvents] = System.nanoTime();
-                    cyrus.send(newMail("u" + nextDevice++));
+                    cyrus.sendWithoutWaiting(newMail("u" + devices[deviceEvents]), true);
                     deviceEvents++;
                 } else {
-                    cyrus.send(newMail(nobody()));
+                    cyrus.sendWithoutWaiting(newMail(nobody()), true);
                 }
             }
+            cyrus.flush();
             final int measured = deviceEvents;
-            await(() -> acceptedAt.get(devices[measured - 1]) != 0, 120);
+            await(() -> acceptedAt.get(devices[measured - 1]) > sentAt[measured - 1], 120);
             Thread.sleep(500);
             final LatencyHistogram service = new LatencyHistogram();
             int missing = 0;
             for (int i = 0; i < measured; i++) {
                 final long at = acceptedAt.get(devices[i]);
-                if (at == 0) {
+                if (at <= sentAt[i]) {
                     missing++;
                 } else {
                     service.record(at - sentAt[i]);
@@ -404,6 +426,8 @@ public final class PipelineBenchmark {
             final long bareInterval = 1_000_000_000L / Math.max(1, perSecond / 10);
             final Semaphore inFlight = new Semaphore(1_000);
             final AtomicLong answered = new AtomicLong();
+            final int[] bareDevices = new int[measured];
+            final long[] bareSentAt = new long[measured];
             final long bareStart = System.nanoTime();
             for (int i = 0; i < measured; i++) {
                 final long due = bareStart + i * bareInterval;
@@ -411,18 +435,23 @@ public final class PipelineBenchmark {
                     Thread.onSpinWait();
                 }
                 inFlight.acquire();
-                final long sent = System.nanoTime();
-                bare.sendNotification(new SimpleApnsPushNotification(token(REGISTRATIONS + HERD), topic,
+                bareDevices[i] = BARE_FIRST + bareCounter++ % BARE_DEVICES;
+                bareSentAt[i] = System.nanoTime();
+                bare.sendNotification(new SimpleApnsPushNotification(token(bareDevices[i]), topic,
                         "{\"aps\":{\"account-id\":\"BENCH\"}}", Instant.now().plus(Duration.ofHours(1)), null,
                         PushType.BACKGROUND)).whenComplete((response, error) -> {
-                            synchronized (bareLatency) {
-                                bareLatency.record(System.nanoTime() - sent);
-                            }
                             inFlight.release();
                             answered.incrementAndGet();
                         });
             }
             await(() -> answered.get() >= measured, 60);
+            // As for the service: from sending to the peer's accepting.
+            for (int i = 0; i < measured; i++) {
+                final long at = acceptedAt.get(bareDevices[i]);
+                if (at > bareSentAt[i]) {
+                    bareLatency.record(at - bareSentAt[i]);
+                }
+            }
             System.out.printf(Locale.ROOT, "(b) %,d events/s for %d s (%,d pushes, %d not pushed): service p50 %.2f ms"
                             + " p99 %.2f ms p99.9 %.2f ms max %.2f ms; bare Pushy at %,d pushes/s p50 %.2f ms p99 %.2f"
                             + " ms p99.9 %.2f ms%n", perSecond, seconds, measured, missing,
@@ -438,22 +467,23 @@ public final class PipelineBenchmark {
             final List<long[]> mails = new ArrayList<>();
             final long started = System.nanoTime();
             for (int i = 0; i < HERD; i++) {
-                cyrus.send(registration("herd" + i, REGISTRATIONS + i));
+                cyrus.sendWithoutWaiting(registration("herd" + i, REGISTRATIONS + i), false);
                 if (i % 100 == 0) {
-                    final int device = nextDevice++;
+                    final int device = nextDevice();
                     mails.add(new long[]{device, System.nanoTime()});
-                    cyrus.send(newMail("u" + device));
-                    cyrus.send(newMail(nobody()));
+                    cyrus.sendWithoutWaiting(newMail("u" + device), true);
+                    cyrus.sendWithoutWaiting(newMail(nobody()), true);
                 }
             }
+            cyrus.flush();
             final long sent = System.nanoTime();
             await(() -> metricQuietly("mailpush_registration_changes_total{change=\"added\"}") - addedBefore >= HERD,
                     600);
             final long stored = System.nanoTime();
-            await(() -> acceptedAt.get((int) mails.get(mails.size() - 1)[0]) != 0, 60);
+            await(() -> acceptedAt.get((int) mails.get(mails.size() - 1)[0]) > mails.get(mails.size() - 1)[1], 60);
             for (final long[] mail : mails) {
                 final long at = acceptedAt.get((int) mail[0]);
-                if (at != 0) {
+                if (at > mail[1]) {
                     newMail.record(at - mail[1]);
                 }
             }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,10 +85,17 @@ final class JdbiTokenStore implements TokenStore {
         });
     }
 
+    /** Keys (or users) per statement of a group commit: a bound on the statement's size. */
+    private static final int KEYS_PER_STATEMENT = 500;
+
     /**
-     * Stores several registrations in one transaction (one commit for all), each as {@link #register} would. If
-     * another process inserted one of the same keys meanwhile (a unique violation aborts the transaction), they are
-     * stored again one by one, each of which handles that race.
+     * Stores several registrations in one transaction (one commit for all), each as {@link #register} would, with a
+     * handful of statements for the whole batch rather than several per registration: one to find (and lock) the
+     * rows that exist, one to count the devices of the users with new ones, then batched inserts, updates and
+     * mailbox rows. Rows are locked, inserted and updated in key order, so two processes committing overlapping
+     * batches wait for each other instead of deadlocking. If another process inserted one of the same keys meanwhile
+     * (a unique violation aborts the transaction), or the database still chose this transaction as a deadlock's
+     * victim, they are stored again one by one, each of which handles that race.
      */
     @Override
     public List<RegisterResult> registerAll(final List<Registration> registrations) {
@@ -97,24 +105,121 @@ final class JdbiTokenStore implements TokenStore {
         final List<Registration> folded = registrations.stream().map(this::fold).toList();
         try {
             return run("register " + folded.size() + " devices", handle -> handle.inTransaction(
-                    TransactionIsolationLevel.READ_COMMITTED, h -> {
-                        final List<RegisterResult> results = new ArrayList<>(folded.size());
-                        for (final Registration registration : folded) {
-                            try {
-                                results.add(RegisterResult.stored(limitedUpsert(h, registration)));
-                            } catch (final RegistrationLimitException e) {
-                                // Refused before anything was written: the transaction goes on.
-                                results.add(RegisterResult.refusedBy(e));
-                            }
-                        }
-                        return results;
-                    }));
+                    TransactionIsolationLevel.READ_COMMITTED, h -> groupCommit(h, folded)));
         } catch (final TokenStoreException e) {
-            if (!isUniqueViolation(e)) {
+            if (!isUniqueViolation(e) && !isDeadlock(e)) {
                 throw e;
             }
             return TokenStore.super.registerAll(registrations);
         }
+    }
+
+    private List<RegisterResult> groupCommit(final Handle handle, final List<Registration> batch) {
+        final Map<RegistrationKey, Instant> existing = lockExisting(handle, batch);
+        final Map<String, Long> devices = countDevices(handle, batch.stream()
+                .filter(r -> !existing.containsKey(r.key())).map(Registration::username).distinct().toList());
+        // In order, as one-by-one registering would decide; a key twice in the batch: the later one wins.
+        final List<RegisterResult> results = new ArrayList<>(batch.size());
+        final Map<RegistrationKey, Registration> toInsert = new LinkedHashMap<>();
+        final Map<RegistrationKey, Registration> toUpdate = new LinkedHashMap<>();
+        for (final Registration registration : batch) {
+            final RegistrationKey key = registration.key();
+            if (existing.containsKey(key) || toInsert.containsKey(key)) {
+                if (toInsert.containsKey(key)) {
+                    // New in this batch: insert the later values, keeping the first registration time.
+                    toInsert.put(key, new Registration(registration.username(), registration.accountId(),
+                            registration.deviceToken(), registration.subtopic(), registration.apsVersion(),
+                            registration.mailboxes(), registration.topic(), toInsert.get(key).firstRegistered(),
+                            registration.lastRegistered()));
+                } else {
+                    toUpdate.put(key, registration);
+                }
+                results.add(RegisterResult.stored(RegisterOutcome.REFRESHED));
+                continue;
+            }
+            final long has = devices.getOrDefault(registration.username(), 0L);
+            if (has >= maxDevicesPerUser) {
+                results.add(RegisterResult.refusedBy(new RegistrationLimitException(registration.username(),
+                        maxDevicesPerUser)));
+                continue;
+            }
+            devices.put(registration.username(), has + 1);
+            toInsert.put(key, registration);
+            results.add(RegisterResult.stored(RegisterOutcome.ADDED));
+        }
+        if (!toInsert.isEmpty()) {
+            insertAll(handle, inKeyOrder(toInsert));
+        }
+        if (!toUpdate.isEmpty()) {
+            final PreparedBatch update = handle.prepareBatch("""
+                    UPDATE registration
+                       SET username = :user, subtopic = :subtopic, aps_version = :version, topic = :topic,
+                           last_registered = :last
+                     WHERE account_id = :account AND device_token = :token""");
+            final PreparedBatch clear = handle.prepareBatch(
+                    "DELETE FROM registration_mailbox WHERE account_id = :account AND device_token = :token");
+            final List<Registration> updates = inKeyOrder(toUpdate);
+            for (final Registration registration : updates) {
+                update.bind("user", registration.username())
+                        .bind("subtopic", registration.subtopic())
+                        .bind("version", registration.apsVersion())
+                        .bind("topic", registration.topic())
+                        .bind("last", utc(micros(registration.lastRegistered())))
+                        .bind("account", registration.accountId())
+                        .bind("token", registration.deviceToken())
+                        .add();
+                clear.bind("account", registration.accountId()).bind("token", registration.deviceToken()).add();
+            }
+            update.execute();
+            clear.execute();
+            insertMailboxes(handle, updates);
+        }
+        return results;
+    }
+
+    /** The order in which every group commit takes its row locks (see {@link #registerAll}). */
+    private static final Comparator<RegistrationKey> KEY_ORDER =
+            Comparator.comparing(RegistrationKey::accountId).thenComparing(RegistrationKey::deviceToken);
+
+    private static List<Registration> inKeyOrder(final Map<RegistrationKey, Registration> byKey) {
+        final List<RegistrationKey> keys = new ArrayList<>(byKey.keySet());
+        keys.sort(KEY_ORDER);
+        return keys.stream().map(byKey::get).toList();
+    }
+
+    /** The last-registered time of each key of {@code batch} that exists, its row locked until the commit. */
+    private static Map<RegistrationKey, Instant> lockExisting(final Handle handle, final List<Registration> batch) {
+        final Map<RegistrationKey, Instant> existing = new java.util.HashMap<>();
+        final List<RegistrationKey> keys = batch.stream().map(Registration::key).distinct().sorted(KEY_ORDER).toList();
+        for (int from = 0; from < keys.size(); from += KEYS_PER_STATEMENT) {
+            final List<RegistrationKey> chunk = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_STATEMENT));
+            final StringBuilder sql = new StringBuilder("SELECT account_id, device_token, last_registered FROM"
+                    + " registration WHERE (account_id, device_token) IN (");
+            for (int i = 0; i < chunk.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(:a").append(i).append(", :t").append(i).append(')');
+            }
+            final Query query = handle.createQuery(
+                    sql.append(") ORDER BY account_id, device_token FOR UPDATE").toString());
+            for (int i = 0; i < chunk.size(); i++) {
+                query.bind("a" + i, chunk.get(i).accountId()).bind("t" + i, chunk.get(i).deviceToken());
+            }
+            query.map((rs, ctx) -> existing.put(new RegistrationKey(rs.getString("account_id"),
+                    rs.getString("device_token")), instant(rs, "last_registered"))).list();
+        }
+        return existing;
+    }
+
+    /** How many devices each of {@code users} (folded) has now. */
+    private static Map<String, Long> countDevices(final Handle handle, final List<String> users) {
+        final Map<String, Long> counts = new java.util.HashMap<>();
+        for (int from = 0; from < users.size(); from += KEYS_PER_STATEMENT) {
+            final List<String> chunk = users.subList(from, Math.min(users.size(), from + KEYS_PER_STATEMENT));
+            handle.createQuery("SELECT username, COUNT(*) AS devices FROM registration WHERE username IN (<users>)"
+                            + " GROUP BY username")
+                    .bindList("users", chunk)
+                    .map((rs, ctx) -> counts.put(rs.getString("username"), rs.getLong("devices"))).list();
+        }
+        return counts;
     }
 
     /** As {@link #upsert}, refusing a new device of a user who has {@link #maxDevicesPerUser} already. */
@@ -574,6 +679,16 @@ final class JdbiTokenStore implements TokenStore {
             result.add(row.toRegistration());
         }
         return result;
+    }
+
+    /** PostgreSQL's deadlock_detected: the transaction was rolled back to break a cycle of waits. */
+    private static boolean isDeadlock(final Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && "40P01".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isUniqueViolation(final Throwable error) {

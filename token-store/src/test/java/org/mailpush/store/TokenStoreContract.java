@@ -142,6 +142,39 @@ abstract class TokenStoreContract {
         }
     }
 
+    /** Group commits racing over the same new devices (two processes' routers): none fails, none duplicates. */
+    @org.junit.jupiter.api.RepeatedTest(5)
+    void concurrentGroupCommitsOfTheSameDevicesNeitherFailNorDuplicate() throws Exception {
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            final List<Callable<List<TokenStore.RegisterResult>>> tasks = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                final Instant at = T0.plus(i, ChronoUnit.SECONDS);
+                final List<Registration> batch = new java.util.ArrayList<>();
+                for (int n = 0; n < 50; n++) {
+                    batch.add(registration("user" + n, "ACC-" + n, String.format("%064x", n), at, "INBOX"));
+                }
+                // Each router met the phones in its own order: locks taken in batch order would deadlock.
+                java.util.Collections.shuffle(batch, new java.util.Random(i));
+                tasks.add(() -> store.registerAll(batch));
+            }
+            int added = 0;
+            for (final Future<List<TokenStore.RegisterResult>> results : pool.invokeAll(tasks)) {
+                for (final TokenStore.RegisterResult result : results.get()) {
+                    if (result.outcome() == TokenStore.RegisterOutcome.ADDED) {
+                        added++;
+                    }
+                }
+            }
+            assertThat(added).as("each device added once").isEqualTo(50);
+            assertThat(store.count()).isEqualTo(50);
+            assertThat(store.registrationsOf("user7")).singleElement()
+                    .satisfies(r -> assertThat(r.mailboxes()).containsExactly("INBOX"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void answersReachable() {
         assertThat(store.isReachable()).isTrue();

@@ -58,6 +58,45 @@ public final class NotifyDatagramSender implements AutoCloseable {
         }
     }
 
+    private ChannelFuture lastWrite;
+    private int unflushed;
+
+    /**
+     * Sends one datagram without waiting for the kernel to take it (a load generator's pace): writes go out in
+     * batches, and this waits only when the socket's buffer is full. {@link #flush()} sends what is left and waits.
+     *
+     * @param now whether to flush this one at once (a paced sender: the datagram leaves now) or batch it
+     */
+    public void sendWithoutWaiting(final byte[] datagram, final boolean now) throws IOException {
+        if (!channel.isWritable() && lastWrite != null) {
+            channel.flush();
+            unflushed = 0;
+            awaitLast();
+        }
+        lastWrite = channel.write(Unpooled.wrappedBuffer(datagram));
+        if (now || ++unflushed >= 64) {
+            channel.flush();
+            unflushed = 0;
+        }
+    }
+
+    /** Sends what {@link #sendWithoutWaiting} batched, and waits until the kernel took it all. */
+    public void flush() throws IOException {
+        channel.flush();
+        unflushed = 0;
+        if (lastWrite != null) {
+            awaitLast();
+        }
+    }
+
+    private void awaitLast() throws IOException {
+        lastWrite.awaitUninterruptibly();
+        if (!lastWrite.isSuccess()) {
+            throw new IOException("cannot send to " + target.path() + ": " + lastWrite.cause().getMessage(),
+                    lastWrite.cause());
+        }
+    }
+
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();

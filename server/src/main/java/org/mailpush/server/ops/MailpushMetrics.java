@@ -163,7 +163,22 @@ public final class MailpushMetrics implements AutoCloseable {
 
     public void bindRouter(final EventRouter router) {
         Gauge.builder("mailpush_routing_queue_depth", router, EventRouter::queued)
-                .description("events waiting for routing (bounded; beyond it events are shed)").register(registry);
+                .description("events waiting for routing, both lanes (bounded; beyond it events are shed)")
+                .register(registry);
+        Gauge.builder("mailpush_routing_queued", router, EventRouter::mailQueued).tag("lane", "mail")
+                .description("events waiting for routing in one lane (routing.max-queued-mail,"
+                        + " routing.max-queued-registrations)").register(registry);
+        Gauge.builder("mailpush_routing_queued", router, EventRouter::registrationsQueued).tag("lane", "registrations")
+                .description("events waiting for routing in one lane (routing.max-queued-mail,"
+                        + " routing.max-queued-registrations)").register(registry);
+        for (final org.mailpush.notifyd.route.RouteOutcome outcome : org.mailpush.notifyd.route.RouteOutcome.values()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("mailpush_events_routed", router,
+                            r -> r.routed(outcome))
+                    .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("events routing finished with, by outcome (dispatched: pushes handed to the pusher;"
+                            + " unknown_user: the owner has no device)")
+                    .register(registry);
+        }
     }
 
     public void bindImapProxy(final ProxyCounters counters) {
