@@ -57,7 +57,7 @@ import java.util.regex.Pattern;
  *   <li>(b) latency at a paced 1,000 and 5,000 events/s, event to the peer's acceptance; bare Pushy paced alike;</li>
  *   <li>(c) a herd of 20,000 registrations at once (every phone reconnecting) with new mail among them: time until
  *       all are stored, and the new mail's latency meanwhile;</li>
- *   <li>(d) the service's heap and RSS, sampled every 100 ms.</li>
+ *   <li>(d) the service's heap and RSS, sampled every second.</li>
  * </ul>
  *
  * <p>Run: {@code benchmarks/run pipeline [h2|postgresql] [N,N...]} (defaults h2 and 20000,100000); PostgreSQL needs
@@ -74,6 +74,7 @@ public final class PipelineBenchmark {
     /** Bare Pushy's pushes go to devices of their own, so the peer notes their arrival as it does the service's. */
     static final int BARE_FIRST = REGISTRATIONS + HERD;
     static final int BARE_DEVICES = 100_000;
+    static final int WARM_UP = 30_000;
     private static final Pattern TOKEN_INDEX = Pattern.compile("^f([0-9a-f]{63})$");
 
     private PipelineBenchmark() {
@@ -163,10 +164,20 @@ public final class PipelineBenchmark {
                 ""));
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m", "-Xmx256m"));
+        // MAILPUSH_BENCH_SERVICE_JAVA_OPTS: more JVM options for the service (how the collectors were compared).
+        final String serviceOptions = System.getenv("MAILPUSH_BENCH_SERVICE_JAVA_OPTS");
+        if (serviceOptions != null && !serviceOptions.isBlank()) {
+            command.addAll(List.of(serviceOptions.strip().split("\\s+")));
+        }
         // MAILPUSH_BENCH_JFR=/path/rec.jfr records the service with Java Flight Recorder (how the tail was found).
         final String jfr = System.getenv("MAILPUSH_BENCH_JFR");
+        jdk.jfr.Recording ownRecording = null;
         if (jfr != null && !jfr.isBlank()) {
             command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+            // This process too (the sender, the peer, bare Pushy): what limits the run may be on this side.
+            ownRecording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            ownRecording.setDestination(Path.of(jfr + ".bench.jfr"));
+            ownRecording.start();
         }
         command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString(), "--allow-root"));
         final Process service = new ProcessBuilder(command)
@@ -188,6 +199,9 @@ public final class PipelineBenchmark {
                                 + " %,d users; %d cores; %s%n", engine, REGISTRATIONS,
                         ONE_DEVICE_USERS + SIX_DEVICE_USERS, USERS_GETTING_MAIL,
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+                // Cyrus's socket: how many datagrams the kernel queues for the reader before a sender waits.
+                System.out.println("net.unix.max_dgram_qlen = "
+                        + Files.readAllLines(Path.of("/proc/sys/net/unix/max_dgram_qlen")).get(0).strip());
                 runs.warmUp();
                 for (final int n : sizes) {
                     runs.throughput(n);
@@ -207,6 +221,19 @@ public final class PipelineBenchmark {
             service.waitFor(20, TimeUnit.SECONDS);
             peer.shutdown().get(10, TimeUnit.SECONDS);
             serverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (ownRecording != null) {
+                ownRecording.stop();
+                ownRecording.close();
+            }
+            deleteRecursively(dir); // a 1,000,000-registration H2 file is about 2 GB
+        }
+    }
+
+    private static void deleteRecursively(final Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
@@ -328,22 +355,37 @@ public final class PipelineBenchmark {
             return user;
         }
 
+        /**
+         * Both sides through the JIT first: with only a few thousand events the first measured run was a third as
+         * fast as the second (C2 still compiling, on the same two cores).
+         */
         void warmUp() throws Exception {
             final long before = accepted.get();
-            for (int i = 0; i < 2_000; i++) {
+            for (int i = 0; i < WARM_UP; i++) {
                 cyrus.sendWithoutWaiting(newMail("u" + nextDevice()), false);
+                cyrus.sendWithoutWaiting(newMail(nobody()), false);
             }
             cyrus.flush();
-            await(() -> accepted.get() - before >= 2_000, 60);
-            for (int i = 0; i < 2_000; i++) {
-                bareSend(new Semaphore(1_000), null);
+            await(() -> accepted.get() - before >= WARM_UP, 120);
+            final Semaphore inFlight = new Semaphore(1_000);
+            final AtomicLong bareDone = new AtomicLong();
+            for (int i = 0; i < WARM_UP; i++) {
+                bareSend(inFlight, bareDone);
+            }
+            // All answered before a run starts: a late bare push must not count as one of the service's.
+            await(() -> bareDone.get() >= WARM_UP, 120);
+        }
+
+        /** Until {@code due} (System.nanoTime): parked, not spinning, so pacing does not take a core of two. */
+        private static void pace(final long due) {
+            for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
             }
         }
 
         /** (a) N distinct devices, one event each, as fast as the socket takes them; then bare Pushy, N pushes. */
         void throughput(final int n) throws Exception {
             final int[] devices = new int[n];
-            final long before = accepted.get();
             final long started = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 devices[i] = nextDevice();
@@ -351,14 +393,26 @@ public final class PipelineBenchmark {
             }
             cyrus.flush();
             final long sent = System.nanoTime();
-            await(() -> accepted.get() - before >= n, 300);
-            final long done = System.nanoTime();
-            int pushed = 0;
-            for (final int d : devices) {
-                if (acceptedAt.get(d) >= started) {
-                    pushed++;
+            // Done when every device of the run has been pushed (not when the peer counted n of anything).
+            final int[] pushedSoFar = {0};
+            try {
+                await(() -> {
+                    while (pushedSoFar[0] < n && acceptedAt.get(devices[pushedSoFar[0]]) >= started) {
+                        pushedSoFar[0]++;
+                    }
+                    return pushedSoFar[0] == n;
+                }, 300);
+            } catch (final IllegalStateException e) {
+                int missing = 0;
+                for (final int d : devices) {
+                    missing += acceptedAt.get(d) >= started ? 0 : 1;
                 }
+                throw new IllegalStateException("N=" + n + ": " + missing + " devices not pushed in 300 s, the first"
+                        + " one the " + pushedSoFar[0] + "th (device " + devices[pushedSoFar[0]] + "); " + shed()
+                        + "; " + sum("mailpush_events_received_total") + " events received", e);
             }
+            final long done = System.nanoTime();
+            final int pushed = pushedSoFar[0];
             final double serviceRate = n / ((done - started) / 1e9);
             final Semaphore inFlight = new Semaphore(1_000);
             final long bareStarted = System.nanoTime();
@@ -394,10 +448,7 @@ public final class PipelineBenchmark {
             final long interval = 1_000_000_000L / perSecond;
             final long start = System.nanoTime();
             for (int i = 0; i < total; i++) {
-                final long due = start + i * interval;
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
-                }
+                pace(start + i * interval);
                 if (i % 10 == 0) {
                     devices[deviceEvents] = nextDevice();
                     sentAt[deviceEvents] = System.nanoTime();
@@ -430,10 +481,7 @@ public final class PipelineBenchmark {
             final long[] bareSentAt = new long[measured];
             final long bareStart = System.nanoTime();
             for (int i = 0; i < measured; i++) {
-                final long due = bareStart + i * bareInterval;
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
-                }
+                pace(bareStart + i * bareInterval);
                 inFlight.acquire();
                 bareDevices[i] = BARE_FIRST + bareCounter++ % BARE_DEVICES;
                 bareSentAt[i] = System.nanoTime();
@@ -542,7 +590,7 @@ public final class PipelineBenchmark {
         }
     }
 
-    /** The service's RSS (from /proc) and used heap (from its /metrics), every 100 ms. */
+    /** The service's RSS (from /proc) and used heap (from its /metrics), every second. */
     private static final class MemorySampler {
 
         private final long pid;
@@ -563,7 +611,9 @@ public final class PipelineBenchmark {
                 while (running) {
                     try {
                         samples.add(new long[]{rss(), heap()});
-                        Thread.sleep(100);
+                        // A scrape is not free (about 0.5 MB of garbage): once a second, not ten times, so that
+                        // the sampler does not become what it measures.
+                        Thread.sleep(1_000);
                     } catch (final Exception e) {
                         return;
                     }

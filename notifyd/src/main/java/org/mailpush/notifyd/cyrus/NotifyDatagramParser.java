@@ -102,11 +102,24 @@ public final class NotifyDatagramParser {
 
     private static String decode(final CharsetDecoder utf8, final byte[] bytes, final int from, final int to,
                                  final int index) throws BadInputException {
+        if (ascii(bytes, from, to)) {
+            // Nearly every field Cyrus sends is ASCII: one copy into a compact string, no decoder buffers.
+            return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+        }
         try {
             return utf8.reset().decode(ByteBuffer.wrap(bytes, from, to - from)).toString();
         } catch (final CharacterCodingException e) {
             throw new BadInputException(BadInputKind.NOT_UTF8, "field " + (index + 1) + " is not valid UTF-8");
         }
+    }
+
+    private static boolean ascii(final byte[] bytes, final int from, final int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String abbreviate(final String text) {

@@ -13,6 +13,7 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,7 @@ public final class NotifySocketListener implements AutoCloseable {
         private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
         private IntakeListener listener = IntakeListener.NONE;
         private Consumer<IntakeEvent> sink;
+        private IntakeBacklog backlog = IntakeBacklog.NONE;
 
         private Builder() {
         }
@@ -134,6 +136,15 @@ public final class NotifySocketListener implements AutoCloseable {
         }
 
         /**
+         * The backlog behind {@link #sink}: while it is nearly full the socket is not read (for at most a second at a
+         * time, see {@link BacklogReadPause}), so that a burst waits in Cyrus instead of being shed.
+         */
+        public Builder backlog(final IntakeBacklog routingBacklog) {
+            this.backlog = Objects.requireNonNull(routingBacklog, "backlog");
+            return this;
+        }
+
+        /**
          * Creates the socket, sets its mode and group, and starts reading.
          *
          * @throws IOException naming the path and the reason when the socket cannot be created
@@ -166,7 +177,8 @@ public final class NotifySocketListener implements AutoCloseable {
                         .handler(new ChannelInitializer<EpollDomainDatagramChannel>() {
                             @Override
                             protected void initChannel(final EpollDomainDatagramChannel ch) {
-                                ch.pipeline().addLast(new NotifyDatagramHandler(datagrams, events, listener, sink));
+                                ch.pipeline().addLast(new BacklogReadPause(backlog),
+                                        new NotifyDatagramHandler(datagrams, events, listener, sink));
                             }
                         });
                 final ChannelFuture bound = bootstrap.bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();

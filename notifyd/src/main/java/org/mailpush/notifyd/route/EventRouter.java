@@ -6,6 +6,7 @@ import org.mailpush.notifyd.event.IntakeEvent;
 import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.BadInputKind;
+import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.store.DeviceTokens;
 import org.mailpush.store.Registration;
@@ -34,21 +35,21 @@ import java.util.function.Consumer;
  * mailbox's owner that watch that mailbox, and each match goes to the {@link PushDispatcher}.
  *
  * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only queues ({@link RoutingLanes}: mail
- * and registrations in lanes of their own, each bounded) and never blocks. One routing thread takes work in batches,
- * so that the store is asked once per batch, not once per event: the owners of up to {@value #MAIL_BATCH} mailbox
- * events in one lookup ({@link TokenStore#registrationsOfUsers}), up to about {@value #REGISTRATION_BATCH}
- * registrations in one group commit ({@link TokenStore#registerAll}). Mail comes first every round, so a burst of
- * registrations never holds new mail back for longer than one group commit; and a user's registrations that are
- * still waiting are stored before that user's mail is routed, so a device that registered is pushed for mail that
- * came after it. When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the
+ * and registrations in lanes of their own, each bounded) and never blocks. Two threads take work in batches, so
+ * that the store is asked once per batch, not once per event: the routing thread looks up the owners of up to
+ * {@value #MAIL_BATCH} mailbox events at once ({@link TokenStore#registrationsOfUsers}); the writing thread stores up
+ * to about {@value #REGISTRATION_BATCH} registrations in one group commit ({@link TokenStore#registerAll}). So a
+ * burst of registrations never holds new mail behind a commit; and a user's registrations that came first are
+ * stored before that user's mail is routed (the routing thread stores those still queued itself, and waits for the
+ * writing thread's commit when it holds some), so a device that registered is pushed for mail that came after it. When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the
  * door stays responsive and memory stays flat. Doors that must answer their sender with the outcome use
  * {@link #submit}, which queues the same way and completes when the event has been routed; the durable queue uses
  * {@link #acceptTracked}, which waits for room instead of shedding.</p>
  *
- * <p>Lifecycle: the routing thread starts with the router; {@link #close(Duration)} stops taking events, routes
- * what is queued for up to the drain timeout, then stops.</p>
+ * <p>Lifecycle: the routing and writing threads start with the router; {@link #close(Duration)} stops taking
+ * events, routes and stores what is queued for up to the drain timeout, then stops.</p>
  */
-public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
+public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, AutoCloseable {
 
     /** Mailbox events that may wait for routing, by default. */
     public static final int DEFAULT_MAIL_CAPACITY = 50_000;
@@ -56,7 +57,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     public static final int DEFAULT_REGISTRATION_CAPACITY = 50_000;
     /** Mailbox events routed per round, their owners looked up at once. */
     static final int MAIL_BATCH = 500;
-    /** Registrations stored per round, in one transaction: bounds how long new mail can wait behind a herd. */
+    /** Registrations stored per group commit, in one transaction. */
     static final int REGISTRATION_BATCH = 200;
 
     private static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
@@ -72,6 +73,8 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     private final Clock clock;
     private final RoutingLanes<Job> lanes;
     private final Thread routing;
+    /** Stores registrations, so that a group commit never holds mail back (the routing thread's job). */
+    private final Thread writing;
     private volatile boolean closing;
     private final java.util.concurrent.atomic.LongAdder[] routed = new java.util.concurrent.atomic.LongAdder[
             RouteOutcome.values().length];
@@ -89,7 +92,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     }
 
     /**
-     * Starts the routing thread.
+     * Starts the routing and writing threads.
      *
      * @param registrationTopic    the APNs topic new registrations are answered with (the mail credential's topic)
      * @param mailCapacity         how many mailbox events may wait for routing
@@ -109,7 +112,10 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         }
         this.routing = new Thread(this::routeUntilClosed, "event-router");
         routing.setDaemon(true);
+        this.writing = new Thread(this::writeUntilClosed, "event-router-registrations");
+        writing.setDaemon(true);
         routing.start();
+        writing.start();
     }
 
     /** Queues the event for routing; never blocks. */
@@ -176,6 +182,16 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         return lanes.mailQueued() + lanes.registrationsQueued();
     }
 
+    @Override
+    public boolean nearlyFull() {
+        return lanes.nearlyFull();
+    }
+
+    @Override
+    public boolean drained() {
+        return lanes.drained();
+    }
+
     /** How many mailbox events wait for routing now. */
     public int mailQueued() {
         return lanes.mailQueued();
@@ -206,7 +222,27 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
     private void routeUntilClosed() {
         while (true) {
             try {
-                if (!lanes.awaitWork(1, TimeUnit.SECONDS)) {
+                if (!lanes.awaitMail(1, TimeUnit.SECONDS)) {
+                    if (closing) {
+                        return;
+                    }
+                    continue;
+                }
+                final List<Job> mail = lanes.takeMail(MAIL_BATCH);
+                // A registration that came before this mail is stored first, wherever it waits: in its lane (stored
+                // here), or in the writing thread's batch (waited for).
+                storeRegistrations(lanes.takeRegistrationsOf(owners(mail)));
+                routeMail(mail);
+            } catch (final InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void writeUntilClosed() {
+        while (true) {
+            try {
+                if (!lanes.awaitRegistrations(1, TimeUnit.SECONDS)) {
                     if (closing) {
                         return;
                     }
@@ -215,13 +251,11 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
             } catch (final InterruptedException e) {
                 return;
             }
-            final List<Job> mail = lanes.takeMail(MAIL_BATCH);
-            if (!mail.isEmpty()) {
-                // A registration that came before this mail is stored first, wherever it waits in its lane.
-                storeRegistrations(lanes.takeRegistrationsOf(owners(mail)));
-                routeMail(mail);
+            try {
+                storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
+            } finally {
+                lanes.doneWriting();
             }
-            storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
         }
     }
 
@@ -382,13 +416,16 @@ public final class EventRouter implements Consumer<IntakeEvent>, AutoCloseable {
         retries.shutdownNow();
         closing = true;
         lanes.close();
+        final long deadline = System.nanoTime() + drainTimeout.toNanos();
         try {
-            routing.join(drainTimeout.toMillis());
+            routing.join(Math.max(1, drainTimeout.toMillis()));
+            writing.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (routing.isAlive()) {
+        if (routing.isAlive() || writing.isAlive()) {
             routing.interrupt();
+            writing.interrupt();
             final int abandoned = lanes.drainAll().size();
             LOG.warn("Event router stopped with {} event(s) not routed", abandoned);
         }

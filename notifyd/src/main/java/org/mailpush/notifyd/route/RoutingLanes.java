@@ -12,24 +12,32 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * What waits for the routing thread, in two bounded lanes: mailbox events, and registrations. A burst of
- * registrations (every phone reconnecting after the IMAP server restarted) fills only its own lane, so new mail is
- * never shed or starved because of it: the routing thread takes mail first, every round.
+ * What waits for routing, in two bounded lanes: mailbox events, taken by the routing thread, and registrations,
+ * taken by the writing thread. A burst of registrations (every phone reconnecting after the IMAP server restarted)
+ * fills only its own lane and occupies only its own thread, so new mail is never shed, starved or held behind a group
+ * commit because of it.
  *
  * <p>Order within a user is kept where it matters: the registrations waiting are grouped by user, in the order
  * their users first appeared, so the routing thread can take a user's registrations ahead of the others
- * ({@link #takeRegistrationsOf}) and store them before that user's mail is routed.</p>
+ * ({@link #takeRegistrationsOf}, which first waits for the writing thread if it holds some of that user's) and store
+ * them before that user's mail is routed.</p>
  *
  * <p>Thread-safe: doors offer from their I/O threads (never blocking), the durable queue's thread puts (waiting for
- * room), the routing thread takes. One lock, held for bookkeeping only.</p>
+ * room), the routing and writing threads take. One lock, held for bookkeeping (and a wait for a write in progress
+ * when mail's owner is being written).</p>
  *
  * @param <T> what waits: the routing thread's unit of work
  */
 final class RoutingLanes<T> {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
+    private final Condition mailWork = lock.newCondition();
+    private final Condition registrationWork = lock.newCondition();
     private final Condition room = lock.newCondition();
+    /** Signalled when the registrations being written are stored ({@link #doneWriting}). */
+    private final Condition written = lock.newCondition();
+    /** The users whose registrations the writing thread took and has not stored yet. */
+    private final java.util.Set<String> writing = new java.util.HashSet<>();
     private final int mailCapacity;
     private final int registrationCapacity;
     private final ArrayDeque<T> mail = new ArrayDeque<>();
@@ -54,7 +62,7 @@ final class RoutingLanes<T> {
                 return false;
             }
             mail.add(item);
-            work.signal();
+            mailWork.signal();
             return true;
         } finally {
             lock.unlock();
@@ -70,7 +78,7 @@ final class RoutingLanes<T> {
             }
             registrationsByUser.computeIfAbsent(user, u -> new ArrayDeque<>(1)).add(item);
             registrations++;
-            work.signal();
+            registrationWork.signal();
             return true;
         } finally {
             lock.unlock();
@@ -92,11 +100,12 @@ final class RoutingLanes<T> {
             }
             if (user == null) {
                 mail.add(item);
+                mailWork.signal();
             } else {
                 registrationsByUser.computeIfAbsent(user, u -> new ArrayDeque<>(1)).add(item);
                 registrations++;
+                registrationWork.signal();
             }
-            work.signal();
             return true;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,19 +116,41 @@ final class RoutingLanes<T> {
     }
 
     /**
-     * Waits until something is queued (or the lanes are closed and empty, or {@code timeout} passed).
+     * Waits until mail is queued (or the lanes are closed and the mail lane empty, or {@code timeout} passed).
      *
-     * @return whether anything is queued
+     * @return whether mail is queued
      */
-    boolean awaitWork(final long timeout, final TimeUnit unit) throws InterruptedException {
+    boolean awaitMail(final long timeout, final TimeUnit unit) throws InterruptedException {
         lock.lock();
         try {
             long nanos = unit.toNanos(timeout);
-            while (mail.isEmpty() && registrations == 0) {
+            while (mail.isEmpty()) {
                 if (closed || nanos <= 0) {
                     return false;
                 }
-                nanos = work.awaitNanos(nanos);
+                nanos = mailWork.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until a registration is queued (or the lanes are closed and the registration lane empty, or
+     * {@code timeout} passed).
+     *
+     * @return whether a registration is queued
+     */
+    boolean awaitRegistrations(final long timeout, final TimeUnit unit) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = unit.toNanos(timeout);
+            while (registrations == 0) {
+                if (closed || nanos <= 0) {
+                    return false;
+                }
+                nanos = registrationWork.awaitNanos(nanos);
             }
             return true;
         } finally {
@@ -144,10 +175,17 @@ final class RoutingLanes<T> {
         }
     }
 
-    /** Every registration waiting for one of {@code users}, each user's in the order they came. */
-    List<T> takeRegistrationsOf(final Collection<String> users) {
+    /**
+     * Every registration waiting for one of {@code users}, each user's in the order they came — after waiting for
+     * the writing thread to store any of theirs it has taken ({@link #takeRegistrations}), so that whatever came
+     * before is stored once this returns and the caller stored what it got.
+     */
+    List<T> takeRegistrationsOf(final Collection<String> users) throws InterruptedException {
         lock.lock();
         try {
+            while (!writing.isEmpty() && anyOf(users, writing)) {
+                written.await();
+            }
             if (registrations == 0) {
                 return List.of();
             }
@@ -168,22 +206,70 @@ final class RoutingLanes<T> {
         }
     }
 
-    /** Up to about {@code max} registrations, whole users at a time, users in the order they first came. */
+    private static boolean anyOf(final Collection<String> users, final java.util.Set<String> among) {
+        for (final String user : users) {
+            if (among.contains(user)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Up to about {@code max} registrations, whole users at a time, users in the order they first came, for the
+     * writing thread: their users count as being written until {@link #doneWriting}.
+     */
     List<T> takeRegistrations(final int max) {
         lock.lock();
         try {
             final List<T> taken = new ArrayList<>(Math.min(max, registrations));
             final Iterator<Map.Entry<String, ArrayDeque<T>>> users = registrationsByUser.entrySet().iterator();
             while (taken.size() < max && users.hasNext()) {
-                final ArrayDeque<T> waiting = users.next().getValue();
+                final Map.Entry<String, ArrayDeque<T>> user = users.next();
+                final ArrayDeque<T> waiting = user.getValue();
                 taken.addAll(waiting);
                 registrations -= waiting.size();
+                writing.add(user.getKey());
                 users.remove();
             }
             if (!taken.isEmpty()) {
                 room.signalAll();
             }
             return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Room in a lane for fewer than this many more: {@link #nearlyFull}. More than a socket read loop takes at once. */
+    static final int HEADROOM = 64;
+
+    /** A lane has fewer than {@link #HEADROOM} places left. */
+    boolean nearlyFull() {
+        lock.lock();
+        try {
+            return mail.size() > mailCapacity - HEADROOM || registrations > registrationCapacity - HEADROOM;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Both lanes at most three quarters full. */
+    boolean drained() {
+        lock.lock();
+        try {
+            return mail.size() <= mailCapacity / 4 * 3 && registrations <= registrationCapacity / 4 * 3;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The registrations last taken by {@link #takeRegistrations} are stored (or failed): their users' mail may go. */
+    void doneWriting() {
+        lock.lock();
+        try {
+            writing.clear();
+            written.signalAll();
         } finally {
             lock.unlock();
         }
@@ -212,7 +298,8 @@ final class RoutingLanes<T> {
         lock.lock();
         try {
             closed = true;
-            work.signalAll();
+            mailWork.signalAll();
+            registrationWork.signalAll();
             room.signalAll();
         } finally {
             lock.unlock();

@@ -23,9 +23,15 @@ public final class IntakeMetrics implements IntakeListener {
         this.next = Objects.requireNonNull(next, "next");
     }
 
+    /** Counted on every event, from the doors' I/O threads: looked up once per source and type, not per event. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.Map<EventType, io.micrometer.core.instrument
+            .Counter>> received = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public void eventReceived(final IntakeEvent event) {
-        registry.counter("mailpush_events_received", "source", event.source(), "type", event.type().wireName())
+        received.computeIfAbsent(event.source(), source -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(event.type(), type -> registry.counter("mailpush_events_received",
+                        "source", event.source(), "type", type.wireName()))
                 .increment();
         next.eventReceived(event);
     }

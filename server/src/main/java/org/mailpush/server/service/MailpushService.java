@@ -200,6 +200,7 @@ public final class MailpushService implements AutoCloseable {
                             .maxDatagramBytes(cyrus.maxDatagramBytes())
                             .listener(counted)
                             .sink(router)
+                            .backlog(router)
                             .bind();
                     socket.set(listener::isOpen);
                     started.push(listener);
