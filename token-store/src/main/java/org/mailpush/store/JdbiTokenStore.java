@@ -348,7 +348,8 @@ final class JdbiTokenStore implements TokenStore {
                     // One array parameter, not a list of them: the same statement for every batch size (prepared
                     // once, planned once on PostgreSQL), and H2 looks the array's values up in a set.
                     handle -> collect(handle.createQuery(SELECT_REGISTRATIONS
-                                    + " WHERE r.username = ANY(:users) ORDER BY r.username, r.account_id, r.device_token")
+                                    + " WHERE r.username = ANY(:users)"
+                                    + " ORDER BY r.username, r.account_id, r.device_token")
                             .bindArray("users", String.class, chunk)));
             final Map<String, List<Registration>> byUser = new java.util.HashMap<>();
             for (final Registration registration : found) {

@@ -29,8 +29,10 @@ final class BacklogReadPause extends ChannelInboundHandlerAdapter {
     /** How often a pause looks whether the backlog drained: well under the time a full backlog takes to drain. */
     static final long CHECK_MILLIS = 5;
 
-    /** The states, one transition each way: READING -> PAUSED (nearly full), PAUSED -> READING (drained), PAUSED ->
-     *  SHEDDING (held too long), SHEDDING -> READING (drained). */
+    /**
+     * The states and their transitions: READING to PAUSED (nearly full), PAUSED to READING (drained), PAUSED to
+     * SHEDDING (held back too long), SHEDDING to READING (drained).
+     */
     enum State { READING, PAUSED, SHEDDING }
 
     private final IntakeBacklog backlog;
@@ -84,8 +86,8 @@ final class BacklogReadPause extends ChannelInboundHandlerAdapter {
         }, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         giveUp = ctx.executor().schedule(() -> {
             if (state == State.PAUSED) {
-                LOG.warn("The routing backlog stayed full for {} ms: reading the notify socket on so that Cyrus does not"
-                        + " wait; events that do not fit are shed and counted (mailpush_events_shed_total)",
+                LOG.warn("The routing backlog stayed full for {} ms: reading the notify socket on so that Cyrus"
+                        + " does not wait; events that do not fit are shed and counted (mailpush_events_shed_total)",
                         MAX_PAUSE_MILLIS);
                 resume(ctx, State.SHEDDING);
             }

@@ -41,8 +41,9 @@ import java.util.function.Consumer;
  * to about {@value #REGISTRATION_BATCH} registrations in one group commit ({@link TokenStore#registerAll}). So a
  * burst of registrations never holds new mail behind a commit; and a user's registrations that came first are
  * stored before that user's mail is routed (the routing thread stores those still queued itself, and waits for the
- * writing thread's commit when it holds some), so a device that registered is pushed for mail that came after it. When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the
- * door stays responsive and memory stays flat. Doors that must answer their sender with the outcome use
+ * writing thread's commit when it holds some), so a device that registered is pushed for mail that came after it.
+ * When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the door stays
+ * responsive and memory stays flat. Doors that must answer their sender with the outcome use
  * {@link #submit}, which queues the same way and completes when the event has been routed; the durable queue uses
  * {@link #acceptTracked}, which waits for room instead of shedding.</p>
  *

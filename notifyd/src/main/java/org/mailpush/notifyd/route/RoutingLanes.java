@@ -241,7 +241,7 @@ final class RoutingLanes<T> {
         }
     }
 
-    /** Room in a lane for fewer than this many more: {@link #nearlyFull}. More than a socket read loop takes at once. */
+    /** Room in a lane for fewer than this many more: {@link #nearlyFull}. More than one socket read loop takes. */
     static final int HEADROOM = 64;
 
     /** A lane has fewer than {@link #HEADROOM} places left. */
