@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The whole store contract on the real PostgreSQL, plus what only a shared database has. */
-class PostgresTokenStoreTest extends TokenStoreContract {
+class PostgresTokenStoreIT extends TokenStoreContract {
 
     private PostgresTestDatabase database;
 
