@@ -686,17 +686,16 @@ final class JdbiTokenStore implements TokenStore {
 
     /** PostgreSQL's deadlock_detected: the transaction was rolled back to break a cycle of waits. */
     private static boolean isDeadlock(final Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && "40P01".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
+        return hasSqlState(error, "40P01");
     }
 
     private static boolean isUniqueViolation(final Throwable error) {
+        return hasSqlState(error, "23505");
+    }
+
+    private static boolean hasSqlState(final Throwable error, final String state) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+            if (cause instanceof SQLException sql && state.equals(sql.getSQLState())) {
                 return true;
             }
         }

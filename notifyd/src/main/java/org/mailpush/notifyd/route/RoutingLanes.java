@@ -121,19 +121,7 @@ final class RoutingLanes<T> {
      * @return whether mail is queued
      */
     boolean awaitMail(final long timeout, final TimeUnit unit) throws InterruptedException {
-        lock.lock();
-        try {
-            long nanos = unit.toNanos(timeout);
-            while (mail.isEmpty()) {
-                if (closed || nanos <= 0) {
-                    return false;
-                }
-                nanos = mailWork.awaitNanos(nanos);
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return await(() -> !mail.isEmpty(), mailWork, timeout, unit);
     }
 
     /**
@@ -143,14 +131,20 @@ final class RoutingLanes<T> {
      * @return whether a registration is queued
      */
     boolean awaitRegistrations(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return await(() -> registrations > 0, registrationWork, timeout, unit);
+    }
+
+    /** Waits on {@code signal} until {@code queued} holds (read under the lock), the lanes close, or time is up. */
+    private boolean await(final java.util.function.BooleanSupplier queued, final Condition signal, final long timeout,
+                          final TimeUnit unit) throws InterruptedException {
         lock.lock();
         try {
             long nanos = unit.toNanos(timeout);
-            while (registrations == 0) {
+            while (!queued.getAsBoolean()) {
                 if (closed || nanos <= 0) {
                     return false;
                 }
-                nanos = registrationWork.awaitNanos(nanos);
+                nanos = signal.awaitNanos(nanos);
             }
             return true;
         } finally {

@@ -195,20 +195,13 @@ class BurstRoutingTest {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         store.register(Registration.of("reader", "ACC-R", token(999_999), "com.apple.mobilemail", 2,
                 Set.of("INBOX"), TOPIC, clock.instant()));
-        final CountDownLatch inCommit = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final AtomicInteger commits = new AtomicInteger();
-        final TokenStore gated = gatedRegisterAll(store, () -> {
-            if (commits.incrementAndGet() == 1) {
-                inCommit.countDown();
-                hold(release);
-            }
-        });
+        final FirstCommitHeld held = new FirstCommitHeld();
+        final TokenStore gated = held.around(store);
         final List<String> order = new CopyOnWriteArrayList<>();
-        router = new EventRouter(gated, intent -> order.add("push after " + commits.get() + " commit(s), "
+        router = new EventRouter(gated, intent -> order.add("push after " + held.commits.get() + " commit(s), "
                 + store.count() + " stored"), counters, TOPIC, 10, 1_000, clock);
         router.accept(device("phone0", 0));
-        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(held.inCommit.await(10, TimeUnit.SECONDS)).isTrue();
         for (int i = 1; i <= 1_000; i++) {
             assertThat(router.offer(device("phone" + i, i))).isTrue();
         }
@@ -219,7 +212,7 @@ class BurstRoutingTest {
             assertThat(order).as("routed while the first commit is still held, before any of the herd")
                     .containsExactly("push after 1 commit(s), 1 stored");
         } finally {
-            release.countDown();
+            held.release.countDown();
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> router.routed(RouteOutcome.REGISTERED) == 1_001);
         assertThat(counters.shed()).isEqualTo(1);
@@ -234,25 +227,18 @@ class BurstRoutingTest {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Boolean> releasedAtPush = new CopyOnWriteArrayList<>();
-        final CountDownLatch inCommit = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final AtomicInteger commits = new AtomicInteger();
-        router = new EventRouter(gatedRegisterAll(store, () -> {
-            if (commits.incrementAndGet() == 1) {
-                inCommit.countDown();
-                hold(release);
-            }
-        }), intent -> {
-            releasedAtPush.add(release.getCount() == 0);
+        final FirstCommitHeld held = new FirstCommitHeld();
+        router = new EventRouter(held.around(store), intent -> {
+            releasedAtPush.add(held.release.getCount() == 0);
             pushes.add(intent);
         }, counters, TOPIC, 10, 1_000, clock);
         router.accept(device("first", 0));
-        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(held.inCommit.await(10, TimeUnit.SECONDS)).isTrue();
         router.accept(mail("first"));
         // The routing thread took it and waits for the commit, rather than route "first" without its device.
         await().atMost(Duration.ofSeconds(30)).until(() -> router.mailQueued() == 0);
         assertThat(pushes).isEmpty();
-        release.countDown();
+        held.release.countDown();
         await().atMost(Duration.ofSeconds(30)).until(() -> !pushes.isEmpty());
         assertThat(pushes).singleElement().satisfies(push -> assertThat(push.registration().deviceToken())
                 .isEqualTo(token(0)));
@@ -265,20 +251,13 @@ class BurstRoutingTest {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Long> storedAtPush = new CopyOnWriteArrayList<>();
-        final CountDownLatch inCommit = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final AtomicInteger commits = new AtomicInteger();
-        router = new EventRouter(gatedRegisterAll(store, () -> {
-            if (commits.incrementAndGet() == 1) {
-                inCommit.countDown();
-                hold(release);
-            }
-        }), intent -> {
+        final FirstCommitHeld held = new FirstCommitHeld();
+        router = new EventRouter(held.around(store), intent -> {
             storedAtPush.add(store.count());
             pushes.add(intent);
         }, counters, TOPIC, 10, 1_000, clock);
         router.accept(device("first", 0));
-        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(held.inCommit.await(10, TimeUnit.SECONDS)).isTrue();
         for (int i = 1; i <= 500; i++) {
             router.accept(device("herd" + i, i));
         }
@@ -287,7 +266,7 @@ class BurstRoutingTest {
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> !pushes.isEmpty());
         } finally {
-            release.countDown();
+            held.release.countDown();
         }
         assertThat(pushes).singleElement().satisfies(push -> assertThat(push.registration().deviceToken())
                 .isEqualTo(token(501)));
@@ -309,6 +288,22 @@ class BurstRoutingTest {
             latch.await(30, TimeUnit.SECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Holds the writing thread at the start of the first group commit until released; counts the commits. */
+    private static final class FirstCommitHeld {
+        final CountDownLatch inCommit = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger commits = new AtomicInteger();
+
+        TokenStore around(final TokenStore real) {
+            return gatedRegisterAll(real, () -> {
+                if (commits.incrementAndGet() == 1) {
+                    inCommit.countDown();
+                    hold(release);
+                }
+            });
         }
     }
 
