@@ -5,7 +5,7 @@ import com.eatthepath.pushy.apns.PushNotificationResponse;
 import com.eatthepath.pushy.apns.PushType;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
 import org.mailpush.pusher.PushCoalescer.Decision;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;

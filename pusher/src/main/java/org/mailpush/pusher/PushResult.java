@@ -1,6 +1,6 @@
 package org.mailpush.pusher;
 
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
 
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package org.mailpush.store;
 
+import org.mailpush.common.mail.MailboxNames;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Interner;

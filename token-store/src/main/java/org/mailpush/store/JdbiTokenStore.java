@@ -1,5 +1,6 @@
 package org.mailpush.store;
 
+import org.mailpush.common.mail.MailboxNames;
 import com.zaxxer.hikari.HikariDataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;

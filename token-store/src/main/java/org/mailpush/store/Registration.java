@@ -1,5 +1,7 @@
 package org.mailpush.store;
 
+import org.mailpush.common.mail.MailboxNames;
+import org.mailpush.common.mail.DeviceTokens;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package org.mailpush.store;
 
+import org.mailpush.common.mail.DeviceTokens;
 import java.util.Objects;
 
 /** What identifies a registration: the APS account id together with the device token. */

@@ -1,6 +1,6 @@
 package org.mailpush.imap.codec;
 
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 
 import java.util.LinkedHashSet;
 import java.util.List;

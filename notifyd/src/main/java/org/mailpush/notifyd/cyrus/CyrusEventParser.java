@@ -9,8 +9,8 @@ import org.mailpush.notifyd.event.IntakeEvent;
 import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.BadInputKind;
-import org.mailpush.store.DeviceTokens;
-import org.mailpush.store.ModifiedUtf7;
+import org.mailpush.common.mail.DeviceTokens;
+import org.mailpush.common.mail.ModifiedUtf7;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -2,7 +2,7 @@ package org.mailpush.notifyd.cyrus;
 
 import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.BadInputKind;
-import org.mailpush.store.MailboxNames;
+import org.mailpush.common.mail.MailboxNames;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package org.mailpush.notifyd.event;
 
-import org.mailpush.store.DeviceTokens;
-import org.mailpush.store.MailboxNames;
+import org.mailpush.common.mail.DeviceTokens;
+import org.mailpush.common.mail.MailboxNames;
 
 import java.util.Objects;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package org.mailpush.notifyd.event;
 
-import org.mailpush.store.MailboxNames;
+import org.mailpush.common.mail.MailboxNames;
 
 import java.time.Instant;
 import java.util.Objects;

@@ -8,7 +8,7 @@ import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.BadInputKind;
 import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.slf4j.Logger;

@@ -11,7 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.handler.codec.http2.Http2Headers;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 
 import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package org.mailpush.pusher.mock;
 
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 
 import java.time.Instant;
 

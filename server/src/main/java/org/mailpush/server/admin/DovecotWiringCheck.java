@@ -2,7 +2,7 @@ package org.mailpush.server.admin;
 
 import org.mailpush.server.admin.InstallCheck.Result;
 import org.mailpush.server.admin.InstallCheck.Verdict;
-import org.mailpush.server.config.HostPort;
+import org.mailpush.common.settings.HostPort;
 import org.mailpush.server.config.MailpushConfig;
 
 import java.io.IOException;

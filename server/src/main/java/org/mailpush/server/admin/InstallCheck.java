@@ -2,7 +2,7 @@ package org.mailpush.server.admin;
 
 import org.mailpush.pusher.credentials.CredentialInspection;
 import org.mailpush.server.config.ConfigException;
-import org.mailpush.server.config.HostPort;
+import org.mailpush.common.settings.HostPort;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.store.TokenStore;

@@ -9,7 +9,7 @@ import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -7,7 +7,7 @@ import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.server.service.PusherFactory;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;

@@ -2,7 +2,7 @@ package org.mailpush.server.cli;
 
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.StoreFactory;
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;

@@ -1,5 +1,7 @@
 package org.mailpush.server.config;
 
+import org.mailpush.common.settings.HostPort;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;

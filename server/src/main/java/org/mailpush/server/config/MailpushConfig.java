@@ -1,5 +1,7 @@
 package org.mailpush.server.config;
 
+import org.mailpush.common.settings.HostPort;
+
 import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.pusher.credentials.ApnsEnvironment;

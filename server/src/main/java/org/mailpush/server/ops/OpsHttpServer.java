@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import org.mailpush.server.config.HostPort;
+import org.mailpush.common.settings.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package org.mailpush.server.ops;
 
-import org.mailpush.store.DeviceTokens;
+import org.mailpush.common.mail.DeviceTokens;
 
 import java.time.Clock;
 import java.time.Instant;

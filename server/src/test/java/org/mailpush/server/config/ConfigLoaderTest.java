@@ -1,5 +1,7 @@
 package org.mailpush.server.config;
 
+import org.mailpush.common.settings.HostPort;
+
 import org.mailpush.testing.Secrets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,8 +3,8 @@ package org.mailpush.store.transfer;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.mailpush.store.DeviceTokens;
-import org.mailpush.store.MailboxNames;
+import org.mailpush.common.mail.DeviceTokens;
+import org.mailpush.common.mail.MailboxNames;
 import org.mailpush.store.Registration;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.mailpush.server.config;
+package org.mailpush.common.settings;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package org.mailpush.store;
+package org.mailpush.common.mail;
 
 import java.util.Collection;
 import java.util.LinkedHashSet;

@@ -1,4 +1,4 @@
-package org.mailpush.store;
+package org.mailpush.common.mail;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,4 +1,4 @@
-package org.mailpush.server.config;
+package org.mailpush.common.settings;
 
 import java.net.InetSocketAddress;
 
