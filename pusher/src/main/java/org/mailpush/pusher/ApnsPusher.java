@@ -56,10 +56,6 @@ public final class ApnsPusher implements AutoCloseable {
     private final Duration shutdownTimeout;
     private final java.util.function.LongSupplier ticker;
 
-    /** The default of {@link Builder#maxPending}: a burst of mail for this many distinct devices is not shed. */
-    public static final int DEFAULT_MAX_PENDING = 100_000;
-    /** The default of the circuit breaker's first open period ({@link Builder#circuitBreaker}). */
-    public static final Duration DEFAULT_CIRCUIT_OPEN_FOR = Duration.ofSeconds(1);
 
     private ApnsPusher(final DeliveryEngine engine, final PusherStats stats, final EventLoopGroup eventLoop,
                        final ScheduledExecutorService timers, final ExecutorService results,
@@ -203,24 +199,20 @@ public final class ApnsPusher implements AutoCloseable {
         private Path trustedServerCertificates;
         private final List<CredentialSource> credentials = new ArrayList<>();
         private TokenStore registrations;
-        private Duration expiration = Duration.ofHours(24);
         private Clock clock = Clock.systemUTC();
         private PushListener listener = PushListener.NONE;
-        private int maxPending = DEFAULT_MAX_PENDING;
-        private int maxInFlight = 1_000;
-        private Duration newMailWindow = Duration.ofSeconds(1);
-        private Duration changeDelay = Duration.ofSeconds(30);
-        private int maxAttempts = 12;
-        private Duration initialBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofMinutes(5);
-        private float failureRateThreshold = 50;
-        private int circuitWindow = 20;
-        private int circuitMinimumCalls = 10;
-        private Duration circuitOpenFor = DEFAULT_CIRCUIT_OPEN_FOR;
+        // Delivery settings left null take DeliverySettings's defaults, and build() checks them there: one place.
+        private Integer maxPending;
+        private Integer maxInFlight;
+        private Duration newMailWindow;
+        private Duration changeDelay;
+        private Duration expiration;
+        private DeliverySettings.Retry retry;
+        private DeliverySettings.CircuitBreaker circuitBreaker;
+        private Duration reloadInterval;
+        private Duration shutdownTimeout;
         private java.util.function.LongSupplier ticker = System::nanoTime;
         private ScheduledExecutorService scheduler;
-        private Duration reloadInterval = Duration.ofSeconds(10);
-        private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {
@@ -259,6 +251,23 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Every delivery setting at once (an {@code apns:} section's); a setter called after this one overrides its
+         * value.
+         */
+        public Builder delivery(final DeliverySettings settings) {
+            this.maxPending = settings.maxPending();
+            this.maxInFlight = settings.maxInFlight();
+            this.newMailWindow = settings.newMailWindow();
+            this.changeDelay = settings.changeDelay();
+            this.expiration = settings.expiration();
+            this.retry = settings.retry();
+            this.circuitBreaker = settings.circuitBreaker();
+            this.reloadInterval = settings.reloadInterval();
+            this.shutdownTimeout = settings.shutdownTimeout();
+            return this;
+        }
+
         /** How long APNs keeps trying to deliver, and how long mailpush retries; default 24 hours. */
         public Builder expiration(final Duration pushExpiration) {
             this.expiration = pushExpiration;
@@ -287,10 +296,7 @@ public final class ApnsPusher implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Devices with a push pending at most; beyond, new requests are shed (counted). Default
-         * {@value ApnsPusher#DEFAULT_MAX_PENDING}: about 200 bytes each when full.
-         */
+        /** Devices with a push pending at most; beyond, new requests are shed (counted). Default 100,000. */
         public Builder maxPending(final int devices) {
             this.maxPending = devices;
             return this;
@@ -320,9 +326,7 @@ public final class ApnsPusher implements AutoCloseable {
          * past the push's expiry. Default 12 attempts, 1 s, 5 min.
          */
         public Builder retry(final int attempts, final Duration initial, final Duration max) {
-            this.maxAttempts = attempts;
-            this.initialBackoff = initial;
-            this.maxBackoff = max;
+            this.retry = new DeliverySettings.Retry(attempts, initial, max);
             return this;
         }
 
@@ -334,12 +338,10 @@ public final class ApnsPusher implements AutoCloseable {
          * {@code max}), then lets three through to probe. So after an outage of D, pushes flow again at most
          * max({@code openFor}, D/4) after APNs answers. Default 50%, 20, 10, 1 s.
          */
-        public Builder circuitBreaker(final float failureRatePercent, final int window, final int minimumCalls,
+        public Builder circuitBreaker(final int failureRatePercent, final int window, final int minimumCalls,
                                       final Duration openFor) {
-            this.failureRateThreshold = failureRatePercent;
-            this.circuitWindow = window;
-            this.circuitMinimumCalls = minimumCalls;
-            this.circuitOpenFor = openFor;
+            this.circuitBreaker = new DeliverySettings.CircuitBreaker(failureRatePercent, window, minimumCalls,
+                    openFor);
             return this;
         }
 
@@ -362,7 +364,8 @@ public final class ApnsPusher implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalArgumentException when a setting is out of range or no credential is given
+         * @throws IllegalArgumentException when a setting is out of range ({@link org.mailpush.common.settings.SettingException},
+         *                                  naming its key) or no credential is given
          * @throws IOException              when a credential does not load or its TLS context cannot be made
          */
         public ApnsPusher build() throws IOException {
@@ -373,23 +376,15 @@ public final class ApnsPusher implements AutoCloseable {
             if (host != null && (host.isBlank() || port < 1 || port > 65535)) {
                 throw new IllegalArgumentException("APNs server must be a host and a port in 1..65535");
             }
-            requireRange("expiration", expiration, Duration.ZERO, Duration.ofDays(30));
-            requireRange("newMailWindow", newMailWindow, Duration.ZERO, Duration.ofMinutes(10));
-            requireRange("changeDelay", changeDelay, Duration.ZERO, Duration.ofHours(1));
-            requireRange("initialBackoff", initialBackoff, Duration.ofMillis(1), Duration.ofHours(1));
-            requireRange("maxBackoff", maxBackoff, initialBackoff, Duration.ofHours(6));
-            requireRange("circuitOpenFor", circuitOpenFor, Duration.ofMillis(1), Duration.ofHours(1));
-            requireRange("reloadInterval", reloadInterval, Duration.ZERO, Duration.ofHours(24));
-            requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
-            if (maxPending < 1 || maxInFlight < 1 || maxAttempts < 1 || circuitWindow < 1 || circuitMinimumCalls < 1
-                    || failureRateThreshold <= 0 || failureRateThreshold > 100) {
-                throw new IllegalArgumentException("maxPending, maxInFlight, retry attempts and the circuit window"
-                        + " must be at least 1, the failure rate in (0, 100]");
-            }
+            final DeliverySettings delivery = new DeliverySettings(maxPending, maxInFlight, newMailWindow,
+                    changeDelay, expiration, retry, circuitBreaker, reloadInterval, shutdownTimeout);
+            final DeliverySettings.Retry retrying = delivery.retry();
+            final DeliverySettings.CircuitBreaker breaking = delivery.circuitBreaker();
 
             final RetryConfig retryConfig = RetryConfig.<Attempt>custom()
-                    .maxAttempts(maxAttempts)
-                    .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(initialBackoff, 2.0, 0.5, maxBackoff))
+                    .maxAttempts(retrying.maxAttempts())
+                    .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(retrying.initialBackoff(), 2.0, 0.5,
+                            retrying.maxBackoff()))
                     .retryOnResult(attempt -> attempt.verdict() == ApnsVerdict.RETRYABLE)
                     .build();
 
@@ -420,11 +415,11 @@ public final class ApnsPusher implements AutoCloseable {
                     final String apnsHost = host != null ? host
                             : source.apnsHost() != null ? source.apnsHost() : "api.push.apple.com";
                     // No event consumers: with one, Resilience4j builds an event object for every call.
-                    final OpenPeriods openPeriods = new OpenPeriods(circuitOpenFor, maxBackoff, clock);
+                    final OpenPeriods openPeriods = new OpenPeriods(breaking.openFor(), retrying.maxBackoff(), clock);
                     final CircuitBreaker breaker = CircuitBreaker.of("apns-" + credential.topic(),
-                            breakerConfig(openPeriods));
+                            breakerConfig(breaking, openPeriods));
                     slots.add(new CredentialSlot(source, credential, clientFactory.create(credential, apnsHost),
-                            apnsHost, maxInFlight, breaker, openPeriods,
+                            apnsHost, delivery.maxInFlight(), breaker, openPeriods,
                             Retry.of("apns-" + credential.topic(), retryConfig)));
                 }
             } catch (final IOException | RuntimeException e) {
@@ -436,9 +431,10 @@ public final class ApnsPusher implements AutoCloseable {
             }
             final PusherStats stats = new PusherStats();
             final DeliveryEngine engine = new DeliveryEngine(
-                    new PushCoalescer(newMailWindow.toNanos(), changeDelay.toNanos(), maxPending), slots,
-                    registrations, expiration, clock, listener, stats, timers, results, ticker);
-            if (!reloadInterval.isZero()) {
+                    new PushCoalescer(delivery.newMailWindow().toNanos(), delivery.changeDelay().toNanos(),
+                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, stats, timers, results, ticker);
+            final Duration reloadEvery = delivery.reloadInterval();
+            if (!reloadEvery.isZero()) {
                 final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
                 timers.scheduleWithFixedDelay(() -> {
                     try {
@@ -446,21 +442,22 @@ public final class ApnsPusher implements AutoCloseable {
                     } catch (final RuntimeException e) {
                         LOG.error("Credential reload check failed", e);
                     }
-                }, reloadInterval.toMillis(), reloadInterval.toMillis(), TimeUnit.MILLISECONDS);
+                }, reloadEvery.toMillis(), reloadEvery.toMillis(), TimeUnit.MILLISECONDS);
             }
-            return new ApnsPusher(engine, stats, eventLoop, timers, results, shutdownTimeout, ticker);
+            return new ApnsPusher(engine, stats, eventLoop, timers, results, delivery.shutdownTimeout(), ticker);
         }
 
         /**
-         * Opens when {@code failureRateThreshold} of the last {@code circuitWindow} requests failed retryably; stays
+         * Opens when {@code failureRate} percent of the last {@code window} requests failed retryably; stays
          * open for {@link OpenPeriods} (short at first, longer the longer APNs fails); half open, three probes.
          */
-        private CircuitBreakerConfig breakerConfig(final OpenPeriods openPeriods) {
+        private CircuitBreakerConfig breakerConfig(final DeliverySettings.CircuitBreaker settings,
+                                                   final OpenPeriods openPeriods) {
             return CircuitBreakerConfig.custom()
                     .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                    .slidingWindowSize(circuitWindow)
-                    .minimumNumberOfCalls(Math.min(circuitMinimumCalls, circuitWindow))
-                    .failureRateThreshold(failureRateThreshold)
+                    .slidingWindowSize(settings.window())
+                    .minimumNumberOfCalls(Math.min(settings.minimumCalls(), settings.window()))
+                    .failureRateThreshold(settings.failureRate())
                     .waitIntervalFunctionInOpenState(openPeriods.intervalFunction())
                     .permittedNumberOfCallsInHalfOpenState(DeliveryEngine.PROBES)
                     .clock(clock)
@@ -482,14 +479,6 @@ public final class ApnsPusher implements AutoCloseable {
                 builder.setSigningKey(tokenKey.signingKey());
             }
             return builder.build();
-        }
-
-        private static void requireRange(final String name, final Duration value, final Duration min,
-                                         final Duration max) {
-            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not "
-                        + value);
-            }
         }
 
         private static java.util.concurrent.ThreadFactory daemon(final String name) {

@@ -16,9 +16,6 @@ import java.util.Objects;
  */
 public final class TokenStoreBuilder {
 
-    /** Used when the configuration names no store. */
-    public static final String DEFAULT_URL = "jdbc:h2:file:./data/tokens";
-
     /** Whether routing lookups go through an in-memory cache. */
     public enum CacheMode {
         /** The default: on for both engines. */
@@ -28,21 +25,29 @@ public final class TokenStoreBuilder {
         OFF
     }
 
-    private String url = DEFAULT_URL;
+    private String url = StoreSettings.DEFAULTS.url();
     private String username;
     private String password;
     private int maxConnections = 4;
     private Duration connectionTimeout = Duration.ofSeconds(5);
-    private Duration failoverTimeout = Duration.ofSeconds(30);
-    private int maxDevicesPerUser = 100;
-    private UsernameFolding folding = UsernameFolding.LOWER;
-    private CacheMode cacheMode = CacheMode.AUTO;
-    private long cacheUsers = 100_000;
-    private Duration cacheMaxAge = Duration.ofMinutes(1);
-    private long knownUsers = DEFAULT_MAX_KNOWN_USERS;
+    // The defaults are StoreSettings's, written there once.
+    private Duration failoverTimeout = StoreSettings.DEFAULTS.failoverTimeout();
+    private int maxDevicesPerUser = StoreSettings.DEFAULTS.maxDevicesPerUser();
+    private UsernameFolding folding = StoreSettings.DEFAULTS.usernameCase();
+    private CacheMode cacheMode = StoreSettings.DEFAULTS.cache();
+    private long cacheUsers = StoreSettings.DEFAULTS.cacheSize();
+    private Duration cacheMaxAge = StoreSettings.DEFAULTS.cacheMaxAge();
+    private long knownUsers = StoreSettings.DEFAULTS.cacheKnownUsers();
 
-    /** The default of {@link #knownUsers}. */
-    public static final long DEFAULT_MAX_KNOWN_USERS = 1_000_000;
+    /** Every setting of a {@code store:} section (the database credentials apart: see {@link #credentials}). */
+    public TokenStoreBuilder settings(final StoreSettings settings) {
+        return url(settings.url())
+                .usernameFolding(settings.usernameCase())
+                .failoverTimeout(settings.failoverTimeout())
+                .maxDevicesPerUser(settings.maxDevicesPerUser())
+                .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge())
+                .knownUsers(settings.cacheKnownUsers());
+    }
 
     public TokenStoreBuilder url(final String jdbcUrl) {
         this.url = jdbcUrl;

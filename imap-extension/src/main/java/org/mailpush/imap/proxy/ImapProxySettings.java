@@ -79,14 +79,15 @@ public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, S
         private boolean verifyUpstreamHostname;
         private ClientAddress forwardClientAddress = ClientAddress.ID;
         private boolean compress = true;
-        private int maxLineLength = 64 * 1024;
-        private long maxLiteralLength = 256L * 1024 * 1024;
+        // The defaults of the configurable limits are ImapProxyConfig's, written there once.
+        private int maxLineLength = ImapProxyConfig.DEFAULT_MAX_LINE_LENGTH;
+        private long maxLiteralLength = ImapProxyConfig.DEFAULT_MAX_LITERAL_SIZE;
         private int maxCommandLength = 64 * 1024;
-        private int maxRegistrations = 16;
-        private int maxConnections = 10_000;
+        private int maxRegistrations = ImapProxyConfig.DEFAULT_MAX_REGISTRATIONS;
+        private int maxConnections = ImapProxyConfig.DEFAULT_MAX_CONNECTIONS;
         private Integer maxConnectionsPerAddress;
-        private Duration loginTimeout = Duration.ofSeconds(60);
-        private Duration idleTimeout = Duration.ofMinutes(30);
+        private Duration loginTimeout = ImapProxyConfig.DEFAULT_LOGIN_TIMEOUT;
+        private Duration idleTimeout = ImapProxyConfig.DEFAULT_IDLE_TIMEOUT;
         private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {

@@ -81,7 +81,7 @@ public final class NotifySocketListener implements AutoCloseable {
         private Set<PosixFilePermission> mode = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
         private String group;
-        private String method = "pusher";
+        private String method = CyrusSettings.DEFAULT_EVENT_NOTIFIER;
         private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
         private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
         private IntakeListener listener = IntakeListener.NONE;

@@ -125,11 +125,11 @@ public final class NotifyStreamListener implements AutoCloseable {
     public static final class Builder {
         private Path path;
         private Path queueDirectory;
-        private long queueMaxBytes = 256L * 1024 * 1024;
+        private long queueMaxBytes = CyrusSettings.DEFAULT_QUEUE_MAX_BYTES;
         private Set<PosixFilePermission> mode = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
         private String group;
-        private String method = "pusher";
+        private String method = CyrusSettings.DEFAULT_EVENT_NOTIFIER;
         private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
         private int maxBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
         private int maxConnections = 256;

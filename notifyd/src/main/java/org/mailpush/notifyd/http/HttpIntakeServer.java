@@ -97,10 +97,11 @@ public final class HttpIntakeServer implements AutoCloseable {
         private InetSocketAddress address;
         private String secret;
         private final Map<String, Route> routes = new LinkedHashMap<>();
-        private int maxBodyBytes = 1024 * 1024;
+        // The defaults are HttpIntakeSettings's, written there once.
+        private int maxBodyBytes = HttpIntakeSettings.defaults(null).maxBodyBytes();
         private int maxHeaderBytes = 16 * 1024;
-        private int maxConnections = 1024;
-        private Duration idleTimeout = Duration.ofMinutes(2);
+        private int maxConnections = HttpIntakeSettings.defaults(null).maxConnections();
+        private Duration idleTimeout = HttpIntakeSettings.defaults(null).idleTimeout();
         private IntakeListener listener = IntakeListener.NONE;
 
         private Builder() {

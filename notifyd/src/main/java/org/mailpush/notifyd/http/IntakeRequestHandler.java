@@ -55,8 +55,10 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
         final boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         final CompletableFuture<HttpAnswer> answer = answer(request);
         ctx.channel().config().setAutoRead(false);
+        // Written on the channel's own thread, one after the other: an answer completed there could otherwise be
+        // written at once, ahead of an earlier answer another thread has only queued for it (answers out of order).
         previousWrite = previousWrite.thenCombine(answer, (ignored, reply) -> reply)
-                .thenAccept(reply -> write(ctx, reply, keepAlive));
+                .thenAcceptAsync(reply -> write(ctx, reply, keepAlive), ctx.executor());
     }
 
     private CompletableFuture<HttpAnswer> answer(final FullHttpRequest request) {

@@ -52,10 +52,6 @@ import java.util.function.Consumer;
  */
 public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, AutoCloseable {
 
-    /** Mailbox events that may wait for routing, by default. */
-    public static final int DEFAULT_MAIL_CAPACITY = 50_000;
-    /** Registrations that may wait for routing, by default: a whole site's phones reconnecting at once. */
-    public static final int DEFAULT_REGISTRATION_CAPACITY = 50_000;
     /** Mailbox events routed per round, their owners looked up at once. */
     static final int MAIL_BATCH = 500;
     /** Registrations stored per group commit, in one transaction. */

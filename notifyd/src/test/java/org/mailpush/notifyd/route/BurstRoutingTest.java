@@ -84,13 +84,13 @@ class BurstRoutingTest {
     }
 
     private void start(final TokenStore routingStore, final PushDispatcher dispatcher) throws Exception {
-        start(routingStore, dispatcher, EventRouter.DEFAULT_MAIL_CAPACITY);
+        start(routingStore, dispatcher, RoutingSettings.DEFAULTS.maxQueuedMail());
     }
 
     private void start(final TokenStore routingStore, final PushDispatcher dispatcher, final int mailCapacity)
             throws Exception {
         router = new EventRouter(routingStore, dispatcher, counters, TOPIC, mailCapacity,
-                EventRouter.DEFAULT_REGISTRATION_CAPACITY, clock);
+                RoutingSettings.DEFAULTS.maxQueuedRegistrations(), clock);
         socket = NotifySocketListener.builder().path(dir.resolve("notify")).method("pusher")
                 .mode(PosixFilePermissions.fromString("rw-rw----")).listener(counters).sink(router).backlog(router)
                 .bind();

@@ -1,5 +1,6 @@
 package org.mailpush.server.admin;
 
+import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.pusher.credentials.CredentialInspection;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.common.settings.HostPort;
@@ -147,9 +148,9 @@ public final class InstallCheck {
         }
     }
 
-    private void cyrusSocket(final MailpushConfig.Cyrus cyrus) {
+    private void cyrusSocket(final CyrusSettings cyrus) {
         final String item = "cyrus.notify-socket";
-        final Path socket = cyrus.notifySocket();
+        final Path socket = cyrus.notifySocket().path();
         final PosixFileAttributes attributes;
         try {
             attributes = Files.readAttributes(socket, PosixFileAttributes.class,
@@ -163,9 +164,9 @@ public final class InstallCheck {
             return;
         }
         final List<String> wrong = new ArrayList<>();
-        if (!attributes.permissions().equals(cyrus.socketMode())) {
+        if (!attributes.permissions().equals(cyrus.socketPermissions())) {
             wrong.add("mode is " + PosixFilePermissions.toString(attributes.permissions()) + ", configured "
-                    + PosixFilePermissions.toString(cyrus.socketMode()));
+                    + PosixFilePermissions.toString(cyrus.socketPermissions()));
         }
         if (cyrus.socketGroup() != null && !attributes.group().getName().equals(cyrus.socketGroup())) {
             wrong.add("group is " + attributes.group().getName() + ", configured " + cyrus.socketGroup());

@@ -1,5 +1,6 @@
 package org.mailpush.server.cli;
 
+import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.pusher.credentials.CredentialInspection;
 import org.mailpush.server.admin.InstalledCredentials;
 import org.mailpush.server.config.ConfigException;
@@ -60,7 +61,7 @@ final class ServerConfigCommands {
                         + " /run/cyrus/socket/notify } first");
                 return ExitCodes.CONFIG;
             }
-            final MailpushConfig.Cyrus cyrus = settings.cyrus().get();
+            final CyrusSettings cyrus = settings.cyrus().get();
             final List<CredentialInspection> credentials = InstalledCredentials.inspect(settings,
                     Clock.systemUTC());
             final String topic = credentials.get(0).topic();
@@ -82,10 +83,10 @@ final class ServerConfigCommands {
             out.println();
             out.println("# cyrus.conf: in SERVICES, remove or comment out Cyrus's own notify service, which binds"
                     + " the same socket:");
-            out.println("#  notify  cmd=\"notifyd\" listen=\"" + cyrus.notifySocket() + "\" proto=\"udp\" prefork=1");
+            out.println("#  notify  cmd=\"notifyd\" listen=\"" + cyrus.notifySocket().path() + "\" proto=\"udp\" prefork=1");
             out.println();
-            out.println("# mailpush creates " + cyrus.notifySocket() + " with mode "
-                    + PosixFilePermissions.toString(cyrus.socketMode())
+            out.println("# mailpush creates " + cyrus.notifySocket().path() + " with mode "
+                    + PosixFilePermissions.toString(cyrus.socketPermissions())
                     + (cyrus.socketGroup() != null ? ", group " + cyrus.socketGroup() : "")
                     + ": the user Cyrus runs as must be able to write to it.");
             out.println("# Then restart Cyrus; phones register again when Mail next connects.");

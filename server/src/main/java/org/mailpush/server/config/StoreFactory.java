@@ -1,5 +1,6 @@
 package org.mailpush.server.config;
 
+import org.mailpush.store.StoreSettings;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -9,20 +10,16 @@ public final class StoreFactory {
     private StoreFactory() {
     }
 
-    public static TokenStore open(final MailpushConfig.Store settings) throws ConfigException {
+    public static TokenStore open(final StoreSettings settings) throws ConfigException {
         return open(settings, settings.failoverTimeout());
     }
 
-    /** As {@link #open(MailpushConfig.Store)}, waiting at most {@code failoverTimeout} for a reachable database. */
-    public static TokenStore open(final MailpushConfig.Store settings, final java.time.Duration failoverTimeout)
+    /** As {@link #open(StoreSettings)}, waiting at most {@code failoverTimeout} for a reachable database. */
+    public static TokenStore open(final StoreSettings settings, final java.time.Duration failoverTimeout)
             throws ConfigException {
         final TokenStoreBuilder builder = new TokenStoreBuilder()
-                .url(settings.url())
-                .usernameFolding(settings.usernameCase())
-                .failoverTimeout(failoverTimeout)
-                .maxDevicesPerUser(settings.maxDevicesPerUser())
-                .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge())
-                .knownUsers(settings.cacheKnownUsers());
+                .settings(settings)
+                .failoverTimeout(failoverTimeout);
         if (settings.user() != null || settings.passwordFile() != null) {
             builder.credentials(settings.user(), settings.passwordFile() == null ? null
                     : new String(SecretFiles.readPassword("store.password-file", settings.passwordFile())));

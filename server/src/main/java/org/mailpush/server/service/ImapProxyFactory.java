@@ -1,5 +1,6 @@
 package org.mailpush.server.service;
 
+import org.mailpush.imap.proxy.ImapProxyConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -22,40 +23,40 @@ final class ImapProxyFactory {
     private ImapProxyFactory() {
     }
 
-    static ImapProxyServer start(final MailpushConfig.ImapProxy config, final RegistrationSink sink)
+    static ImapProxyServer start(final ImapProxyConfig config, final RegistrationSink sink)
             throws ConfigException, IOException {
-        if (config.tlsKey() != null) {
-            FilePermissions.requireOwnerOnly("imap-proxy.tls.key", config.tlsKey(), "the IMAP proxy's TLS private key");
+        final ImapProxyConfig.Tls tls = config.tls();
+        if (tls != null) {
+            FilePermissions.requireOwnerOnly("imap-proxy.tls.key", tls.key(), "the IMAP proxy's TLS private key");
         }
         final SslContext serverTls;
         try {
-            serverTls = config.tlsCert() == null ? null
-                    : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
+            serverTls = tls == null ? null : SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile()).build();
         } catch (final SSLException | IllegalArgumentException e) {
-            throw new ConfigException("imap-proxy.tls: cannot use " + config.tlsCert() + " and " + config.tlsKey()
-                    + ": " + e.getMessage(), e);
+            throw new ConfigException("imap-proxy.tls: cannot use " + tls.cert() + " and " + tls.key() + ": "
+                    + e.getMessage(), e);
         }
-        final ImapProxySettings.UpstreamSecurity security =
-                ImapProxySettings.UpstreamSecurity.valueOf(config.upstreamSecurity().toUpperCase(Locale.ROOT));
+        final ImapProxyConfig.Upstream upstream = config.upstream();
+        final ImapProxySettings.UpstreamSecurity security = upstream.security();
         SslContext upstreamTls = null;
         if (security != ImapProxySettings.UpstreamSecurity.NONE) {
             try {
                 final SslContextBuilder builder = SslContextBuilder.forClient();
-                if (!config.upstreamVerify()) {
+                if (!upstream.verify()) {
                     builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-                } else if (config.upstreamCa() != null) {
-                    builder.trustManager(config.upstreamCa().toFile());
+                } else if (upstream.ca() != null) {
+                    builder.trustManager(upstream.ca().toFile());
                 }
                 upstreamTls = builder.build();
             } catch (final SSLException | IllegalArgumentException e) {
-                throw new ConfigException("imap-proxy.upstream.ca: cannot use " + config.upstreamCa() + ": "
+                throw new ConfigException("imap-proxy.upstream.ca: cannot use " + upstream.ca() + ": "
                         + e.getMessage(), e);
             }
         }
         final ImapProxySettings settings = ImapProxySettings.builder()
                 .serverTls(serverTls)
                 .allowPlainLogin(config.allowPlainLogin())
-                .upstream(config.upstreamHost(), config.upstreamPort(), security, upstreamTls, config.upstreamVerify())
+                .upstream(upstream.host(), upstream.port(), security, upstreamTls, upstream.verify())
                 .forwardClientAddress(config.forwardClientAddress())
                 .compress(config.compress())
                 .maxLineLength(config.maxLineLength())

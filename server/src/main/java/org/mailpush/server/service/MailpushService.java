@@ -1,5 +1,6 @@
 package org.mailpush.server.service;
 
+import org.mailpush.notifyd.cyrus.CyrusSettings;
 import io.netty.handler.ssl.OpenSsl;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
@@ -172,13 +173,13 @@ public final class MailpushService implements AutoCloseable {
             started.push(ops);
 
             if (config.cyrus().isPresent()) {
-                final MailpushConfig.Cyrus cyrus = config.cyrus().get();
-                if (cyrus.streamMode()) {
+                final CyrusSettings cyrus = config.cyrus().get();
+                if (cyrus.notifySocket().streamMode()) {
                     // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
                     final NotifyStreamListener listener = NotifyStreamListener.builder()
-                            .path(cyrus.notifySocket())
+                            .path(cyrus.notifySocket().path())
                             .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
-                            .mode(cyrus.socketMode())
+                            .mode(cyrus.socketPermissions())
                             .group(cyrus.socketGroup())
                             .method(cyrus.eventNotifier())
                             .namespace(cyrus.namespace())
@@ -192,8 +193,8 @@ public final class MailpushService implements AutoCloseable {
                     started.addLast(listener::closeQueue);
                 } else {
                     final NotifySocketListener listener = NotifySocketListener.builder()
-                            .path(cyrus.notifySocket())
-                            .mode(cyrus.socketMode())
+                            .path(cyrus.notifySocket().path())
+                            .mode(cyrus.socketPermissions())
                             .group(cyrus.socketGroup())
                             .method(cyrus.eventNotifier())
                             .namespace(cyrus.namespace())

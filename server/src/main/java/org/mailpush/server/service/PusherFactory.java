@@ -24,20 +24,10 @@ public final class PusherFactory {
     /** As {@link #build(MailpushConfig.Apns, TokenStore)}, telling {@code listener} how each push ended. */
     public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store,
                                    final PushListener listener) throws IOException {
-        final MailpushConfig.Delivery delivery = apns.delivery();
         final ApnsPusher.Builder builder = ApnsPusher.builder()
                 .registrations(store)
                 .listener(listener)
-                .maxPending(delivery.maxPending())
-                .maxInFlight(delivery.maxInFlight())
-                .newMailWindow(delivery.newMailWindow())
-                .changeDelay(delivery.changeDelay())
-                .expiration(delivery.expiration())
-                .retry(delivery.retryAttempts(), delivery.initialBackoff(), delivery.maxBackoff())
-                .circuitBreaker(delivery.circuitFailureRate(), delivery.circuitWindow(),
-                        delivery.circuitMinimumCalls(), delivery.circuitOpenFor())
-                .reloadInterval(delivery.reloadInterval())
-                .shutdownTimeout(delivery.shutdownTimeout());
+                .delivery(apns.delivery());
         if (apns.host() != null) {
             builder.apnsServer(apns.host(), apns.port());
         }

@@ -5,7 +5,12 @@ import org.mailpush.common.settings.HostPort;
 import org.mailpush.testing.Secrets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailpush.imap.proxy.ImapProxyConfig;
+import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
+import org.mailpush.notifyd.cyrus.CyrusSettings;
+import org.mailpush.notifyd.route.RoutingSettings;
+import org.mailpush.pusher.DeliverySettings;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 
 import java.nio.file.Files;
@@ -50,17 +55,23 @@ class ConfigLoaderTest {
         assertThat(config.store().maxQueuedPushes()).isEqualTo(100_000);
         assertThat(config.apns().host()).as("each credential's own gateway").isNull();
         assertThat(config.apns().port()).isEqualTo(443);
-        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(100_000, 1_000,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(24), 12, Duration.ofSeconds(1),
-                Duration.ofMinutes(5), 50, 20, 10, Duration.ofSeconds(1), Duration.ofSeconds(10),
+        assertThat(config.apns().delivery()).isEqualTo(new DeliverySettings(100_000, 1_000,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(24),
+                new DeliverySettings.Retry(12, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                new DeliverySettings.CircuitBreaker(50, 20, 10, Duration.ofSeconds(1)), Duration.ofSeconds(10),
                 Duration.ofSeconds(10)));
-        assertThat(config.routing()).isEqualTo(new MailpushConfig.Routing(50_000, 50_000));
+        assertThat(config.routing()).isEqualTo(new RoutingSettings(50_000, 50_000));
+        assertThat(config.store().cacheMaxAge()).as("one default, as the README and docs/store.md say")
+                .isEqualTo(Duration.ofMinutes(1));
         assertThat(config.store().cacheKnownUsers()).isEqualTo(1_000_000);
         assertThat(config.apns().trust()).isNull();
         assertThat(config.http().listen()).isEqualTo(new HostPort("127.0.0.1", 9180));
-        final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
-        assertThat(cyrus.notifySocket()).isEqualTo(Path.of("/run/cyrus/socket/notify"));
-        assertThat(PosixFilePermissions.toString(cyrus.socketMode())).isEqualTo("rw-rw----");
+        final CyrusSettings cyrus = config.cyrus().orElseThrow();
+        assertThat(cyrus.notifySocket().path()).isEqualTo(Path.of("/run/cyrus/socket/notify"));
+        assertThat(cyrus.notifySocket().streamMode()).isFalse();
+        assertThat(cyrus.queueDirectory()).as("relative to the configuration, even as a default")
+                .isEqualTo(dir.resolve("data/cyrus-queue"));
+        assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw-rw----");
         assertThat(cyrus.eventNotifier()).isEqualTo("pusher");
         assertThat(cyrus.namespace()).isEqualTo(CyrusNamespace.DEFAULT);
         assertThat(config.apns().credentials()).singleElement().satisfies(c -> {
@@ -125,9 +136,9 @@ class ConfigLoaderTest {
         assertThat(config.store().passwordFile()).isEqualTo(dir.resolve("db.pass"));
         assertThat(config.store().maxDevicesPerUser()).isEqualTo(20);
         assertThat(config.store().maxQueuedPushes()).isEqualTo(5000);
-        final MailpushConfig.Cyrus cyrus = config.cyrus().orElseThrow();
-        assertThat(cyrus.notifySocket()).isEqualTo(dir.resolve("sock/notify"));
-        assertThat(PosixFilePermissions.toString(cyrus.socketMode())).isEqualTo("rw--w----");
+        final CyrusSettings cyrus = config.cyrus().orElseThrow();
+        assertThat(cyrus.notifySocket().path()).isEqualTo(dir.resolve("sock/notify"));
+        assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw--w----");
         assertThat(cyrus.socketGroup()).isEqualTo("mail");
         assertThat(cyrus.eventNotifier()).isEqualTo("apns");
         assertThat(cyrus.namespace()).isEqualTo(new CyrusNamespace(false, false, true));
@@ -137,9 +148,11 @@ class ConfigLoaderTest {
         assertThat(config.apns().credentials().get(0).keyFile()).isEqualTo(dir.resolve("mail.key"));
         assertThat(config.apns().credentials().get(0).environment()).isEqualTo(ApnsEnvironment.DEVELOPMENT);
         assertThat(config.apns().host()).isEqualTo("api.sandbox.push.apple.com");
-        assertThat(config.apns().delivery()).isEqualTo(new MailpushConfig.Delivery(500, 50, Duration.ofSeconds(2),
-                Duration.ofMinutes(1), Duration.ofHours(12), 4, Duration.ofMillis(250), Duration.ofSeconds(10), 80,
-                30, 5, Duration.ofMinutes(1), Duration.ZERO, Duration.ofSeconds(20)));
+        assertThat(config.apns().delivery()).isEqualTo(new DeliverySettings(500, 50, Duration.ofSeconds(2),
+                Duration.ofMinutes(1), Duration.ofHours(12),
+                new DeliverySettings.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(10)),
+                new DeliverySettings.CircuitBreaker(80, 30, 5, Duration.ofMinutes(1)), Duration.ZERO,
+                Duration.ofSeconds(20)));
         assertThat(config.apns().credentials().get(1).kind()).isEqualTo(MailpushConfig.Credential.Kind.TOKEN_KEY);
         assertThat(config.apns().credentials().get(1).teamId()).isEqualTo("TEAM123456");
         assertThat(config.http().listen()).isEqualTo(new HostPort("::1", 9999));
@@ -149,8 +162,9 @@ class ConfigLoaderTest {
     void eachProblemIsOneLineNamingTheKey() {
         assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
         assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
-        assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (known here: apns, cyrus, http, imap-proxy,"
-                + " intake, routing, store, xapsd)");
+        assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (did you mean apns?)");
+        assertRefused(MINIMAL + "pusher:\n  host: x\n", "pusher: unknown key (known here: apns, cyrus, http,"
+                + " imap-proxy, intake, routing, store, xapsd)");
         assertRefused(MINIMAL + "routing:\n  max-queued-mail: 0\n", "routing.max-queued-mail: must be a number in"
                 + " 1..10000000, not 0");
         assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
@@ -160,7 +174,20 @@ class ConfigLoaderTest {
         assertRefused(MINIMAL + "http:\n  listen: localhost\n",
                 "http.listen: must be host:port, like 127.0.0.1:9180, not \"localhost\"");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  port: https"),
-                "apns.port: must be a number in 1..65535, not \"https\"");
+                "apns.port: must be a number, not \"https\"");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  port: 0"),
+                "apns.port: must be a number in 1..65535, not 0");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  max-pendng: 5"),
+                "apns.max-pendng: unknown key (did you mean max-pending?)");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  retry:\n    max-atempts: 5"),
+                "apns.retry.max-atempts: unknown key (did you mean max-attempts?)");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  retry:\n    initial-backoff: 1m\n    max-backoff: 1s"),
+                "apns.retry.max-backoff: must be at least initial-backoff");
+        assertRefused(MINIMAL + "store:\n  cache-max-age: 0s\n",
+                "store.cache-max-age: must be between 1s and 1d, not 0ms");
+        assertRefused(MINIMAL + "store:\n  cache-size: [1]\n", "store.cache-size: must be a number");
+        assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
+                "notify-socket: /x\n  altnamespace: maybe"), "cyrus.altnamespace: must be true or false, not \"maybe\"");
         assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
                 "notify-socket: /x\n  socket-mode: \"660x\""), "cyrus.socket-mode: must be an octal mode like \"0660\", not \"660x\"");
         assertRefused(MINIMAL.replace("- p12: /etc/mailpush/mail.p12", "- p12: /a.p12\n      pem: /b.pem"),
@@ -179,7 +206,12 @@ class ConfigLoaderTest {
                 "apns.retry.initial-backoff: must be between 1ms and 1h, not 2h");
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
                 "password-file: /etc/mailpush/mail.p12.pass\n      environment: staging"),
-                "apns.credentials[0].environment: must be production or development (sandbox), not \"staging\"");
+                "apns.credentials[0].environment: must be one of development, production, sandbox, not \"staging\"");
+        assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
+                "password-file: /etc/mailpush/mail.p12.pass\n      team-id: T"),
+                "apns.credentials[0].team-id: goes with p8 only (a p12 certificate names its team)");
+        assertRefused(MINIMAL.replace("- p12: /etc/mailpush/mail.p12\n      password-file: /etc/mailpush/mail.p12.pass",
+                "- p8: /k.p8\n      team-id: T\n      key-id: K"), "apns.credentials[0].topic: is required");
     }
 
     @Test
@@ -193,12 +225,12 @@ class ConfigLoaderTest {
                   max-registrations-per-session: 4
                   idle-timeout: 45m
                 """);
-        final MailpushConfig.ImapProxy proxy = config.imapProxy().orElseThrow();
+        final ImapProxyConfig proxy = config.imapProxy().orElseThrow();
         assertThat(proxy.listenTls()).isEqualTo(new HostPort("0.0.0.0", 993));
         assertThat(proxy.listen()).isEqualTo(new HostPort("0.0.0.0", 143));
-        assertThat(proxy.tlsCert()).isEqualTo(dir.resolve("imap.pem"));
-        assertThat(proxy.upstreamSecurity()).isEqualTo("starttls");
-        assertThat(proxy.upstreamVerify()).isFalse();
+        assertThat(proxy.tls().cert()).isEqualTo(dir.resolve("imap.pem"));
+        assertThat(proxy.upstream().security()).isEqualTo(ImapProxySettings.UpstreamSecurity.STARTTLS);
+        assertThat(proxy.upstream().verify()).isFalse();
         assertThat(proxy.maxRegistrationsPerSession()).isEqualTo(4);
         assertThat(proxy.maxLineLength()).isEqualTo(65_536);
         assertThat(proxy.idleTimeout()).isEqualTo(Duration.ofMinutes(45));
@@ -207,7 +239,7 @@ class ConfigLoaderTest {
         assertThat(proxy.maxConnectionsPerAddress()).isEqualTo(1_000);
         assertThat(proxy.loginTimeout()).isEqualTo(Duration.ofSeconds(60));
 
-        final MailpushConfig.ImapProxy tuned = load(MINIMAL + """
+        final ImapProxyConfig tuned = load(MINIMAL + """
                 imap-proxy:
                   listen: 0.0.0.0:143
                   allow-plain-login: true
@@ -220,9 +252,10 @@ class ConfigLoaderTest {
                 .isEqualTo(org.mailpush.imap.proxy.ImapProxySettings.ClientAddress.PROXY_V2);
         assertThat(tuned.maxConnectionsPerAddress()).as("a tenth of max-connections").isEqualTo(10);
         assertThat(tuned.loginTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(tuned.upstream().port()).as("143 unless the upstream is implicit TLS").isEqualTo(143);
         assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
                 + "  upstream: { host: x }\n  forward-client-address: haproxy\n",
-                "imap-proxy.forward-client-address: must be id, proxy-v2 or none, not \"haproxy\"");
+                "imap-proxy.forward-client-address: must be one of id, none, proxy-v2, not \"haproxy\"");
         assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
                 + "  upstream: { host: x }\n  max-connections: 10\n  max-connections-per-address: 11\n",
                 "imap-proxy.max-connections-per-address: must be a number in 1..10, not 11");
@@ -232,7 +265,7 @@ class ConfigLoaderTest {
                         + " (set allow-plain-login: true to accept that)");
         assertRefused(MINIMAL + "imap-proxy:\n  listen: 0.0.0.0:143\n  allow-plain-login: true\n"
                 + "  upstream: { host: x, security: ssl }\n",
-                "imap-proxy.upstream.security: must be none, starttls or tls, not \"ssl\"");
+                "imap-proxy.upstream.security: must be one of none, starttls, tls, not \"ssl\"");
         assertRefused(MINIMAL + "imap-proxy:\n  tls: { cert: a, key: b }\n  upstream: { host: x }\n",
                 "imap-proxy: needs listen-tls (993-style) and/or listen (143-style)");
     }

@@ -1,0 +1,106 @@
+package org.mailpush.notifyd.cyrus;
+
+import org.mailpush.common.settings.SettingException;
+
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+import static org.mailpush.common.settings.Settings.inLongRange;
+import static org.mailpush.common.settings.Settings.inRange;
+import static org.mailpush.common.settings.Settings.orDefault;
+import static org.mailpush.common.settings.Settings.required;
+
+/**
+ * {@code cyrus:} the notify socket Cyrus writes its events to, and how Cyrus names mailboxes. The one place these
+ * defaults and ranges are written; a value left out ({@code null}) takes its default. Immutable.
+ *
+ * @param notifySocket     where mailpush listens: imapd.conf's {@code notifysocket}, {@code dlist:/path} for
+ *                         Cyrus's stream mode (events acknowledged once queued on disk)
+ * @param socketMode       the socket's permissions, octal ({@code 0660}); the owner must be able to write
+ * @param socketGroup      the socket's group (Cyrus's, usually {@code mail}), {@code null} to leave it
+ * @param eventNotifier    imapd.conf's {@code event_notifier} method name the datagrams carry
+ * @param altnamespace     imapd.conf's {@code altnamespace}
+ * @param unixhierarchysep imapd.conf's {@code unixhierarchysep}
+ * @param virtdomains      imapd.conf's {@code virtdomains} other than {@code off}
+ * @param maxDatagramBytes the largest event read; larger ones are refused and counted
+ * @param queueDirectory   stream mode: where events wait until their pushes are answered
+ * @param queueMaxBytes    stream mode: how much that queue may hold
+ */
+public record CyrusSettings(NotifySocket notifySocket, String socketMode, String socketGroup, String eventNotifier,
+                            Boolean altnamespace, Boolean unixhierarchysep, Boolean virtdomains,
+                            Integer maxDatagramBytes, Path queueDirectory, Long queueMaxBytes) {
+
+    /** The {@code event_notifier} Cyrus names in its datagrams unless imapd.conf says otherwise. */
+    public static final String DEFAULT_EVENT_NOTIFIER = "pusher";
+    /** How much the stream mode's disk queue holds by default. */
+    public static final long DEFAULT_QUEUE_MAX_BYTES = 256L * 1024 * 1024;
+
+    /**
+     * The notify socket's path and mode, as imapd.conf writes it: {@code /run/cyrus/notify} for datagrams,
+     * {@code dlist:/run/cyrus/notify} for the stream that acknowledges every event.
+     */
+    public record NotifySocket(Path path, boolean streamMode) {
+
+        private static final String STREAM_PREFIX = "dlist:";
+
+        public NotifySocket {
+            required("notify-socket", path);
+        }
+
+        /** Reads imapd.conf's form; the path is as written (relative paths are resolved later, by the loader). */
+        public static NotifySocket parse(final String text) {
+            final boolean stream = text.startsWith(STREAM_PREFIX);
+            return new NotifySocket(Path.of(stream ? text.substring(STREAM_PREFIX.length()) : text), stream);
+        }
+
+        @Override
+        public String toString() {
+            return (streamMode ? STREAM_PREFIX : "") + path;
+        }
+    }
+
+    public CyrusSettings {
+        required("notify-socket", notifySocket);
+        socketMode = orDefault(socketMode, "0660");
+        if (!socketMode.matches("0?[0-7]{3}")) {
+            throw new SettingException("socket-mode", "must be an octal mode like \"0660\", not \"" + socketMode
+                    + "\"");
+        }
+        if (!permissions(socketMode).contains(PosixFilePermission.OWNER_WRITE)) {
+            throw new SettingException("socket-mode", socketMode
+                    + " leaves the socket unwritable even for its owner");
+        }
+        eventNotifier = orDefault(eventNotifier, DEFAULT_EVENT_NOTIFIER);
+        altnamespace = orDefault(altnamespace, CyrusNamespace.DEFAULT.altNamespace());
+        unixhierarchysep = orDefault(unixhierarchysep, CyrusNamespace.DEFAULT.unixHierarchySep());
+        virtdomains = orDefault(virtdomains, CyrusNamespace.DEFAULT.virtDomains());
+        maxDatagramBytes = inRange("max-datagram-bytes", maxDatagramBytes, NotifyDatagramParser.DEFAULT_MAX_BYTES,
+                1024, 1024 * 1024);
+        queueDirectory = orDefault(queueDirectory, Path.of("data/cyrus-queue"));
+        queueMaxBytes = inLongRange("queue-max-bytes", queueMaxBytes, DEFAULT_QUEUE_MAX_BYTES, 8L * 1024 * 1024,
+                Integer.MAX_VALUE);
+    }
+
+    /** The socket's permissions as a set. */
+    public Set<PosixFilePermission> socketPermissions() {
+        return permissions(socketMode);
+    }
+
+    /** How Cyrus names mailboxes, from the three imapd.conf settings. */
+    public CyrusNamespace namespace() {
+        return new CyrusNamespace(altnamespace, unixhierarchysep, virtdomains);
+    }
+
+    private static Set<PosixFilePermission> permissions(final String octal) {
+        final String digits = octal.length() == 4 ? octal.substring(1) : octal;
+        final StringBuilder symbolic = new StringBuilder();
+        for (final char digit : digits.toCharArray()) {
+            final int bits = digit - '0';
+            symbolic.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-')
+                    .append((bits & 1) != 0 ? 'x' : '-');
+        }
+        return PosixFilePermissions.fromString(symbolic.toString());
+    }
+}
