@@ -3,8 +3,8 @@ package org.mailpush.server.service;
 import io.netty.handler.ssl.OpenSsl;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
-import org.mailpush.notifyd.cyrus.NotifySocketListener;
-import org.mailpush.notifyd.cyrus.NotifyStreamListener;
+import org.mailpush.notifyd.cyrus.NotifySocketServer;
+import org.mailpush.notifyd.cyrus.NotifyStreamServer;
 import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
@@ -175,7 +175,7 @@ public final class MailpushService implements AutoCloseable {
                 final MailpushConfig.Cyrus cyrus = config.cyrus().get();
                 if (cyrus.streamMode()) {
                     // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
-                    final NotifyStreamListener listener = NotifyStreamListener.builder()
+                    final NotifyStreamServer listener = NotifyStreamServer.builder()
                             .path(cyrus.notifySocket())
                             .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
                             .mode(cyrus.socketMode())
@@ -191,7 +191,7 @@ public final class MailpushService implements AutoCloseable {
                     // Closed last, after the router and the pusher finished: what they push on the way out is done.
                     started.addLast(listener::closeQueue);
                 } else {
-                    final NotifySocketListener listener = NotifySocketListener.builder()
+                    final NotifySocketServer listener = NotifySocketServer.builder()
                             .path(cyrus.notifySocket())
                             .mode(cyrus.socketMode())
                             .group(cyrus.socketGroup())
