@@ -49,7 +49,7 @@ public final class ApnsPusher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApnsPusher.class);
 
     private final DeliveryEngine engine;
-    private final PusherStats stats;
+    private final PusherCounters counters;
     private final EventLoopGroup eventLoop;
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
@@ -61,12 +61,12 @@ public final class ApnsPusher implements AutoCloseable {
     /** The default of the circuit breaker's first open period ({@link Builder#circuitBreaker}). */
     public static final Duration DEFAULT_CIRCUIT_OPEN_FOR = Duration.ofSeconds(1);
 
-    private ApnsPusher(final DeliveryEngine engine, final PusherStats stats, final EventLoopGroup eventLoop,
+    private ApnsPusher(final DeliveryEngine engine, final PusherCounters counters, final EventLoopGroup eventLoop,
                        final ScheduledExecutorService timers, final ExecutorService results,
                        final Duration shutdownTimeout, final java.util.function.LongSupplier ticker) {
         this.ticker = ticker;
         this.engine = engine;
-        this.stats = stats;
+        this.counters = counters;
         this.eventLoop = eventLoop;
         this.timers = timers;
         this.results = results;
@@ -119,8 +119,8 @@ public final class ApnsPusher implements AutoCloseable {
         return engine.send(registration);
     }
 
-    public PusherStats stats() {
-        return stats;
+    public PusherCounters counters() {
+        return counters;
     }
 
     /** Devices with a push pending. */
@@ -434,10 +434,10 @@ public final class ApnsPusher implements AutoCloseable {
                 results.shutdownNow();
                 throw e;
             }
-            final PusherStats stats = new PusherStats();
+            final PusherCounters counters = new PusherCounters();
             final DeliveryEngine engine = new DeliveryEngine(
                     new PushCoalescer(newMailWindow.toNanos(), changeDelay.toNanos(), maxPending), slots,
-                    registrations, expiration, clock, listener, stats, timers, results, ticker);
+                    registrations, expiration, clock, listener, counters, timers, results, ticker);
             if (!reloadInterval.isZero()) {
                 final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
                 timers.scheduleWithFixedDelay(() -> {
@@ -448,7 +448,7 @@ public final class ApnsPusher implements AutoCloseable {
                     }
                 }, reloadInterval.toMillis(), reloadInterval.toMillis(), TimeUnit.MILLISECONDS);
             }
-            return new ApnsPusher(engine, stats, eventLoop, timers, results, shutdownTimeout, ticker);
+            return new ApnsPusher(engine, counters, eventLoop, timers, results, shutdownTimeout, ticker);
         }
 
         /**
