@@ -1,11 +1,6 @@
-package org.mailpush.notifyd.fuzz;
+package org.mailpush.notifyd.cyrus;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.mailpush.notifyd.cyrus.CyrusEventParser;
-import org.mailpush.notifyd.cyrus.CyrusNamespace;
-import org.mailpush.notifyd.cyrus.DlistNotifyParser;
-import org.mailpush.notifyd.cyrus.NotifyDatagram;
-import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
 import org.mailpush.notifyd.dovecot.DovecotEventsParser;
 import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.xapsd.XapsRequestParser;
@@ -17,10 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every parser of bytes that reach mailpush from outside, fed by Jazzer: each must answer with a parsed event or a
  * {@link BadInputException}, and nothing else (no other exception, no hang, no unbounded allocation). In a normal
- * test run the seeds in {@code IntakeParsersFuzzTestInputs/<method>/} (real Cyrus captures and intake bodies)
+ * test run the seeds in {@code CyrusParsersFuzzTestInputs/<method>/} (real Cyrus captures and intake bodies)
  * and every finding kept there run as regression tests; {@code fuzz/run} fuzzes each target for a while.
  */
-class IntakeParsersFuzzTest {
+class CyrusParsersFuzzTest {
 
     private static final NotifyDatagramParser DATAGRAMS = new NotifyDatagramParser(
             NotifyDatagramParser.DEFAULT_MAX_BYTES);

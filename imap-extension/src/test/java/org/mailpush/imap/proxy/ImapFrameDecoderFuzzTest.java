@@ -21,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * parser answers with a request or an IMAP reply naming the problem; the framing decoder, in any read chunking,
  * either passes every byte on unchanged and in order (entering literal mode where told) or refuses a line over the
  * limit (client side). Seeds in
- * {@code ImapProxyFuzzTestInputs/<method>/}; {@code fuzz/run} fuzzes each target.
+ * {@code ImapFrameDecoderFuzzTestInputs/<method>/}; {@code fuzz/run} fuzzes each target.
  */
-class ImapProxyFuzzTest {
+class ImapFrameDecoderFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void xapplepushserviceCommand(final byte[] input) {
