@@ -40,6 +40,12 @@ import java.util.function.Consumer;
  */
 public final class NotifySocketServer implements AutoCloseable {
 
+    /**
+     * The default bound on one datagram: Cyrus never sends more than 64 KiB (it drops larger events itself, see
+     * protocols.md §2).
+     */
+    public static final int DEFAULT_MAX_DATAGRAM_BYTES = NotifyDatagramParser.DEFAULT_MAX_BYTES;
+
     private static final Logger LOG = LoggerFactory.getLogger(NotifySocketServer.class);
 
     private final Path path;
@@ -83,7 +89,7 @@ public final class NotifySocketServer implements AutoCloseable {
         private String group;
         private String method = "pusher";
         private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
-        private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
+        private int maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES;
         private IntakeListener listener = IntakeListener.NONE;
         private Consumer<IntakeEvent> sink;
         private IntakeBacklog backlog = IntakeBacklog.NONE;

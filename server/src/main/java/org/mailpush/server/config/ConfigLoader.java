@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.notifyd.cyrus.CyrusNamespace;
-import org.mailpush.notifyd.cyrus.NotifyDatagramParser;
+import org.mailpush.notifyd.cyrus.NotifySocketServer;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 import org.mailpush.notifyd.route.EventRouter;
@@ -205,7 +205,7 @@ public final class ConfigLoader {
         final String notifier = node.string("event-notifier", "pusher");
         final CyrusNamespace namespace = new CyrusNamespace(node.bool("altnamespace", true),
                 node.bool("unixhierarchysep", true), node.bool("virtdomains", false));
-        final int maxBytes = node.integer("max-datagram-bytes", NotifyDatagramParser.DEFAULT_MAX_BYTES, 1024,
+        final int maxBytes = node.integer("max-datagram-bytes", NotifySocketServer.DEFAULT_MAX_DATAGRAM_BYTES, 1024,
                 1024 * 1024);
         final Path queueDirectory = node.resolve(node.string("queue-directory", "./data/cyrus-queue"));
         final long queueMaxBytes = node.integer("queue-max-bytes", 256 * 1024 * 1024, 8 * 1024 * 1024,
