@@ -218,7 +218,7 @@ public final class ProxyBenchmark {
         final ImapProxySettings settings = ImapProxySettings.builder().serverTls(serverTls).allowPlainLogin(true)
                 .upstream("127.0.0.1", dovecot.imapPort()).maxConnections(1_000).build();
         return ImapProxyServer.start(settings, sink,
-                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), serverTls != null)));
+                List.of(new ImapProxyServer.Port(new InetSocketAddress("127.0.0.1", 0), serverTls != null)));
     }
 
     private static SslContext serverTls(final ExamplePki pki, final SslProvider provider) throws IOException {

@@ -118,8 +118,8 @@ public final class PusherBenchmark {
                 + "   median of round ratios %.3f (target >= 0.9)%n", bareMedian, pusherMedian,
                 pusherMedian / bareMedian, median(ratios));
         System.out.printf(Locale.ROOT, "pusher counters: requests %,d accepted %,d coalesced %,d shed %,d%n",
-                pusher.stats().requests(), pusher.stats().accepted(), pusher.stats().coalesced(),
-                pusher.stats().shed());
+                pusher.counters().requests(), pusher.counters().accepted(), pusher.counters().coalesced(),
+                pusher.counters().shed());
 
         pusher.close(Duration.ofSeconds(5));
         bare.close().get(10, TimeUnit.SECONDS);
@@ -165,22 +165,22 @@ public final class PusherBenchmark {
             registrations.add(Registration.of("u", "ACC-" + i, token(batch, i), "com.apple.mobilemail", 2,
                     Set.of("INBOX"), topic, Instant.EPOCH));
         }
-        final long target = pusher.stats().accepted() + n;
+        final long target = pusher.counters().accepted() + n;
         final long started = System.nanoTime();
         for (final Registration registration : registrations) {
             pusher.submit(registration, PushKind.NEW_MAIL);
         }
         long lastReport = System.nanoTime();
-        while (pusher.stats().accepted() < target) {
+        while (pusher.counters().accepted() < target) {
             Thread.sleep(0, 100_000);
-            if (pusher.stats().abandoned() > 0) {
+            if (pusher.counters().abandoned() > 0) {
                 throw new IllegalStateException("pusher abandoned pushes");
             }
             if (System.nanoTime() - lastReport > 5_000_000_000L) {
                 lastReport = System.nanoTime();
                 System.err.printf("waiting: requests %d accepted %d/%d pending %d in flight %d rejected %s%n",
-                        pusher.stats().requests(), pusher.stats().accepted(), target, pusher.pending(),
-                        pusher.inFlight(), pusher.stats().rejectedByReason());
+                        pusher.counters().requests(), pusher.counters().accepted(), target, pusher.pending(),
+                        pusher.inFlight(), pusher.counters().rejectedByReason());
             }
         }
         final double seconds = (System.nanoTime() - started) / 1e9;

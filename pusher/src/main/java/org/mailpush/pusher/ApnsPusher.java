@@ -49,7 +49,7 @@ public final class ApnsPusher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApnsPusher.class);
 
     private final DeliveryEngine engine;
-    private final PusherStats stats;
+    private final PusherCounters counters;
     private final EventLoopGroup eventLoop;
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
@@ -57,12 +57,12 @@ public final class ApnsPusher implements AutoCloseable {
     private final java.util.function.LongSupplier ticker;
 
 
-    private ApnsPusher(final DeliveryEngine engine, final PusherStats stats, final EventLoopGroup eventLoop,
+    private ApnsPusher(final DeliveryEngine engine, final PusherCounters counters, final EventLoopGroup eventLoop,
                        final ScheduledExecutorService timers, final ExecutorService results,
                        final Duration shutdownTimeout, final java.util.function.LongSupplier ticker) {
         this.ticker = ticker;
         this.engine = engine;
-        this.stats = stats;
+        this.counters = counters;
         this.eventLoop = eventLoop;
         this.timers = timers;
         this.results = results;
@@ -115,8 +115,8 @@ public final class ApnsPusher implements AutoCloseable {
         return engine.send(registration);
     }
 
-    public PusherStats stats() {
-        return stats;
+    public PusherCounters counters() {
+        return counters;
     }
 
     /** Devices with a push pending. */
@@ -429,10 +429,10 @@ public final class ApnsPusher implements AutoCloseable {
                 results.shutdownNow();
                 throw e;
             }
-            final PusherStats stats = new PusherStats();
+            final PusherCounters counters = new PusherCounters();
             final DeliveryEngine engine = new DeliveryEngine(
                     new PushCoalescer(delivery.newMailWindow().toNanos(), delivery.changeDelay().toNanos(),
-                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, stats, timers, results, ticker);
+                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, counters, timers, results, ticker);
             final Duration reloadEvery = delivery.reloadInterval();
             if (!reloadEvery.isZero()) {
                 final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
@@ -444,7 +444,7 @@ public final class ApnsPusher implements AutoCloseable {
                     }
                 }, reloadEvery.toMillis(), reloadEvery.toMillis(), TimeUnit.MILLISECONDS);
             }
-            return new ApnsPusher(engine, stats, eventLoop, timers, results, delivery.shutdownTimeout(), ticker);
+            return new ApnsPusher(engine, counters, eventLoop, timers, results, delivery.shutdownTimeout(), ticker);
         }
 
         /**

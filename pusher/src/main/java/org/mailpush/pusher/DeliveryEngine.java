@@ -54,7 +54,7 @@ final class DeliveryEngine {
     private final Duration expiration;
     private final Clock clock;
     private final PushListener listener;
-    private final PusherStats stats;
+    private final PusherCounters counters;
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
     private final java.util.function.LongSupplier ticker;
@@ -68,7 +68,7 @@ final class DeliveryEngine {
 
     DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
                    final Duration expiration, final Clock clock, final PushListener listener,
-                   final PusherStats stats, final ScheduledExecutorService timers, final ExecutorService results,
+                   final PusherCounters counters, final ScheduledExecutorService timers, final ExecutorService results,
                    final java.util.function.LongSupplier ticker) {
         this.coalescer = coalescer;
         this.slots = List.copyOf(slots);
@@ -76,7 +76,7 @@ final class DeliveryEngine {
         this.expiration = expiration;
         this.clock = clock;
         this.listener = listener;
-        this.stats = stats;
+        this.counters = counters;
         this.timers = timers;
         this.results = results;
         this.ticker = ticker;
@@ -113,13 +113,13 @@ final class DeliveryEngine {
 
     SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt,
                          final Runnable onCovered) {
-        stats.submitted.increment();
+        counters.submitted.increment();
         final List<Delivery> toStart;
         final SubmitOutcome outcome;
         lock.lock();
         try {
             if (closed) {
-                stats.shed.increment();
+                counters.shed.increment();
                 runQuietly(onCovered);
                 return SubmitOutcome.CLOSED;
             }
@@ -142,7 +142,7 @@ final class DeliveryEngine {
                     outcome = SubmitOutcome.QUEUED;
                 }
                 case SEND_NOW_MERGED -> {
-                    stats.coalesced.increment();
+                    counters.coalesced.increment();
                     cancelTimer(decision.entry());
                     final Delivery merged = newDelivery(decision.entry().registration, decision.entry(), null);
                     merged.waited = true; // it covers events that waited for a window
@@ -155,11 +155,11 @@ final class DeliveryEngine {
                 }
                 case NOTHING -> outcome = SubmitOutcome.QUEUED;
                 case COALESCED -> {
-                    stats.coalesced.increment();
+                    counters.coalesced.increment();
                     outcome = SubmitOutcome.COALESCED;
                 }
                 case SHED -> {
-                    stats.shed.increment();
+                    counters.shed.increment();
                     outcome = SubmitOutcome.SHED;
                 }
                 default -> throw new IllegalStateException("unexpected " + decision.action());
@@ -255,7 +255,7 @@ final class DeliveryEngine {
                 .State.OPEN || slot.ready.isEmpty() && slot.backingOff.isEmpty()) {
             return; // set already; half open, where the probes' answers pump; or nothing waits
         }
-        stats.circuitOpenRefusals.add(slot.ready.size());
+        counters.circuitOpenRefusals.add(slot.ready.size());
         final long delay = Math.max(1, slot.openPeriods.openUntil() - clock.millis() + 1);
         slot.wakeUp = timers.schedule(() -> {
             final List<Delivery> toStart;
@@ -296,7 +296,7 @@ final class DeliveryEngine {
             delivery.slot.inFlight--;
             delivery.probe = false;
             if (delivery.entry != null && coalescer.retrying(delivery.entry)) {
-                stats.coalesced.increment();
+                counters.coalesced.increment();
             }
             delivery.slot.ready.addFirst(delivery);
             toStart = pumpAll();
@@ -389,7 +389,7 @@ final class DeliveryEngine {
         }
         // The breaker's permission was taken when the delivery left the ready queue (pumpAll).
         delivery.attempts++;
-        stats.requests.increment();
+        counters.requests.increment();
         final long started = ticker.getAsLong();
         if (delivery.attempts == 1 && delivery.entry != null) {
             try {
@@ -442,10 +442,10 @@ final class DeliveryEngine {
             logBreakerTransition(slot);
         }
         if (attempt.failure() != null) {
-            stats.transportFailures.increment();
+            counters.transportFailures.increment();
         }
         if (attempt.answered() && attempt.verdict() != ApnsVerdict.ACCEPTED) {
-            stats.countRejection(attempt.reason() != null ? attempt.reason() : "HTTP " + attempt.status());
+            counters.countRejection(attempt.reason() != null ? attempt.reason() : "HTTP " + attempt.status());
         }
         switch (attempt.verdict()) {
             case RETRYABLE -> {
@@ -518,13 +518,13 @@ final class DeliveryEngine {
     }
 
     private void retry(final Delivery delivery, final long delayMillis) {
-        stats.retried.increment();
+        counters.retried.increment();
         final List<Delivery> toStart;
         lock.lock();
         try {
             delivery.slot.inFlight--;
             if (delivery.entry != null && coalescer.retrying(delivery.entry)) {
-                stats.coalesced.increment();
+                counters.coalesced.increment();
             }
             // Set under the lock, before anything else runs: a breaker that closes meanwhile finds it.
             delivery.slot.backingOff.add(delivery);
@@ -542,7 +542,7 @@ final class DeliveryEngine {
         try {
             final boolean removed = registrations.removeUnlessRegisteredAfter(registration.key(), invalidatedAt);
             if (removed) {
-                stats.registrationsRemoved.increment();
+                counters.registrationsRemoved.increment();
                 LOG.info("Removed device {} of {}: APNs says {}", DeviceTokens.mask(registration.deviceToken()),
                         registration.username(), attempt.reason());
             } else {
@@ -590,9 +590,9 @@ final class DeliveryEngine {
             delivery.retry.onComplete();
         }
         if (attempt.verdict() == ApnsVerdict.ACCEPTED) {
-            stats.accepted.increment();
+            counters.accepted.increment();
         } else if (attempt.verdict() == ApnsVerdict.RETRYABLE || !attempt.answered()) {
-            stats.abandoned.increment();
+            counters.abandoned.increment();
         }
         final long now = ticker.getAsLong();
         final PushResult result = new PushResult(delivery.registration, attempt.verdict(), attempt.status(),
@@ -686,7 +686,7 @@ final class DeliveryEngine {
         } finally {
             lock.unlock();
         }
-        stats.abandoned.add(abandoned);
+        counters.abandoned.add(abandoned);
         for (final Delivery delivery : direct) {
             delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
                     null, false, Duration.ofNanos(ticker.getAsLong() - delivery.createdAt), delivery.attempts, null));

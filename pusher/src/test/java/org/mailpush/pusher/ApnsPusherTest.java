@@ -161,8 +161,8 @@ class ApnsPusherTest {
             assertThat(result.status()).isZero();
             assertThat(result.failure()).isNotNull();
             assertThat(result.attempts()).isEqualTo(3);
-            assertThat(nowhere.stats().abandoned()).isEqualTo(1);
-            assertThat(nowhere.stats().transportFailures()).isEqualTo(3);
+            assertThat(nowhere.counters().abandoned()).isEqualTo(1);
+            assertThat(nowhere.counters().transportFailures()).isEqualTo(3);
             assertThat(store.count()).isEqualTo(1);
         } finally {
             nowhere.close();

@@ -31,7 +31,7 @@ class BackPressureTest extends MockApnsTestBase {
         }
         assertThat(pusher.pending()).isEqualTo(100);
         assertThat(pusher.inFlight()).isEqualTo(10);
-        assertThat(pusher.stats().shed()).isEqualTo(901);
+        assertThat(pusher.counters().shed()).isEqualTo(901);
 
         // Another 200,000 requests change nothing but the shed count, and the heap stays flat.
         final long heapBefore = Heap.usedAfterGc();
@@ -41,16 +41,16 @@ class BackPressureTest extends MockApnsTestBase {
         final long heapAfter = Heap.usedAfterGc();
         assertThat(pusher.pending()).isEqualTo(100);
         assertThat(pusher.inFlight()).isEqualTo(10);
-        assertThat(pusher.stats().shed()).isEqualTo(200_901);
+        assertThat(pusher.counters().shed()).isEqualTo(200_901);
         assertThat(heapAfter - heapBefore).as("heap growth over 200,000 shed requests").isLessThan(16L << 20);
         // The mock server's event loop is stalled behind the first request; the others wait in the socket.
         assertThat(script.requests()).isEqualTo(1);
 
         stall.countDown();
         script.script((n, token) -> Answer.ACCEPT);
-        await().atMost(Duration.ofSeconds(20)).until(() -> pusher.stats().accepted() == 100);
-        assertThat(pusher.stats().shed()).isEqualTo(200_901);
-        assertThat(pusher.stats().submitted()).isEqualTo(201_001);
+        await().atMost(Duration.ofSeconds(20)).until(() -> pusher.counters().accepted() == 100);
+        assertThat(pusher.counters().shed()).isEqualTo(200_901);
+        assertThat(pusher.counters().submitted()).isEqualTo(201_001);
     }
 
     private static Registration device(final int n) {

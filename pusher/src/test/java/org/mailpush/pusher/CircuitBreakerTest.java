@@ -62,7 +62,7 @@ class CircuitBreakerTest extends MockApnsTestBase {
         settle(pusher);
         assertThat(script.requests()).as("three probes").isEqualTo(whenOpened + 3);
         assertThat(breaker.getState()).as("the probes failed").isEqualTo(CircuitBreaker.State.OPEN);
-        assertThat(pusher.stats().circuitOpenRefusals()).isPositive();
+        assertThat(pusher.counters().circuitOpenRefusals()).isPositive();
 
         // A minute of failing: later periods are a quarter of the time failing so far, so probes come rarer.
         runUntil(time, pusher, time.now().plusSeconds(60));
@@ -72,14 +72,14 @@ class CircuitBreakerTest extends MockApnsTestBase {
 
         down.set(false);
         final Instant recovered = time.now();
-        while (pusher.stats().accepted() < 10) {
+        while (pusher.counters().accepted() < 10) {
             time.advance(time.nextTaskIn());
             settle(pusher);
         }
         assertThat(Duration.between(recovered, time.now())).as("at most a quarter of the 61 s failing")
                 .isLessThanOrEqualTo(Duration.ofMillis(61_001 / 4 + 1));
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        assertThat(pusher.stats().abandoned()).isZero();
+        assertThat(pusher.counters().abandoned()).isZero();
         assertThat(results).filteredOn(PushResult::accepted).hasSize(10);
     }
 
@@ -102,7 +102,7 @@ class CircuitBreakerTest extends MockApnsTestBase {
         runUntil(time, pusher, opened.plusMillis(1_500)); // the first probes went, and failed
         down.set(false);
         final Instant recovered = time.now();
-        while (pusher.stats().accepted() < 5) {
+        while (pusher.counters().accepted() < 5) {
             time.advance(time.nextTaskIn());
             settle(pusher);
         }
@@ -110,6 +110,6 @@ class CircuitBreakerTest extends MockApnsTestBase {
         assertThat(Duration.between(recovered, time.now())).as("the recovery rule: max(5 s, D/4) of an outage of %s",
                 outage).isLessThanOrEqualTo(Duration.ofSeconds(5));
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        assertThat(pusher.stats().abandoned()).isZero();
+        assertThat(pusher.counters().abandoned()).isZero();
     }
 }

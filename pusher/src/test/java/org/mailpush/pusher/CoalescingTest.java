@@ -36,10 +36,10 @@ class CoalescingTest extends MockApnsTestBase {
         for (final Registration device : devices) {
             assertThat(script.requests(device.deviceToken())).as(device.deviceToken()).isEqualTo(2);
         }
-        assertThat(pusher.stats().submitted()).isEqualTo(10_000);
-        assertThat(pusher.stats().coalesced()).isEqualTo(9_800);
-        assertThat(pusher.stats().accepted()).isEqualTo(200);
-        assertThat(pusher.stats().shed()).isZero();
+        assertThat(pusher.counters().submitted()).isEqualTo(10_000);
+        assertThat(pusher.counters().coalesced()).isEqualTo(9_800);
+        assertThat(pusher.counters().accepted()).isEqualTo(200);
+        assertThat(pusher.counters().shed()).isZero();
 
         // No two requests to one device closer than the window.
         final Map<String, List<ScriptedApns.Seen>> byDevice = script.seen.stream()
@@ -69,8 +69,8 @@ class CoalescingTest extends MockApnsTestBase {
         Thread.sleep(600);
         assertThat(script.requests()).isEqualTo(2);
         // 41 requests, 2 pushes: 39 coalesced.
-        assertThat(pusher.stats().submitted()).isEqualTo(41);
-        assertThat(pusher.stats().coalesced()).isEqualTo(39);
+        assertThat(pusher.counters().submitted()).isEqualTo(41);
+        assertThat(pusher.counters().coalesced()).isEqualTo(39);
     }
 
     @Test

@@ -99,8 +99,8 @@ class CredentialsTest extends MockApnsTestBase {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> script.requests() >= 2);
         replace(p12, renewed.p12File());
-        await().atMost(Duration.ofSeconds(10)).until(() -> pusher.stats().accepted() == 20);
-        assertThat(pusher.stats().abandoned()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pusher.counters().accepted() == 20);
+        assertThat(pusher.counters().abandoned()).isZero();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> {
             final PushResult result = pusher.send(register(100)).get(10, TimeUnit.SECONDS);
@@ -182,6 +182,6 @@ class CredentialsTest extends MockApnsTestBase {
             assertThat(seen.authorization()).startsWith("bearer ");
         });
         assertThat(script.seen.get(1).authorization()).isNotEqualTo(script.seen.get(0).authorization());
-        assertThat(pusher.stats().rejected("ExpiredProviderToken")).isEqualTo(1);
+        assertThat(pusher.counters().rejected("ExpiredProviderToken")).isEqualTo(1);
     }
 }

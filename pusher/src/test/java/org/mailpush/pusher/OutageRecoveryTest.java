@@ -58,7 +58,7 @@ class OutageRecoveryTest extends MockApnsTestBase {
             pusher.submit(devices.get(n), PushKind.NEW_MAIL);
         }
         settle(pusher);
-        assertThat(pusher.stats().accepted()).isEqualTo(beforeOutage);
+        assertThat(pusher.counters().accepted()).isEqualTo(beforeOutage);
         down.set(true);
         final Instant outageStarted = time.now();
         for (int n = beforeOutage; n < all; n++) {
@@ -67,11 +67,11 @@ class OutageRecoveryTest extends MockApnsTestBase {
         runUntil(time, pusher, outageStarted.plusSeconds(outageSeconds));
         final int requestsDuringOutage = script.requests() - beforeOutage;
         assertThat(pusher.circuitBreakers().get(0).getState()).isNotEqualTo(CircuitBreaker.State.CLOSED);
-        assertThat(pusher.stats().accepted()).as("nothing accepted while APNs is down").isEqualTo(beforeOutage);
+        assertThat(pusher.counters().accepted()).as("nothing accepted while APNs is down").isEqualTo(beforeOutage);
 
         down.set(false);
         final Instant recovered = time.now();
-        while (pusher.stats().accepted() < all) {
+        while (pusher.counters().accepted() < all) {
             final Duration next = time.nextTaskIn();
             assertThat(next).as("a push is still waiting, with nothing scheduled to send it").isNotNull();
             time.advance(next);
@@ -86,7 +86,7 @@ class OutageRecoveryTest extends MockApnsTestBase {
                             && r.registration().deviceToken().equals(device.deviceToken()))
                     .as("device %s delivered exactly once", device.deviceToken()).hasSize(1);
         }
-        assertThat(pusher.stats().abandoned()).isZero();
+        assertThat(pusher.counters().abandoned()).isZero();
         assertThat(pusher.circuitBreakers().get(0).getState()).as("closed, or half open with a probe to spare")
                 .isNotEqualTo(CircuitBreaker.State.OPEN);
         // Held back, not hammered: without the breaker each would have tried about once per back-off (1, 2, 4, ...

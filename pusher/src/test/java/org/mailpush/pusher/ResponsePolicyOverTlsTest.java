@@ -33,8 +33,8 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(result.registrationRemoved()).isTrue();
         assertThat(store.find(registration.key())).isEmpty();
         assertThat(script.requests()).isEqualTo(1);
-        assertThat(pusher.stats().retried()).isZero();
-        assertThat(pusher.stats().registrationsRemoved()).isEqualTo(1);
+        assertThat(pusher.counters().retried()).isZero();
+        assertThat(pusher.counters().registrationsRemoved()).isEqualTo(1);
         assertThat(pusher.credentials().get(0).usable()).isTrue();
         assertThat(pusher.credentials().get(0).circuitBreaker()).isEqualTo("CLOSED");
     }
@@ -57,7 +57,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(freshResult.registrationRemoved()).isFalse();
         assertThat(store.find(fresh.key())).isPresent();
         assertThat(script.requests()).isEqualTo(2);
-        assertThat(pusher.stats().rejected("Unregistered")).isEqualTo(2);
+        assertThat(pusher.counters().rejected("Unregistered")).isEqualTo(2);
     }
 
     @ParameterizedTest
@@ -74,7 +74,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(result.reason()).isEqualTo(appleName(reason));
         assertThat(store.find(registration.key())).isPresent();
         assertThat(script.requests()).isEqualTo(1);
-        assertThat(pusher.stats().retried()).isZero();
+        assertThat(pusher.counters().retried()).isZero();
         assertThat(pusher.credentials().get(0).usable()).isTrue();
         assertThat(pusher.credentials().get(0).circuitBreaker()).isEqualTo("CLOSED");
     }
@@ -98,7 +98,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(status.usable()).isFalse();
         assertThat(status.problem()).contains(refused.reason());
         assertThat(store.count()).isEqualTo(2);
-        assertThat(pusher.stats().abandoned()).isEqualTo(1);
+        assertThat(pusher.counters().abandoned()).isEqualTo(1);
         assertThat(status.circuitBreaker()).as("a refused credential is not an outage").isEqualTo("CLOSED");
     }
 
@@ -116,8 +116,8 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(result.verdict()).isEqualTo(ApnsVerdict.RETRYABLE);
         assertThat(result.attempts()).isEqualTo(4);
         assertThat(script.requests()).isEqualTo(4);
-        assertThat(pusher.stats().retried()).isEqualTo(3);
-        assertThat(pusher.stats().abandoned()).isEqualTo(1);
+        assertThat(pusher.counters().retried()).isEqualTo(3);
+        assertThat(pusher.counters().abandoned()).isEqualTo(1);
         assertThat(store.find(registration.key())).isPresent();
         assertThat(pusher.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
     }
@@ -141,9 +141,9 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         assertThat(result.accepted()).isTrue();
         assertThat(result.attempts()).isEqualTo(3);
         assertThat(script.requests()).isEqualTo(3);
-        assertThat(pusher.stats().rejected("ServiceUnavailable")).isEqualTo(2);
-        assertThat(pusher.stats().retried()).isEqualTo(2);
-        assertThat(pusher.stats().accepted()).isEqualTo(1);
+        assertThat(pusher.counters().rejected("ServiceUnavailable")).isEqualTo(2);
+        assertThat(pusher.counters().retried()).isEqualTo(2);
+        assertThat(pusher.counters().accepted()).isEqualTo(1);
         assertThat(pusher.retries().get(0).getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt()).isEqualTo(1);
     }
 

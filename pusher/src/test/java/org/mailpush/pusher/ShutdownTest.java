@@ -24,7 +24,7 @@ class ShutdownTest extends MockApnsTestBase {
         assertThat(pusher.close(Duration.ofSeconds(5))).as("abandoned").isZero();
 
         assertThat(script.requests()).isEqualTo(5);
-        assertThat(pusher.stats().accepted()).isEqualTo(5);
+        assertThat(pusher.counters().accepted()).isEqualTo(5);
         assertThat(pusher.submit(register(6), PushKind.NEW_MAIL)).isEqualTo(SubmitOutcome.CLOSED);
         pushers.remove(pusher);
     }
@@ -44,7 +44,7 @@ class ShutdownTest extends MockApnsTestBase {
         stall.countDown();
 
         assertThat(abandoned).isEqualTo(5);
-        assertThat(pusher.stats().abandoned()).isEqualTo(5);
+        assertThat(pusher.counters().abandoned()).isEqualTo(5);
         final PushResult result = direct.get(1, TimeUnit.SECONDS);
         assertThat(result.reason()).isEqualTo("Shutdown");
         assertThat(result.accepted()).isFalse();

@@ -56,7 +56,7 @@ public final class ImapProxyServer implements AutoCloseable {
     private final EventLoopGroup workers = EPOLL
             ? new EpollEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true))
             : new NioEventLoopGroup(0, new DefaultThreadFactory("imap-proxy", true));
-    private final List<Channel> listeners = new ArrayList<>();
+    private final List<Channel> serverChannels = new ArrayList<>();
 
     private ImapProxyServer(final ImapProxySettings settings, final RegistrationSink sink) {
         this.settings = settings;
@@ -65,15 +65,18 @@ public final class ImapProxyServer implements AutoCloseable {
         this.dialer = UpstreamDialer.tcp(settings);
     }
 
-    /** Where to listen and how. */
-    public record Listener(InetSocketAddress address, boolean implicitTls) {
+    /**
+     * An address to listen on, and how its connections start: with TLS ({@code implicitTls}, 993-style) or plain,
+     * offering STARTTLS (143-style).
+     */
+    public record Port(InetSocketAddress address, boolean implicitTls) {
     }
 
     /**
-     * Binds every listener; fails (closing what it bound) naming the address when one cannot be bound.
+     * Binds every port; fails (closing what it bound) naming the address when one cannot be bound.
      */
     public static ImapProxyServer start(final ImapProxySettings settings, final RegistrationSink sink,
-                                        final List<Listener> listen) throws IOException {
+                                        final List<Port> listen) throws IOException {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(sink, "sink");
         if (listen.isEmpty()) {
@@ -81,12 +84,12 @@ public final class ImapProxyServer implements AutoCloseable {
         }
         final ImapProxyServer server = new ImapProxyServer(settings, sink);
         try {
-            for (final Listener listener : listen) {
-                if (listener.implicitTls() && settings.serverTls() == null) {
-                    throw new IllegalArgumentException("listening with TLS on " + listener.address()
+            for (final Port port : listen) {
+                if (port.implicitTls() && settings.serverTls() == null) {
+                    throw new IllegalArgumentException("listening with TLS on " + port.address()
                             + " needs a certificate (imap-proxy.tls)");
                 }
-                server.bind(listener);
+                server.bind(port);
             }
         } catch (final IOException | RuntimeException e) {
             server.close();
@@ -95,7 +98,7 @@ public final class ImapProxyServer implements AutoCloseable {
         return server;
     }
 
-    private void bind(final Listener listener) throws IOException {
+    private void bind(final Port port) throws IOException {
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -106,17 +109,17 @@ public final class ImapProxyServer implements AutoCloseable {
                     protected void initChannel(final SocketChannel channel) {
                         final java.net.InetAddress address = channel.remoteAddress().getAddress();
                         final ConnectionAdmission.Verdict verdict = admission.admit(address);
-                        if (listener.implicitTls()) {
+                        if (port.implicitTls()) {
                             channel.pipeline().addLast("tls", settings.serverTls().newHandler(channel.alloc()));
                         }
                         if (verdict != ConnectionAdmission.Verdict.ADMITTED) {
-                            refuse(channel, verdict, listener.implicitTls());
+                            refuse(channel, verdict, port.implicitTls());
                             return;
                         }
                         channel.closeFuture().addListener(closed -> admission.release(address));
                         counters.sessionOpened();
                         final ImapProxySession session = new ImapProxySession(settings, sink, counters,
-                                listener.implicitTls(), dialer, java.time.Clock.systemUTC());
+                                port.implicitTls(), dialer, java.time.Clock.systemUTC());
                         channel.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(),
                                         TimeUnit.SECONDS))
@@ -124,14 +127,14 @@ public final class ImapProxyServer implements AutoCloseable {
                                 .addLast("session", session);
                     }
                 });
-        final ChannelFuture bound = bootstrap.bind(listener.address()).awaitUninterruptibly();
+        final ChannelFuture bound = bootstrap.bind(port.address()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            throw new IOException("the IMAP proxy cannot listen on " + listener.address() + ": "
+            throw new IOException("the IMAP proxy cannot listen on " + port.address() + ": "
                     + bound.cause().getMessage(), bound.cause());
         }
-        listeners.add(bound.channel());
+        serverChannels.add(bound.channel());
         LOG.info("IMAP proxy listening on {} ({}), upstream {}:{} ({})", bound.channel().localAddress(),
-                listener.implicitTls() ? "TLS" : settings.serverTls() != null ? "STARTTLS" : "plain",
+                port.implicitTls() ? "TLS" : settings.serverTls() != null ? "STARTTLS" : "plain",
                 settings.upstreamHost(), settings.upstreamPort(), settings.upstreamSecurity());
     }
 
@@ -178,7 +181,7 @@ public final class ImapProxyServer implements AutoCloseable {
 
     /** The addresses actually bound (with the port chosen when 0 was asked). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+        return serverChannels.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
     }
 
     /** The socket channel class for upstream connections, matching the event loops. */
@@ -193,7 +196,7 @@ public final class ImapProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        listeners.forEach(channel -> channel.close().awaitUninterruptibly());
+        serverChannels.forEach(channel -> channel.close().awaitUninterruptibly());
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -73,7 +73,7 @@ class DovecotProxyAccessIT {
                         .forServer(pki.serverCertificateFile().toFile(), pki.serverKeyFile().toFile()).build())
                 .upstream("127.0.0.1", upstreamPort == 0 ? dovecot.imapPort() : upstreamPort)
                 .forwardClientAddress(forwarding).build(), sink,
-                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
+                List.of(new ImapProxyServer.Port(new InetSocketAddress("127.0.0.1", 0), true)));
     }
 
     private RawImapClient phone() throws Exception {

@@ -205,6 +205,6 @@ abstract class ProxyAttackContract extends ProxyFixture {
     /** A proxy of its own, implicit TLS on a free port, with these settings. */
     ImapProxyServer startProxy(final ImapProxySettings settings) throws Exception {
         return ImapProxyServer.start(settings, sink,
-                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
+                List.of(new ImapProxyServer.Port(new InetSocketAddress("127.0.0.1", 0), true)));
     }
 }

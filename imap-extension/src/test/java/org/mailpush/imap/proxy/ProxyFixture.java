@@ -95,8 +95,8 @@ abstract class ProxyFixture {
         proxy = ImapProxyServer.start(settings(ImapProxySettings.builder().serverTls(serverTls)
                         .upstream("127.0.0.1", upstream().imapPort()).maxRegistrations(4).maxConnections(100)
                         .connectTimeout(Duration.ofSeconds(5))).build(), sink,
-                List.of(new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), false),
-                        new ImapProxyServer.Listener(new InetSocketAddress("127.0.0.1", 0), true)));
+                List.of(new ImapProxyServer.Port(new InetSocketAddress("127.0.0.1", 0), false),
+                        new ImapProxyServer.Port(new InetSocketAddress("127.0.0.1", 0), true)));
         plainPort = proxy.addresses().get(0).getPort();
         tlsPort = proxy.addresses().get(1).getPort();
     }

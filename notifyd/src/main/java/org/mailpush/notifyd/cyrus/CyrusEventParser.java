@@ -23,9 +23,9 @@ import java.util.Set;
  * Turns a {@link NotifyDatagram} into an {@link IntakeEvent}: checks the method and class, parses the mboxevent JSON
  * (protocols.md §2) and reads the mailbox from the URI. Thread-safe.
  */
-public final class CyrusEventParser {
+final class CyrusEventParser {
 
-    public static final String SOURCE = "cyrus";
+    static final String SOURCE = "cyrus";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,20 +35,20 @@ public final class CyrusEventParser {
     /**
      * @param expectedMethod the {@code event_notifier} value of imapd.conf; datagrams with another method are refused
      */
-    public CyrusEventParser(final String expectedMethod, final CyrusNamespace namespace) {
+    CyrusEventParser(final String expectedMethod, final CyrusNamespace namespace) {
         this.expectedMethod = Objects.requireNonNull(expectedMethod, "expectedMethod");
         this.names = new CyrusMailboxNames(namespace);
     }
 
     /** A parsed notification: its type, and the event when the type needs routing (empty when it is ignored). */
-    public record Parsed(EventType type, Optional<IntakeEvent> event) {
+    record Parsed(EventType type, Optional<IntakeEvent> event) {
     }
 
     /**
      * @param receivedAt {@link System#nanoTime()} when the datagram was read
      * @throws BadInputException naming what is wrong
      */
-    public Parsed parse(final NotifyDatagram datagram, final long receivedAt) throws BadInputException {
+    Parsed parse(final NotifyDatagram datagram, final long receivedAt) throws BadInputException {
         if (!expectedMethod.equals(datagram.method())) {
             throw new BadInputException(BadInputKind.WRONG_METHOD, "notify method "
                     + NotifyDatagramParser.abbreviate(datagram.method()) + " is not the configured \"" + expectedMethod

@@ -21,18 +21,18 @@ import java.util.Optional;
  * domain trails the whole name). The owner's INBOX is {@code INBOX}; a folder is {@code Sent} with altnamespace or
  * {@code INBOX/Sent} without. Stateless and thread-safe.</p>
  */
-public final class CyrusMailboxNames {
+final class CyrusMailboxNames {
 
     private static final String SCHEME = "imap://";
 
     private final CyrusNamespace namespace;
 
-    public CyrusMailboxNames(final CyrusNamespace namespace) {
+    CyrusMailboxNames(final CyrusNamespace namespace) {
         this.namespace = namespace;
     }
 
     /** Where an event happened. */
-    public record Location(String owner, String mailbox, long uidValidity, long uid) {
+    record Location(String owner, String mailbox, long uidValidity, long uid) {
     }
 
     /**
@@ -41,7 +41,7 @@ public final class CyrusMailboxNames {
      * @return the location; empty for a mailbox outside any user's personal namespace (a shared folder)
      * @throws BadInputException when the URI is not an IMAP URL or its name is not valid percent-encoded UTF-8
      */
-    public Optional<Location> locate(final String uri) throws BadInputException {
+    Optional<Location> locate(final String uri) throws BadInputException {
         if (uri.length() < SCHEME.length() || !uri.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
             throw new BadInputException(BadInputKind.BAD_URI, "uri does not start with imap://: "
                     + NotifyDatagramParser.abbreviate(uri));

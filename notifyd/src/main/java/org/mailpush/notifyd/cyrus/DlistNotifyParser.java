@@ -22,14 +22,14 @@ import java.util.Map;
  * are atoms, {@code NIL}, quoted strings, literals ({@code {n}} or {@code {n+}} then CRLF and n bytes), lists
  * {@code (...)} and key-value lists {@code %(...)}; nesting is bounded. Stateless and thread-safe.</p>
  */
-public final class DlistNotifyParser {
+final class DlistNotifyParser {
 
     private static final int MAX_DEPTH = 8;
     private static final int MAX_ITEMS = 1000;
 
     private final int maxBytes;
 
-    public DlistNotifyParser(final int maxBytes) {
+    DlistNotifyParser(final int maxBytes) {
         this.maxBytes = maxBytes;
     }
 
@@ -50,7 +50,7 @@ public final class DlistNotifyParser {
      * @param frame one whole notification, ending in CRLF (as {@code DlistFrameDecoder} cuts them)
      * @throws BadInputException naming what is wrong
      */
-    public NotifyDatagram parse(final byte[] frame) throws BadInputException {
+    NotifyDatagram parse(final byte[] frame) throws BadInputException {
         if (frame.length > maxBytes) {
             throw new BadInputException(BadInputKind.TOO_LARGE, "notification of more than " + maxBytes
                     + " bytes (" + frame.length + ")");

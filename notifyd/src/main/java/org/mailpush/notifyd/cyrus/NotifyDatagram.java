@@ -11,10 +11,10 @@ import java.util.Objects;
  *
  * @param fileName the optional trailing FNAME field, {@code null} when absent
  */
-public record NotifyDatagram(String method, String notifyClass, String priority, String user, String mailbox,
-                             List<String> options, String message, String fileName) {
+record NotifyDatagram(String method, String notifyClass, String priority, String user, String mailbox,
+                      List<String> options, String message, String fileName) {
 
-    public NotifyDatagram {
+    NotifyDatagram {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(notifyClass, "notifyClass");
         Objects.requireNonNull(priority, "priority");
@@ -25,7 +25,7 @@ public record NotifyDatagram(String method, String notifyClass, String priority,
     }
 
     /** The datagram wire form of this notification, which {@link NotifyDatagramParser} reads back. */
-    public byte[] encode() {
+    byte[] encode() {
         final StringBuilder out = new StringBuilder(message.length() + 64);
         for (final String field : List.of(method, notifyClass, priority, user, mailbox,
                 String.valueOf(options.size()))) {

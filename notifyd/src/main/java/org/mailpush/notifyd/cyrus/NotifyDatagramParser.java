@@ -15,10 +15,10 @@ import java.util.List;
  * Splits a Cyrus notify datagram into its NUL-terminated fields ({@link NotifyDatagram}). Pure and stateless:
  * safe from any thread.
  */
-public final class NotifyDatagramParser {
+final class NotifyDatagramParser {
 
     /** Cyrus never sends more than 64 KiB (it drops larger events itself, see protocols.md §2). */
-    public static final int DEFAULT_MAX_BYTES = 65_536;
+    static final int DEFAULT_MAX_BYTES = 65_536;
 
     /** Fields before the options: METHOD, CLASS, PRIORITY, USER, MAILBOX, NOPT. */
     private static final int FIXED_FIELDS = 6;
@@ -27,14 +27,14 @@ public final class NotifyDatagramParser {
 
     private final int maxBytes;
 
-    public NotifyDatagramParser(final int maxBytes) {
+    NotifyDatagramParser(final int maxBytes) {
         if (maxBytes < 64) {
             throw new IllegalArgumentException("maxBytes must be at least 64, not " + maxBytes);
         }
         this.maxBytes = maxBytes;
     }
 
-    public int maxBytes() {
+    int maxBytes() {
         return maxBytes;
     }
 
@@ -43,7 +43,7 @@ public final class NotifyDatagramParser {
      *
      * @throws BadInputException naming what is wrong: too large, no NULs, not UTF-8, truncated, bad option count
      */
-    public NotifyDatagram parse(final byte[] datagram) throws BadInputException {
+    NotifyDatagram parse(final byte[] datagram) throws BadInputException {
         if (datagram.length > maxBytes) {
             throw new BadInputException(BadInputKind.TOO_LARGE,
                     "datagram of more than " + maxBytes + " bytes (" + datagram.length + " read)");

@@ -49,7 +49,7 @@ public final class NotifyDatagramSender implements AutoCloseable {
     /**
      * Sends one datagram and waits until the kernel took it.
      *
-     * @throws IOException when the listener went away, or the datagram is larger than the socket allows
+     * @throws IOException when the server went away, or the datagram is larger than the socket allows
      */
     public void send(final byte[] datagram) throws IOException {
         final ChannelFuture sent = channel.writeAndFlush(Unpooled.wrappedBuffer(datagram)).awaitUninterruptibly();

@@ -10,15 +10,15 @@ import java.nio.file.Path;
 
 /**
  * The sending side of the stream-mode notify socket, as Cyrus's {@code notify_dlist} does it: connect, write one
- * dlist notification, read the one-line answer, close. Used by {@code mailpush demo} and the tests.
+ * dlist notification, read the one-line answer, close. Used by the tests of this package.
  */
-public final class NotifyStreamSender {
+final class NotifyStreamSender {
 
     private NotifyStreamSender() {
     }
 
     /** The notification Cyrus writes for a mailstore event (the JSON as a non-synchronizing literal). */
-    public static byte[] eventNotification(final String method, final String json) {
+    static byte[] eventNotification(final String method, final String json) {
         final byte[] message = json.getBytes(StandardCharsets.UTF_8);
         return ("NOTIFY %(METHOD " + method + " CLASS EVENT PRIORITY NIL USER NIL MAILBOX NIL OPTIONS () MESSAGE {"
                 + message.length + "+}\r\n" + json + " FILEPATH NIL)\r\n").getBytes(StandardCharsets.UTF_8);
@@ -29,7 +29,7 @@ public final class NotifyStreamSender {
      *
      * @throws IOException when nobody listens, or the connection ends before an answer
      */
-    public static String send(final Path socket, final byte[] notification) throws IOException {
+    static String send(final Path socket, final byte[] notification) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             final ByteBuffer out = ByteBuffer.wrap(notification);

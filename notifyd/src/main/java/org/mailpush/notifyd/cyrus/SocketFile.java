@@ -46,7 +46,7 @@ final class SocketFile {
      * A socket file left by a crash is removed; one that a live process still reads (Cyrus's own notifyd, another
      * mailpush) is refused, because taking it over would silently steal that process's events.
      *
-     * @param someoneListens connects to the path in the listener's mode and says whether that worked
+     * @param someoneListens connects to the path in the server's mode (datagram or stream) and says whether that worked
      */
     static void removeStale(final Path path, final Predicate<Path> someoneListens) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {

@@ -13,9 +13,9 @@ import java.util.List;
  * @param ignored       the known event types that need no push (e.g. {@code MailboxCreate}), one entry per event
  * @param unknownNames  how many events had a name mailpush does not know (a newer Dovecot); skipped
  */
-public record DovecotEventBatch(String user, List<MailboxEvent> events, List<EventType> ignored, int unknownNames) {
+record DovecotEventBatch(String user, List<MailboxEvent> events, List<EventType> ignored, int unknownNames) {
 
-    public DovecotEventBatch {
+    DovecotEventBatch {
         events = List.copyOf(events);
         ignored = List.copyOf(ignored);
     }

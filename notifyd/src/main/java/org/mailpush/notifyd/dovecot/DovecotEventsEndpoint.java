@@ -9,6 +9,7 @@ import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.notifyd.route.EventRouter;
 
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,10 +31,14 @@ public final class DovecotEventsEndpoint implements HttpEndpoint {
     private final IntakeListener listener;
     private final String source;
 
-    public DovecotEventsEndpoint(final String source, final DovecotEventsParser parser, final EventRouter router,
+    /**
+     * @param source the label the events carry and the counts use ({@code dovecot})
+     * @param clock  the time an event is said to have occurred (Dovecot's body gives none)
+     */
+    public DovecotEventsEndpoint(final String source, final Clock clock, final EventRouter router,
                                  final IntakeListener listener) {
         this.source = Objects.requireNonNull(source, "source");
-        this.parser = Objects.requireNonNull(parser, "parser");
+        this.parser = new DovecotEventsParser(source, clock);
         this.router = Objects.requireNonNull(router, "router");
         this.listener = Objects.requireNonNull(listener, "listener");
     }

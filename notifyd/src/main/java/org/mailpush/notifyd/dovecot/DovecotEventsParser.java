@@ -33,10 +33,10 @@ import java.util.Objects;
  *
  * <p>Stateless and thread-safe.</p>
  */
-public final class DovecotEventsParser {
+final class DovecotEventsParser {
 
     /** Bound on the events of one batch, far above one transaction of the shipped script. */
-    public static final int MAX_EVENTS = 10_000;
+    static final int MAX_EVENTS = 10_000;
     private static final int MAX_USER_CHARS = 1024;
     private static final int MAX_MAILBOX_CHARS = 4096;
 
@@ -47,12 +47,12 @@ public final class DovecotEventsParser {
     private final Clock clock;
 
     /** @param source the intake label events carry ({@code dovecot}) */
-    public DovecotEventsParser(final String source, final Clock clock) {
+    DovecotEventsParser(final String source, final Clock clock) {
         this.source = Objects.requireNonNull(source, "source");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public DovecotEventBatch parse(final byte[] body) throws BadInputException {
+    DovecotEventBatch parse(final byte[] body) throws BadInputException {
         final long receivedAt = System.nanoTime();
         final JsonNode root;
         try {

@@ -11,7 +11,7 @@ import org.mailpush.notifyd.intake.BadInputKind;
 import org.mailpush.notifyd.intake.IntakeListener;
 
 /**
- * Collects a request body up to the listener's limit. Netty's aggregator already answers {@code Expect:
+ * Collects a request body up to the server's limit. Netty's aggregator already answers {@code Expect:
  * 100-continue} (Dovecot's HTTP client waits two seconds for that interim answer before sending the body anyway)
  * and refuses larger bodies with 413; this subclass only counts the refusals.
  */

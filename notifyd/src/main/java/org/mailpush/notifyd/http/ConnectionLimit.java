@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Closes connections beyond a maximum as soon as they open, so a client that opens sockets in a loop cannot exhaust
- * file descriptors. Logs the first refusal; counts them all. Shared by every connection of one listener.
+ * file descriptors. Logs the first refusal; counts them all. Shared by every connection of one server.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {

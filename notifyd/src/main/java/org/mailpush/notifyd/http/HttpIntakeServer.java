@@ -28,7 +28,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An HTTP/1.1 listener through which mail servers hand events to mailpush: Dovecot's Lua push driver
+ * An HTTP/1.1 server through which mail servers hand events to mailpush: Dovecot's Lua push driver
  * ({@code POST /v1/events}) or the xaps plugin ({@code POST /register}, {@code POST /notify}).
  *
  * <p>Each connection runs through Netty's HTTP codec, a bounded body aggregator (which answers {@code Expect:
@@ -90,7 +90,7 @@ public final class HttpIntakeServer implements AutoCloseable {
         LOG.info("{}: stopped listening on {}", name, channel.localAddress());
     }
 
-    /** Collects the listener's settings; {@link #bind()} checks them and starts it. Not thread-safe. */
+    /** Collects the server's settings; {@link #bind()} checks them and starts it. Not thread-safe. */
     public static final class Builder {
 
         private String name;
@@ -107,7 +107,7 @@ public final class HttpIntakeServer implements AutoCloseable {
         private Builder() {
         }
 
-        /** The listener's name in logs and counters (its config key, e.g. {@code intake} or {@code xapsd}). */
+        /** The server's name in logs and counters (its config key, e.g. {@code intake} or {@code xapsd}). */
         public Builder name(final String name) {
             this.name = name;
             return this;

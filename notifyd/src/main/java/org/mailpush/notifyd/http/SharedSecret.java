@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
- * The secret an intake listener requires from its senders, given as {@code Authorization: Bearer <secret>} or as
+ * The secret an HTTP intake server requires from its senders, given as {@code Authorization: Bearer <secret>} or as
  * the password of HTTP Basic authentication (which is what Dovecot's HTTP client sends for a URL with
  * {@code user:secret@} in it, so the xaps plugin can carry it in {@code xaps_config = url=...}).
  *

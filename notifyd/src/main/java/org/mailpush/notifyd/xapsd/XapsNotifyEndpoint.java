@@ -8,6 +8,7 @@ import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.notifyd.route.EventRouter;
 
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,10 +31,14 @@ public final class XapsNotifyEndpoint implements HttpEndpoint {
     private final EventRouter router;
     private final IntakeListener listener;
 
-    public XapsNotifyEndpoint(final String source, final XapsRequestParser parser, final EventRouter router,
+    /**
+     * @param source the label the requests' events carry and the counts use ({@code xapsd})
+     * @param clock  the time a notification's event is said to have occurred (the plugin's body gives none)
+     */
+    public XapsNotifyEndpoint(final String source, final Clock clock, final EventRouter router,
                               final IntakeListener listener) {
         this.source = Objects.requireNonNull(source, "source");
-        this.parser = Objects.requireNonNull(parser, "parser");
+        this.parser = new XapsRequestParser(clock);
         this.router = Objects.requireNonNull(router, "router");
         this.listener = Objects.requireNonNull(listener, "listener");
     }

@@ -8,6 +8,7 @@ import org.mailpush.notifyd.intake.BadInputException;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.notifyd.route.EventRouter;
 
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,10 +37,11 @@ public final class XapsRegisterEndpoint implements HttpEndpoint {
     private final EventRouter router;
     private final IntakeListener listener;
 
-    public XapsRegisterEndpoint(final String source, final XapsRequestParser parser, final EventRouter router,
-                                final IntakeListener listener) {
+    /** @param source the label the registrations carry and the counts use ({@code xapsd}) */
+    public XapsRegisterEndpoint(final String source, final EventRouter router, final IntakeListener listener) {
         this.source = Objects.requireNonNull(source, "source");
-        this.parser = Objects.requireNonNull(parser, "parser");
+        // A registration carries no time: the parser's clock is only read for notifications.
+        this.parser = new XapsRequestParser(Clock.systemUTC());
         this.router = Objects.requireNonNull(router, "router");
         this.listener = Objects.requireNonNull(listener, "listener");
         if (router.registrationTopic() == null || router.registrationTopic().isEmpty()) {

@@ -41,10 +41,10 @@ import java.util.Set;
  *
  * <p>Stateless and thread-safe.</p>
  */
-public final class XapsRequestParser {
+final class XapsRequestParser {
 
     /** The only subtopic the daemon accepts: iOS Mail's. */
-    public static final String MAIL_SUBTOPIC = "com.apple.mobilemail";
+    static final String MAIL_SUBTOPIC = "com.apple.mobilemail";
     private static final int MAX_MAILBOXES = 1000;
     private static final int MAX_TEXT_CHARS = 4096;
 
@@ -53,7 +53,7 @@ public final class XapsRequestParser {
 
     private final Clock clock;
 
-    public XapsRequestParser(final Clock clock) {
+    XapsRequestParser(final Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -62,7 +62,7 @@ public final class XapsRequestParser {
      *
      * @throws BadInputException {@linkplain BadInputException#refusesRegistration() marked} as a refused registration
      */
-    public DeviceRegistration registration(final String source, final byte[] body) throws BadInputException {
+    DeviceRegistration registration(final String source, final byte[] body) throws BadInputException {
         try {
             return parseRegistration(source, body);
         } catch (final BadInputException e) {
@@ -111,8 +111,8 @@ public final class XapsRequestParser {
     }
 
     /** A parsed {@code /notify} body. {@code event} is empty when none of its events calls for a push. */
-    public record Notification(String username, String mailbox, Optional<MailboxEvent> event,
-                               List<EventType> ignored) {
+    record Notification(String username, String mailbox, Optional<MailboxEvent> event,
+                        List<EventType> ignored) {
     }
 
     /**
@@ -120,7 +120,7 @@ public final class XapsRequestParser {
      * new mail if any of them is new mail, otherwise a mailbox change (sent after the coalescing delay, as the
      * daemon delays its non-MessageNew pushes). Unknown event names are skipped.
      */
-    public Notification notification(final String source, final byte[] body) throws BadInputException {
+    Notification notification(final String source, final byte[] body) throws BadInputException {
         final long receivedAt = System.nanoTime();
         final JsonNode root = object(body);
         final String username = text(root, "Username");

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.notifyd.cyrus.NotifyDatagramSender;
-import org.mailpush.notifyd.cyrus.NotifySocketListener;
+import org.mailpush.notifyd.cyrus.NotifySocketServer;
 import org.mailpush.notifyd.event.DeviceRegistration;
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.MailboxEvent;
@@ -51,7 +51,7 @@ class BurstRoutingTest {
     private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
     private TokenStore store;
     private EventRouter router;
-    private NotifySocketListener socket;
+    private NotifySocketServer socket;
 
     @AfterEach
     void close() {
@@ -91,7 +91,7 @@ class BurstRoutingTest {
             throws Exception {
         router = new EventRouter(routingStore, dispatcher, counters, TOPIC, mailCapacity,
                 RoutingSettings.DEFAULTS.maxQueuedRegistrations(), clock);
-        socket = NotifySocketListener.builder().path(dir.resolve("notify")).method("pusher")
+        socket = NotifySocketServer.builder().path(dir.resolve("notify")).method("pusher")
                 .mode(PosixFilePermissions.fromString("rw-rw----")).listener(counters).sink(router).backlog(router)
                 .bind();
     }

@@ -56,13 +56,12 @@ class XapsdApiContractTest {
     }
 
     private HttpIntakeServer xapsd(final InetSocketAddress listen, final String secret) throws IOException {
-        final XapsRequestParser parser = new XapsRequestParser(Clock.systemUTC());
         final HttpIntakeServer.Builder builder = HttpIntakeServer.builder()
                 .name("xapsd")
                 .listen(listen)
                 .listener(counters)
-                .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint("xapsd", parser, router, counters))
-                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", parser, router, counters));
+                .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint("xapsd", router, counters))
+                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", Clock.systemUTC(), router, counters));
         if (secret != null) {
             builder.sharedSecret(secret);
         }

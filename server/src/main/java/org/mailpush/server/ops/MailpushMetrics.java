@@ -15,7 +15,7 @@ import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.CredentialStatus;
-import org.mailpush.pusher.PusherStats;
+import org.mailpush.pusher.PusherCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,21 +97,21 @@ public final class MailpushMetrics implements AutoCloseable {
     }
 
     public void bindPusher(final ApnsPusher pusher) {
-        final PusherStats stats = pusher.stats();
-        counter("mailpush_push_requests", "push requests offered to the pusher (one per device per event)", stats,
-                PusherStats::submitted);
-        counter("mailpush_pushes_coalesced", "push requests covered by a push already pending", stats,
-                PusherStats::coalesced);
-        counter("mailpush_pushes_shed", "push requests refused: too many devices pending, or shutting down", stats,
-                PusherStats::shed);
-        counter("mailpush_apns_requests", "HTTP/2 requests sent to APNs, retries included", stats,
-                PusherStats::requests);
-        counter("mailpush_pushes_retried", "attempts scheduled again after a retryable failure", stats,
-                PusherStats::retried);
-        counter("mailpush_apns_transport_failures", "attempts that got no answer from APNs", stats,
-                PusherStats::transportFailures);
-        counter("mailpush_circuit_open_refusals", "attempts not sent because the circuit breaker was open", stats,
-                PusherStats::circuitOpenRefusals);
+        final PusherCounters counters = pusher.counters();
+        counter("mailpush_push_requests", "push requests offered to the pusher (one per device per event)", counters,
+                PusherCounters::submitted);
+        counter("mailpush_pushes_coalesced", "push requests covered by a push already pending", counters,
+                PusherCounters::coalesced);
+        counter("mailpush_pushes_shed", "push requests refused: too many devices pending, or shutting down", counters,
+                PusherCounters::shed);
+        counter("mailpush_apns_requests", "HTTP/2 requests sent to APNs, retries included", counters,
+                PusherCounters::requests);
+        counter("mailpush_pushes_retried", "attempts scheduled again after a retryable failure", counters,
+                PusherCounters::retried);
+        counter("mailpush_apns_transport_failures", "attempts that got no answer from APNs", counters,
+                PusherCounters::transportFailures);
+        counter("mailpush_circuit_open_refusals", "attempts not sent because the circuit breaker was open", counters,
+                PusherCounters::circuitOpenRefusals);
         Gauge.builder("mailpush_pushes_pending", pusher, ApnsPusher::pending)
                 .description("devices with a push waiting (queued, in flight, or held for coalescing)")
                 .register(registry);

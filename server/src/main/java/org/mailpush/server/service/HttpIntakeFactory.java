@@ -1,13 +1,11 @@
 package org.mailpush.server.service;
 
 import org.mailpush.notifyd.dovecot.DovecotEventsEndpoint;
-import org.mailpush.notifyd.dovecot.DovecotEventsParser;
 import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.notifyd.xapsd.XapsNotifyEndpoint;
 import org.mailpush.notifyd.xapsd.XapsRegisterEndpoint;
-import org.mailpush.notifyd.xapsd.XapsRequestParser;
 import org.mailpush.server.config.MailpushConfig;
 
 import java.io.IOException;
@@ -29,19 +27,18 @@ final class HttpIntakeFactory {
                                         final IntakeListener listener) throws IOException {
         return builder(config, listener)
                 .endpoint("POST", DovecotEventsEndpoint.PATH, new DovecotEventsEndpoint(DOVECOT_SOURCE,
-                        new DovecotEventsParser(DOVECOT_SOURCE, Clock.systemUTC()), router, listener))
+                        Clock.systemUTC(), router, listener))
                 .bind();
     }
 
     /** {@code POST /register} and {@code POST /notify} for the xaps plugin. */
     static HttpIntakeServer startXapsd(final MailpushConfig.HttpIntake config, final EventRouter router,
                                        final IntakeListener listener) throws IOException {
-        final XapsRequestParser parser = new XapsRequestParser(Clock.systemUTC());
         return builder(config, listener)
-                .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint(XAPSD_SOURCE, parser, router,
+                .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint(XAPSD_SOURCE, router,
                         listener))
-                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint(XAPSD_SOURCE, parser, router,
-                        listener))
+                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint(XAPSD_SOURCE, Clock.systemUTC(),
+                        router, listener))
                 .bind();
     }
 

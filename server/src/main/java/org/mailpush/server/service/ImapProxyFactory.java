@@ -67,12 +67,12 @@ final class ImapProxyFactory {
                 .loginTimeout(config.loginTimeout())
                 .idleTimeout(config.idleTimeout())
                 .build();
-        final List<ImapProxyServer.Listener> listeners = new ArrayList<>();
+        final List<ImapProxyServer.Port> listeners = new ArrayList<>();
         if (config.listenTls() != null) {
-            listeners.add(new ImapProxyServer.Listener(config.listenTls().toSocketAddress(), true));
+            listeners.add(new ImapProxyServer.Port(config.listenTls().toSocketAddress(), true));
         }
         if (config.listen() != null) {
-            listeners.add(new ImapProxyServer.Listener(config.listen().toSocketAddress(), false));
+            listeners.add(new ImapProxyServer.Port(config.listen().toSocketAddress(), false));
         }
         return ImapProxyServer.start(settings, sink, listeners);
     }

@@ -4,8 +4,8 @@ import org.mailpush.notifyd.cyrus.CyrusSettings;
 import io.netty.handler.ssl.OpenSsl;
 import org.mailpush.imap.proxy.ImapProxyServer;
 import org.mailpush.imap.proxy.TokenStoreRegistrationSink;
-import org.mailpush.notifyd.cyrus.NotifySocketListener;
-import org.mailpush.notifyd.cyrus.NotifyStreamListener;
+import org.mailpush.notifyd.cyrus.NotifySocketServer;
+import org.mailpush.notifyd.cyrus.NotifyStreamServer;
 import org.mailpush.notifyd.http.HttpIntakeServer;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.notifyd.route.EventRouter;
@@ -176,7 +176,7 @@ public final class MailpushService implements AutoCloseable {
                 final CyrusSettings cyrus = config.cyrus().get();
                 if (cyrus.notifySocket().streamMode()) {
                     // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
-                    final NotifyStreamListener listener = NotifyStreamListener.builder()
+                    final NotifyStreamServer listener = NotifyStreamServer.builder()
                             .path(cyrus.notifySocket().path())
                             .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
                             .mode(cyrus.socketPermissions())
@@ -192,7 +192,7 @@ public final class MailpushService implements AutoCloseable {
                     // Closed last, after the router and the pusher finished: what they push on the way out is done.
                     started.addLast(listener::closeQueue);
                 } else {
-                    final NotifySocketListener listener = NotifySocketListener.builder()
+                    final NotifySocketServer listener = NotifySocketServer.builder()
                             .path(cyrus.notifySocket().path())
                             .mode(cyrus.socketPermissions())
                             .group(cyrus.socketGroup())

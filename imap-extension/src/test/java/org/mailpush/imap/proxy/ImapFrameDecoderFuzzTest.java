@@ -7,9 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
-import org.mailpush.imap.codec.ImapReply;
-import org.mailpush.imap.codec.XApplePushServiceParser;
-import org.mailpush.imap.codec.XApplePushServiceRequest;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -17,24 +14,12 @@ import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What a phone (or anyone reaching the IMAP port) can send the proxy, fed by Jazzer: the XAPPLEPUSHSERVICE command
- * parser answers with a request or an IMAP reply naming the problem; the framing decoder, in any read chunking,
- * either passes every byte on unchanged and in order (entering literal mode where told) or refuses a line over the
- * limit (client side). Seeds in
- * {@code ImapProxyFuzzTestInputs/<method>/}; {@code fuzz/run} fuzzes each target.
+ * What a phone (or anyone reaching the IMAP port) can send the proxy, fed by Jazzer to the framing decoder
+ * ({@link ImapFrameDecoder}): in any read chunking it either passes every byte on unchanged and in order (entering
+ * literal mode where told) or refuses a line over the limit (client side). Seeds in
+ * {@code ImapFrameDecoderFuzzTestInputs/<method>/}; {@code fuzz/run} fuzzes the target.
  */
-class ImapProxyFuzzTest {
-
-    @FuzzTest(maxDuration = "30s")
-    void xapplepushserviceCommand(final byte[] input) {
-        try {
-            final XApplePushServiceRequest request = XApplePushServiceParser.parse(input);
-            assertThat(request.deviceToken()).isNotEmpty();
-            assertThat(request.mailboxes().size()).isLessThanOrEqualTo(input.length);
-        } catch (final ImapReply reply) {
-            assertThat(reply.line("t")).startsWith("t ").endsWith("\r\n");
-        }
-    }
+class ImapFrameDecoderFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void proxyFraming(final FuzzedDataProvider data) {

@@ -25,28 +25,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** The listener on a real Unix datagram socket, fed the captured Cyrus datagrams and bad ones. */
-class NotifySocketListenerTest {
+/** The server on a real Unix datagram socket, fed the captured Cyrus datagrams and bad ones. */
+class NotifySocketServerTest {
 
     @TempDir
     Path dir;
 
     private final List<IntakeEvent> events = new CopyOnWriteArrayList<>();
     private final IntakeCounters counters = new IntakeCounters();
-    private NotifySocketListener listener;
+    private NotifySocketServer server;
 
     @AfterEach
     void close() {
-        if (listener != null) {
-            listener.close();
+        if (server != null) {
+            server.close();
         }
     }
 
-    private NotifySocketListener bind(final Path socket) throws IOException {
-        listener = NotifySocketListener.builder().path(socket).method("pusher")
+    private NotifySocketServer bind(final Path socket) throws IOException {
+        server = NotifySocketServer.builder().path(socket).method("pusher")
                 .mode(PosixFilePermissions.fromString("rw-rw----"))
                 .listener(counters).sink(events::add).bind();
-        return listener;
+        return server;
     }
 
     @Test
@@ -100,7 +100,7 @@ class NotifySocketListenerTest {
         assertThat(counters.badInput(BadInputKind.UNKNOWN_EVENT)).isEqualTo(1);
         assertThat(counters.badInput(BadInputKind.TOO_LARGE)).isEqualTo(1);
         assertThat(counters.badInput(BadInputKind.WRONG_METHOD)).isEqualTo(1);
-        assertThat(listener.isOpen()).isTrue();
+        assertThat(server.isOpen()).isTrue();
     }
 
     @Test
@@ -119,8 +119,8 @@ class NotifySocketListenerTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
         assertThat(counters.badInput(BadInputKind.TOO_LARGE)).isEqualTo(50);
-        assertThat(listener.isOpen()).isTrue();
-        // 50 MiB went by; the listener reads into one bounded buffer and keeps none of it.
+        assertThat(server.isOpen()).isTrue();
+        // 50 MiB went by; the server reads into one bounded buffer and keeps none of it.
         assertThat(Heap.usedAfterGc() - heapBefore).as("heap growth").isLessThan(16L << 20);
     }
 
@@ -128,12 +128,12 @@ class NotifySocketListenerTest {
     void replacesAStaleSocketButRefusesOneSomebodyListensOn() throws Exception {
         final Path socket = dir.resolve("notify");
         bind(socket).close();
-        listener = null;
+        server = null;
         // A crashed process leaves a socket file nobody reads: taken over.
-        final NotifySocketListener first = NotifySocketListener.builder().path(socket).sink(events::add).bind();
-        // A live listener is not: that would steal its events.
+        final NotifySocketServer first = NotifySocketServer.builder().path(socket).sink(events::add).bind();
+        // A live server is not: that would steal its events.
         try {
-            assertThatThrownBy(() -> NotifySocketListener.builder().path(socket).sink(events::add).bind())
+            assertThatThrownBy(() -> NotifySocketServer.builder().path(socket).sink(events::add).bind())
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining(socket.toString())
                     .hasMessageContaining("another process is listening");
@@ -146,9 +146,9 @@ class NotifySocketListenerTest {
     @Test
     void refusesARegularFileAndAMissingFolder() throws Exception {
         final Path file = Files.writeString(dir.resolve("notify"), "not a socket");
-        assertThatThrownBy(() -> NotifySocketListener.builder().path(file).sink(events::add).bind())
+        assertThatThrownBy(() -> NotifySocketServer.builder().path(file).sink(events::add).bind())
                 .hasMessageContaining("is not a socket");
-        assertThatThrownBy(() -> NotifySocketListener.builder().path(dir.resolve("missing/notify"))
+        assertThatThrownBy(() -> NotifySocketServer.builder().path(dir.resolve("missing/notify"))
                 .sink(events::add).bind())
                 .hasMessageContaining("does not exist");
         assertThat(file).hasContent("not a socket");
@@ -156,7 +156,7 @@ class NotifySocketListenerTest {
 
     @Test
     void unknownGroupIsNamedInTheError() {
-        assertThatThrownBy(() -> NotifySocketListener.builder().path(dir.resolve("notify")).group("no-such-group-x")
+        assertThatThrownBy(() -> NotifySocketServer.builder().path(dir.resolve("notify")).group("no-such-group-x")
                 .sink(events::add).bind())
                 .hasMessageContaining("no-such-group-x");
     }

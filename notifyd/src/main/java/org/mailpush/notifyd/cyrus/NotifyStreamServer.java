@@ -46,9 +46,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()} stops accepting, waits for queue writes in progress, persists the commit point and removes the
  * socket file.</p>
  */
-public final class NotifyStreamListener implements AutoCloseable {
+public final class NotifyStreamServer implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NotifyStreamListener.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NotifyStreamServer.class);
     static final java.time.Duration PERSIST_EVERY = java.time.Duration.ofMillis(200);
 
     private final Path path;
@@ -58,7 +58,7 @@ public final class NotifyStreamListener implements AutoCloseable {
     private final ScheduledExecutorService persister;
     private final DurableQueue queue;
 
-    private NotifyStreamListener(final Path path, final Channel channel, final EventLoopGroup group,
+    private NotifyStreamServer(final Path path, final Channel channel, final EventLoopGroup group,
                                  final ExecutorService writer, final ScheduledExecutorService persister,
                                  final DurableQueue queue) {
         this.path = path;
@@ -121,7 +121,7 @@ public final class NotifyStreamListener implements AutoCloseable {
         closeQueue();
     }
 
-    /** Builds and binds a {@link NotifyStreamListener}; validates everything in {@link #bind()}. */
+    /** Builds and binds a {@link NotifyStreamServer}; validates everything in {@link #bind()}. */
     public static final class Builder {
         private Path path;
         private Path queueDirectory;
@@ -193,7 +193,7 @@ public final class NotifyStreamListener implements AutoCloseable {
             return this;
         }
 
-        public NotifyStreamListener bind() throws IOException {
+        public NotifyStreamServer bind() throws IOException {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(queueDirectory, "queue directory");
             Objects.requireNonNull(sink, "sink");
@@ -270,7 +270,7 @@ public final class NotifyStreamListener implements AutoCloseable {
                         + " acknowledged; mode {}, group {}, method \"{}\")", path, queueDirectory,
                         java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged" : group,
                         method);
-                return new NotifyStreamListener(path, bound.channel(), loop, writer, persister, queue);
+                return new NotifyStreamServer(path, bound.channel(), loop, writer, persister, queue);
             } catch (final IOException | RuntimeException e) {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 writer.shutdownNow();

@@ -38,15 +38,15 @@ import java.util.function.Consumer;
  * <p>Lifecycle: {@link Builder#bind()} creates the socket (refusing when another process is listening there, such
  * as Cyrus's own notifyd) and starts reading; {@link #close()} stops reading and removes the socket file.</p>
  */
-public final class NotifySocketListener implements AutoCloseable {
+public final class NotifySocketServer implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NotifySocketListener.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NotifySocketServer.class);
 
     private final Path path;
     private final Channel channel;
     private final EventLoopGroup group;
 
-    private NotifySocketListener(final Path path, final Channel channel, final EventLoopGroup group) {
+    private NotifySocketServer(final Path path, final Channel channel, final EventLoopGroup group) {
         this.path = path;
         this.channel = channel;
         this.group = group;
@@ -75,7 +75,7 @@ public final class NotifySocketListener implements AutoCloseable {
         }
     }
 
-    /** Builds and binds a {@link NotifySocketListener}; validates everything in {@link #bind()}. */
+    /** Builds and binds a {@link NotifySocketServer}; validates everything in {@link #bind()}. */
     public static final class Builder {
         private Path path;
         private Set<PosixFilePermission> mode = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
@@ -149,7 +149,7 @@ public final class NotifySocketListener implements AutoCloseable {
          *
          * @throws IOException naming the path and the reason when the socket cannot be created
          */
-        public NotifySocketListener bind() throws IOException {
+        public NotifySocketServer bind() throws IOException {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(sink, "sink");
             Objects.requireNonNull(method, "method");
@@ -195,7 +195,7 @@ public final class NotifySocketListener implements AutoCloseable {
                 LOG.info("Listening for Cyrus events on {} (mode {}, group {}, method \"{}\")", path,
                         java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged" : group,
                         method);
-                return new NotifySocketListener(path, bound.channel(), loop);
+                return new NotifySocketServer(path, bound.channel(), loop);
             } catch (final IOException | RuntimeException e) {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters of what the pusher did since it started. Every push request ends in exactly one of: a push (accepted,
  * rejected or abandoned), coalesced into another, or shed. Thread-safe; reads are cheap and never block the pusher.
  */
-public final class PusherStats {
+public final class PusherCounters {
 
     final LongAdder submitted = new LongAdder();
     final LongAdder coalesced = new LongAdder();

@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class NotifyStreamListenerTest {
+class NotifyStreamServerTest {
 
     @TempDir
     Path dir;
@@ -27,23 +27,23 @@ class NotifyStreamListenerTest {
     private final IntakeCounters counters = new IntakeCounters();
     private final List<IntakeEvent> events = new CopyOnWriteArrayList<>();
     private final List<Runnable> dones = new CopyOnWriteArrayList<>();
-    private NotifyStreamListener listener;
+    private NotifyStreamServer server;
 
     @AfterEach
     void close() {
-        if (listener != null) {
-            listener.close();
+        if (server != null) {
+            server.close();
         }
     }
 
-    private NotifyStreamListener bind() throws Exception {
-        listener = NotifyStreamListener.builder().path(dir.resolve("notify")).queue(dir.resolve("queue"), 64L << 20)
+    private NotifyStreamServer bind() throws Exception {
+        server = NotifyStreamServer.builder().path(dir.resolve("notify")).queue(dir.resolve("queue"), 64L << 20)
                 .method("pusher").mode(PosixFilePermissions.fromString("rw-rw----")).listener(counters)
                 .sink((event, done) -> {
                     events.add(event);
                     dones.add(done);
                 }).bind();
-        return listener;
+        return server;
     }
 
     @Test
@@ -59,9 +59,9 @@ class NotifyStreamListenerTest {
         assertThat(events).extracting(IntakeEvent::type)
                 .containsExactly(EventType.APPLE_PUSH_SERVICE, EventType.MESSAGE_NEW);
         assertThat(counters.ignored(EventType.MAILBOX_CREATE)).isEqualTo(4);
-        assertThat(listener.pending()).isEqualTo(2);
+        assertThat(server.pending()).isEqualTo(2);
         dones.forEach(Runnable::run);
-        assertThat(listener.pending()).isZero();
+        assertThat(server.pending()).isZero();
     }
 
     @Test
@@ -90,16 +90,16 @@ class NotifyStreamListenerTest {
         assertThat(NotifyStreamSender.send(socket, Fixtures.dlist("07-MessageNew.dlist"))).isEqualTo("OK %()");
         await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
         dones.get(0).run();                       // the registration was stored; the mail was not pushed yet
-        listener.close();
-        listener = null;
+        server.close();
+        server = null;
         events.clear();
         dones.clear();
 
         bind();
         assertThat(events).extracting(IntakeEvent::type).containsExactly(EventType.MESSAGE_NEW);
         dones.forEach(Runnable::run);
-        listener.close();
-        listener = null;
+        server.close();
+        server = null;
         events.clear();
 
         bind();

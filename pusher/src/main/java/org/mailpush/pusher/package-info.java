@@ -1,0 +1,12 @@
+/**
+ * Delivery to APNs through Pushy: {@link ApnsPusher} (built with its builder: credentials, the token store, limits, a
+ * {@link PushListener}) coalesces per device, bounds what is pending and in flight, retries, and opens a circuit per
+ * credential. The engine behind it is package-private.
+ *
+ * <p>In: {@code submit} of a registration and a {@link PushKind} (answered at once with a {@link SubmitOutcome}), or
+ * {@code send} for one push now. Out: HTTP/2 requests to APNs; each push's {@link PushResult} to the listener;
+ * registrations APNs calls invalid removed from the store; tallies in {@link PusherCounters}. Threading: callable from
+ * any thread, never blocks on the network; answers arrive on Pushy's I/O thread, store work on the {@code apns-results}
+ * thread, timers on {@code pusher-timers}. Lifecycle: {@code close(timeout)} stops taking work and drains.</p>
+ */
+package org.mailpush.pusher;
