@@ -531,6 +531,9 @@ final class DeliveryEngine {
             // Set under the lock, before anything else runs: a breaker that closes meanwhile finds it.
             delivery.slot.backingOff.add(delivery);
             delivery.backOff = timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
+            // A failure that opened the breaker with nothing queued (all backing off) sets no wake-up in pumpAll:
+            // set it here, so that probes go when the open period ends, not when the first back-off does.
+            wakeUpWhenOpenEnds(delivery.slot);
             toStart = pumpAll();
         } finally {
             lock.unlock();
