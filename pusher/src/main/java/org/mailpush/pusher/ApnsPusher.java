@@ -183,6 +183,16 @@ public final class ApnsPusher implements AutoCloseable {
         return abandoned;
     }
 
+    /**
+     * Returns once the work the pusher's I/O thread and results thread had when called is done. Answers are handled
+     * there, and {@link #inFlight()} drops before the handling ends (counts, listener, callbacks): with it at 0, this
+     * waits until every answer received so far has been handled completely. For tests that drive the pusher's time.
+     */
+    void awaitAnswersHandled() throws InterruptedException, java.util.concurrent.ExecutionException {
+        eventLoop.submit(() -> { }).get();
+        results.submit(() -> { }).get();
+    }
+
     /** {@link #close(Duration)} with the configured shutdown timeout. */
     @Override
     public void close() {
@@ -213,6 +223,7 @@ public final class ApnsPusher implements AutoCloseable {
         private Duration shutdownTimeout;
         private java.util.function.LongSupplier ticker = System::nanoTime;
         private ScheduledExecutorService scheduler;
+        private java.util.function.DoubleSupplier jitter = Math::random;
         private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {
@@ -283,6 +294,15 @@ public final class ApnsPusher implements AutoCloseable {
         public Builder time(final java.util.function.LongSupplier nanoTime, final ScheduledExecutorService timers) {
             this.ticker = Objects.requireNonNull(nanoTime, "nanoTime");
             this.scheduler = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
+
+        /**
+         * Where the retry's jitter and the spreading of pushes released by a closing breaker come from: uniform in
+         * [0, 1), {@link Math#random()} by default; 0.5 means no jitter. For tests that must count exactly.
+         */
+        Builder jitter(final java.util.function.DoubleSupplier random) {
+            this.jitter = Objects.requireNonNull(random, "random");
             return this;
         }
 
@@ -383,8 +403,7 @@ public final class ApnsPusher implements AutoCloseable {
 
             final RetryConfig retryConfig = RetryConfig.<Attempt>custom()
                     .maxAttempts(retrying.maxAttempts())
-                    .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(retrying.initialBackoff(), 2.0, 0.5,
-                            retrying.maxBackoff()))
+                    .intervalFunction(backoff(retrying.initialBackoff(), retrying.maxBackoff(), jitter))
                     .retryOnResult(attempt -> attempt.verdict() == ApnsVerdict.RETRYABLE)
                     .build();
 
@@ -432,7 +451,8 @@ public final class ApnsPusher implements AutoCloseable {
             final PusherCounters counters = new PusherCounters();
             final DeliveryEngine engine = new DeliveryEngine(
                     new PushCoalescer(delivery.newMailWindow().toNanos(), delivery.changeDelay().toNanos(),
-                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, counters, timers, results, ticker);
+                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, counters, timers, results, ticker,
+                            jitter);
             final Duration reloadEvery = delivery.reloadInterval();
             if (!reloadEvery.isZero()) {
                 final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);
@@ -445,6 +465,21 @@ public final class ApnsPusher implements AutoCloseable {
                 }, reloadEvery.toMillis(), reloadEvery.toMillis(), TimeUnit.MILLISECONDS);
             }
             return new ApnsPusher(engine, counters, eventLoop, timers, results, delivery.shutdownTimeout(), ticker);
+        }
+
+        /**
+         * Resilience4j's exponential random back-off ({@code IntervalFunction.ofExponentialRandomBackoff(initial,
+         * 2.0, 0.5, max)}: doubling from {@code initial}, ±50%, at most {@code max}), drawing from {@code random}
+         * instead of {@link Math#random()}.
+         */
+        private static IntervalFunction backoff(final Duration initial, final Duration max,
+                                                final java.util.function.DoubleSupplier random) {
+            final IntervalFunction doubling = IntervalFunction.ofExponentialBackoff(initial, 2.0);
+            return attempt -> {
+                final double interval = doubling.apply(attempt);
+                final double randomized = interval * 0.5 + random.getAsDouble() * (interval + 1);
+                return Math.min(Math.max(1, (long) randomized), max.toMillis());
+            };
         }
 
         /**

@@ -58,7 +58,8 @@ final class DeliveryEngine {
     private final ScheduledExecutorService timers;
     private final ExecutorService results;
     private final java.util.function.LongSupplier ticker;
-    private final java.util.Random jitter = new java.util.Random();
+    /** Uniform in [0, 1): spreads the pushes a closing breaker releases. */
+    private final java.util.function.DoubleSupplier jitter;
     /** Deliveries not finished; direct sends also in {@link #activeDirect} so shutdown can answer their futures. */
     private int active;
     private final Set<Delivery> activeDirect = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -69,7 +70,7 @@ final class DeliveryEngine {
     DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
                    final Duration expiration, final Clock clock, final PushListener listener,
                    final PusherCounters counters, final ScheduledExecutorService timers, final ExecutorService results,
-                   final java.util.function.LongSupplier ticker) {
+                   final java.util.function.LongSupplier ticker, final java.util.function.DoubleSupplier jitter) {
         this.coalescer = coalescer;
         this.slots = List.copyOf(slots);
         this.registrations = registrations;
@@ -80,6 +81,7 @@ final class DeliveryEngine {
         this.timers = timers;
         this.results = results;
         this.ticker = ticker;
+        this.jitter = jitter;
         indexSlots();
     }
 
@@ -316,8 +318,8 @@ final class DeliveryEngine {
             for (final Delivery delivery : List.copyOf(slot.backingOff)) {
                 if (delivery.backOff.getDelay(TimeUnit.MILLISECONDS) > 1_000) {
                     delivery.backOff.cancel(false);
-                    delivery.backOff = timers.schedule(() -> requeue(delivery), jitter.nextInt(1_000),
-                            TimeUnit.MILLISECONDS);
+                    delivery.backOff = timers.schedule(() -> requeue(delivery),
+                            (long) (jitter.getAsDouble() * 1_000), TimeUnit.MILLISECONDS);
                 }
             }
         } finally {
@@ -529,6 +531,9 @@ final class DeliveryEngine {
             // Set under the lock, before anything else runs: a breaker that closes meanwhile finds it.
             delivery.slot.backingOff.add(delivery);
             delivery.backOff = timers.schedule(() -> requeue(delivery), delayMillis, TimeUnit.MILLISECONDS);
+            // A failure that opened the breaker with nothing queued (all backing off) sets no wake-up in pumpAll:
+            // set it here, so that probes go when the open period ends, not when the first back-off does.
+            wakeUpWhenOpenEnds(delivery.slot);
             toStart = pumpAll();
         } finally {
             lock.unlock();

@@ -5,7 +5,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 import org.mailpush.pusher.ScriptedApns.Answer;
 import org.mailpush.store.Registration;
-import org.mailpush.testing.ManualTime;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +13,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mailpush.pusher.OutageRecoveryTest.runUntil;
-import static org.mailpush.pusher.OutageRecoveryTest.settle;
 
 /**
  * The per-credential circuit breaker on a manual clock, against the real mock APNs: opens on sustained failure and
@@ -24,12 +21,11 @@ import static org.mailpush.pusher.OutageRecoveryTest.settle;
  */
 class CircuitBreakerTest extends MockApnsTestBase {
 
-    private final ManualTime time = new ManualTime(Instant.parse("2026-12-01T12:00:00Z"));
     private final AtomicBoolean down = new AtomicBoolean(true);
 
     private ApnsPusher pusher(final int minimumCalls) throws Exception {
         script.script((n, token) -> down.get() ? Answer.reject(RejectionReason.SERVICE_UNAVAILABLE) : Answer.ACCEPT);
-        return pusher(b -> b.time(time.ticker(), time.scheduler()).clock(time.clock())
+        return pusher(b -> onManualTime(b)
                 .retry(12, Duration.ofSeconds(1), Duration.ofMinutes(5))
                 .circuitBreaker(50, 20, minimumCalls, Duration.ofSeconds(1)));
     }
@@ -64,11 +60,12 @@ class CircuitBreakerTest extends MockApnsTestBase {
         assertThat(breaker.getState()).as("the probes failed").isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(pusher.counters().circuitOpenRefusals()).isPositive();
 
-        // A minute of failing: later periods are a quarter of the time failing so far, so probes come rarer.
+        // A minute of failing: later periods are a quarter of the time failing so far (at least 1 s), so probes
+        // come rarer: after those at 1 s, at 2, 3, 4, 5, 6.3, 7.8, 9.8, 12.2, 15.3, 19.1, 23.9, 29.9, 37.3, 46.7
+        // and 58.3 s: 15 periods.
         runUntil(time, pusher, time.now().plusSeconds(60));
         final int probesInAMinute = script.requests() - whenOpened - 3;
-        assertThat(probesInAMinute).as("probes in the minute, three per open period")
-                .isLessThan(3 * 60).isGreaterThan(3 * 5).matches(n -> n % 3 == 0);
+        assertThat(probesInAMinute).as("probes in the minute, three per open period").isEqualTo(3 * 15);
 
         down.set(false);
         final Instant recovered = time.now();
@@ -78,37 +75,56 @@ class CircuitBreakerTest extends MockApnsTestBase {
         }
         assertThat(Duration.between(recovered, time.now())).as("at most a quarter of the 61 s failing")
                 .isLessThanOrEqualTo(Duration.ofMillis(61_001 / 4 + 1));
+        assertThat(script.requests()).as("then one request per push").isEqualTo(whenOpened + 3 + 45 + 10);
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(pusher.counters().abandoned()).isZero();
         assertThat(results).filteredOn(PushResult::accepted).hasSize(10);
     }
 
     /**
-     * With 20 calls needed before the breaker judges, five pushes fail four times each (backing off 1, 2, 4, 8 s)
-     * before it opens; three become its probes, two are still backing off (about 16 s) when APNs comes back and the
-     * probes close it: those two go within a second, not when their back-off ends.
+     * With 20 calls needed before the breaker judges, five pushes fail four times each (backing off 1, 2, 4, 8 s:
+     * the breaker opens at 7 s with all five backing off until 15 s). When its first open period ends, three of them
+     * go early as its probes and fail; APNs comes back; the next probes close it, and the two still backing off
+     * go within a second, not when their back-off ends.
      */
     @Test
     void pushesBackingOffWhenTheBreakerClosesGoWithinASecond() throws Exception {
         final ApnsPusher pusher = pusher(20);
+        final Instant start = time.now();
         submit(pusher, 5);
         final CircuitBreaker breaker = pusher.circuitBreakers().get(0);
-        while (breaker.getState() != CircuitBreaker.State.OPEN) {
-            settle(pusher);
-            time.advance(time.nextTaskIn());
-        }
         settle(pusher);
+        while (breaker.getState() != CircuitBreaker.State.OPEN) {
+            time.advance(time.nextTaskIn());
+            settle(pusher);
+        }
         final Instant opened = time.now();
-        runUntil(time, pusher, opened.plusMillis(1_500)); // the first probes went, and failed
+        assertThat(Duration.between(start, opened)).isEqualTo(Duration.ofSeconds(7));
+        assertThat(script.requests()).isEqualTo(20);
+        runUntil(time, pusher, opened.plusMillis(1_500));
+        assertThat(script.requests()).as("the first probes went at the end of the open period, and failed")
+                .isEqualTo(23);
+        assertThat(pusher.counters().retried()).as("probes that fail spend no attempt").isEqualTo(20);
         down.set(false);
         final Instant recovered = time.now();
+        while (breaker.getState() != CircuitBreaker.State.CLOSED) {
+            time.advance(time.nextTaskIn());
+            settle(pusher);
+        }
+        final Instant closed = time.now();
+        assertThat(script.requests()).as("the next probes").isEqualTo(26);
+        assertThat(pusher.counters().accepted()).isEqualTo(3);
         while (pusher.counters().accepted() < 5) {
             time.advance(time.nextTaskIn());
             settle(pusher);
         }
-        final Duration outage = Duration.between(opened, recovered).plusSeconds(15);
+        assertThat(Duration.between(closed, time.now())).as("the two backing off until 15 s, within a second")
+                .isLessThan(Duration.ofSeconds(1));
+        assertThat(Duration.between(closed, start.plusSeconds(15))).isGreaterThan(Duration.ofSeconds(5));
+        final Duration outage = Duration.between(opened, recovered).plusSeconds(7);
         assertThat(Duration.between(recovered, time.now())).as("the recovery rule: max(5 s, D/4) of an outage of %s",
                 outage).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        assertThat(script.requests()).as("one request each after the probes").isEqualTo(28);
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(pusher.counters().abandoned()).isZero();
     }

@@ -15,22 +15,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Several credentials at once, token keys, and credentials replaced on disk while the pusher runs. */
+/**
+ * Several credentials at once, token keys, and credentials replaced on disk while the pusher runs, on a manual clock:
+ * each reload check runs when the test moves time by the reload interval.
+ */
 class CredentialsTest extends MockApnsTestBase {
 
     private static final char[] PASSWORD = ExamplePki.PASSWORD.toCharArray();
+    private static final Duration RELOAD = Duration.ofSeconds(10);
+
+    /** Times a file source was loaded: once at build, then once each time a check found its files changed. */
+    private final AtomicInteger loads = new AtomicInteger();
 
     private static String serial(final ExamplePki.ClientCredentialFiles files) {
         return files.certificate().getSerialNumber().toString(16);
     }
 
-    /** A credential read from {@code p12} each time it changes, as the service configures it. */
-    private static CredentialSource fileSource(final Path p12) {
+    /** A credential read from {@code p12} each time it changes, as the service configures it; counts its loads. */
+    private CredentialSource fileSource(final Path p12) {
         return new CredentialSource() {
             @Override
             public List<Path> files() {
@@ -39,6 +49,7 @@ class CredentialsTest extends MockApnsTestBase {
 
             @Override
             public ApnsCredential load() throws Exception {
+                loads.incrementAndGet();
                 return CredentialLoader.loadPkcs12(p12, PASSWORD);
             }
         };
@@ -50,11 +61,26 @@ class CredentialsTest extends MockApnsTestBase {
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A pusher on {@link #time} with the credential in {@code p12}, checked for changes every {@link #RELOAD}. */
+    private ApnsPusher filePusher(final Path p12) throws Exception {
+        final ApnsPusher pusher = onManualTime(ApnsPusher.builder())
+                .apnsServer("localhost", apns.port())
+                .trustedServerCertificates(pki.caCertificateFile())
+                .credential(fileSource(p12))
+                .registrations(store)
+                .reloadInterval(RELOAD)
+                .build();
+        pushers.add(pusher);
+        assertThat(loads).hasValue(1);
+        return pusher;
+    }
+
     @Test
     void eachRegistrationIsPushedWithTheCredentialOfItsTopic() throws Exception {
         final ExamplePki.ClientCredentialFiles calendar = pki.issueClient("calendar",
                 ExamplePki.ClientSpec.mail().withTopic("com.apple.calendar.XServer.TEST"));
         final ApnsPusher pusher = pusher(b -> {
+            onManualTime(b);
             try {
                 b.credential(CredentialLoader.loadPkcs12(calendar.p12File(), PASSWORD));
             } catch (final Exception e) {
@@ -84,31 +110,31 @@ class CredentialsTest extends MockApnsTestBase {
         Files.copy(pki.client().p12File(), p12);
         final ExamplePki.ClientCredentialFiles renewed = pki.issueClient("renewed",
                 ExamplePki.ClientSpec.mail().withTopic(pki.client().topic()));
-        script.script((n, token) -> Answer.acceptAfter(Duration.ofMillis(20)));
-        final ApnsPusher pusher = ApnsPusher.builder()
-                .apnsServer("localhost", apns.port())
-                .trustedServerCertificates(pki.caCertificateFile())
-                .credential(fileSource(p12))
-                .registrations(store)
-                .reloadInterval(Duration.ofMillis(100))
-                .build();
-        pushers.add(pusher);
+        // APNs holds every answer until the test lets them go: all 20 are in flight when the file is replaced.
+        final CountDownLatch answers = new CountDownLatch(1);
+        script.script((n, token) -> Answer.stallUntil(answers));
+        final ApnsPusher pusher = filePusher(p12);
 
         for (int n = 1; n <= 20; n++) {
             pusher.submit(register(n), PushKind.NEW_MAIL);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> script.requests() >= 2);
+        assertThat(pusher.inFlight()).isEqualTo(20);
+        await().atMost(Duration.ofSeconds(5)).until(() -> script.requests() >= 1); // the mock holds the first
         replace(p12, renewed.p12File());
-        await().atMost(Duration.ofSeconds(10)).until(() -> pusher.counters().accepted() == 20);
+        time.advance(RELOAD); // the reload check: the new credential is in place, the 20 still in flight
+        assertThat(loads).as("loaded at build, and again once changed").hasValue(2);
+        assertThat(pusher.inFlight()).isEqualTo(20);
+        answers.countDown();
+        settle(pusher);
+        assertThat(pusher.counters().accepted()).isEqualTo(20);
+        assertThat(pusher.counters().retried()).as("none dropped and sent again").isZero();
         assertThat(pusher.counters().abandoned()).isZero();
+        assertThat(script.seen).hasSize(20).extracting(ScriptedApns.Seen::clientCertificateSerial)
+                .containsOnly(serial(pki.client()));
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            final PushResult result = pusher.send(register(100)).get(10, TimeUnit.SECONDS);
-            return result.accepted() && serial(renewed).equals(
-                    script.seen.get(script.seen.size() - 1).clientCertificateSerial());
-        });
-        assertThat(script.seen).extracting(ScriptedApns.Seen::clientCertificateSerial).first()
-                .isEqualTo(serial(pki.client()));
+        assertThat(pusher.send(register(100)).get(10, TimeUnit.SECONDS).accepted()).isTrue();
+        assertThat(script.seen).hasSize(21).last().extracting(ScriptedApns.Seen::clientCertificateSerial)
+                .isEqualTo(serial(renewed));
     }
 
     @Test
@@ -120,50 +146,45 @@ class CredentialsTest extends MockApnsTestBase {
         final String revoked = serial(pki.client());
         script.script((n, token) -> revoked.equals(script.seen.get(n - 1).clientCertificateSerial())
                 ? Answer.reject(RejectionReason.BAD_CERTIFICATE) : Answer.ACCEPT);
-        final ApnsPusher pusher = ApnsPusher.builder()
-                .apnsServer("localhost", apns.port())
-                .trustedServerCertificates(pki.caCertificateFile())
-                .credential(fileSource(p12))
-                .registrations(store)
-                .reloadInterval(Duration.ofMillis(100))
-                .build();
-        pushers.add(pusher);
+        final ApnsPusher pusher = filePusher(p12);
 
         assertThat(pusher.send(register(1)).get(10, TimeUnit.SECONDS).verdict())
                 .isEqualTo(ApnsVerdict.CREDENTIAL_INVALID);
         assertThat(pusher.credentials().get(0).usable()).isFalse();
 
         replace(p12, renewed.p12File());
-        await().atMost(Duration.ofSeconds(5)).until(() -> pusher.credentials().get(0).usable());
+        time.advance(RELOAD.minusMillis(1));
+        assertThat(pusher.credentials().get(0).usable()).as("not checked yet").isFalse();
+        time.advance(Duration.ofMillis(1));
+        assertThat(loads).hasValue(2);
+        assertThat(pusher.credentials().get(0).usable()).as("usable again once reloaded").isTrue();
         assertThat(pusher.send(register(2)).get(10, TimeUnit.SECONDS).accepted()).isTrue();
-        assertThat(script.seen.get(script.seen.size() - 1).clientCertificateSerial()).isEqualTo(serial(renewed));
+        assertThat(script.seen).extracting(ScriptedApns.Seen::clientCertificateSerial)
+                .containsExactly(serial(pki.client()), serial(renewed));
     }
 
     @Test
     void aBrokenReplacementIsRefusedAndTheOldCredentialKeepsWorking() throws Exception {
         final Path p12 = dataDir.resolve("mail.p12");
         Files.copy(pki.client().p12File(), p12);
-        final ApnsPusher pusher = ApnsPusher.builder()
-                .apnsServer("localhost", apns.port())
-                .trustedServerCertificates(pki.caCertificateFile())
-                .credential(fileSource(p12))
-                .registrations(store)
-                .reloadInterval(Duration.ofMillis(50))
-                .build();
-        pushers.add(pusher);
+        final ApnsPusher pusher = filePusher(p12);
 
         Files.writeString(p12, "not a PKCS#12 file");
-        Thread.sleep(300);
+        time.advance(RELOAD);
+        assertThat(loads).as("the changed file was tried").hasValue(2);
+        time.advance(RELOAD.multipliedBy(3));
+        assertThat(loads).as("and not again while it stays the same").hasValue(2);
         assertThat(pusher.credentials().get(0).usable()).isTrue();
         assertThat(pusher.send(register(1)).get(10, TimeUnit.SECONDS).accepted()).isTrue();
-        assertThat(script.seen.get(0).clientCertificateSerial()).isEqualTo(serial(pki.client()));
+        assertThat(script.seen).extracting(ScriptedApns.Seen::clientCertificateSerial)
+                .containsExactly(serial(pki.client()));
     }
 
     @Test
     void expiredProviderTokenIsSentAgainWithAFreshToken() throws Exception {
         final ExamplePki.TokenKeyFiles key = pki.writeTokenKey("com.apple.mail.XServer.TOKEN");
         script.script((n, token) -> n == 1 ? Answer.reject(RejectionReason.EXPIRED_PROVIDER_TOKEN) : Answer.ACCEPT);
-        final ApnsPusher pusher = ApnsPusher.builder()
+        final ApnsPusher pusher = onManualTime(ApnsPusher.builder())
                 .apnsServer("localhost", apns.port())
                 .trustedServerCertificates(pki.caCertificateFile())
                 .credential(CredentialLoader.loadTokenKey(key.p8File(), key.teamId(), key.keyId(), key.topic()))
@@ -172,7 +193,12 @@ class CredentialsTest extends MockApnsTestBase {
                 .build();
         pushers.add(pusher);
 
-        final PushResult result = pusher.send(register(1)).get(10, TimeUnit.SECONDS);
+        final CompletableFuture<PushResult> sent = pusher.send(register(1));
+        settle(pusher);
+        assertThat(script.requests()).isEqualTo(1);
+        assertThat(sent).as("sent again a millisecond later, on a new connection").isNotDone();
+        time.advance(Duration.ofMillis(1));
+        final PushResult result = sent.get(10, TimeUnit.SECONDS);
 
         assertThat(result.accepted()).isTrue();
         assertThat(result.attempts()).isEqualTo(2);

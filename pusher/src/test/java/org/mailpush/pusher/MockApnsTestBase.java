@@ -10,6 +10,7 @@ import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
+import org.mailpush.testing.ManualTime;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +20,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * A pusher against a scripted mock APNs over real TLS with a client certificate: the PKI is made once per class,
- * the mock server, the H2 store and the pusher once per test.
+ * the mock server, the H2 store and the pusher once per test. A test may run the pusher on {@link #time}
+ * ({@link #onManualTime}): then nothing happens but what the test moves time for, and {@link #settle} waits for the
+ * answers to what was sent (a condition, not a duration).
  */
 abstract class MockApnsTestBase {
 
@@ -36,6 +41,8 @@ abstract class MockApnsTestBase {
     TokenStore store;
     final List<ApnsPusher> pushers = new ArrayList<>();
     final List<PushResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The pusher's time, for the tests that give it to the pusher ({@link #onManualTime}). */
+    final ManualTime time = new ManualTime(Instant.parse("2026-12-01T12:00:00Z"));
 
     @BeforeAll
     static void makePki() {
@@ -73,6 +80,50 @@ abstract class MockApnsTestBase {
         final ApnsPusher pusher = builder.build();
         pushers.add(pusher);
         return pusher;
+    }
+
+    /**
+     * Runs the pusher on {@link #time} (windows, back-offs, the breaker, credential reloads), with no jitter, and
+     * stamps the mock's requests with it too.
+     */
+    ApnsPusher.Builder onManualTime(final ApnsPusher.Builder builder) {
+        script.ticker(time.ticker());
+        return builder.time(time.ticker(), time.scheduler()).clock(time.clock()).jitter(() -> 0.5);
+    }
+
+    /**
+     * Waits until every request in flight is answered (over real TLS) and each answer is handled to the end
+     * (counted, told to the listener and to the events it covers), before time moves on.
+     */
+    static void settle(final ApnsPusher pusher) {
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(20))
+                .until(() -> {
+                    if (pusher.inFlight() != 0) {
+                        return false;
+                    }
+                    pusher.awaitAnswersHandled();
+                    return pusher.inFlight() == 0; // else handling an answer sent another request
+                });
+    }
+
+    /** Moves time to {@code target} from one scheduled task to the next, letting the requests each one sends settle. */
+    static void runUntil(final ManualTime time, final ApnsPusher pusher, final Instant target) {
+        while (true) {
+            settle(pusher);
+            final Duration next = time.nextTaskIn();
+            final Duration left = Duration.between(time.now(), target);
+            if (next == null || next.compareTo(left) > 0) {
+                time.advance(left);
+                settle(pusher);
+                return;
+            }
+            time.advance(next);
+        }
+    }
+
+    /** Moves time on by {@code amount}, as {@link #runUntil}. */
+    void advance(final ApnsPusher pusher, final Duration amount) {
+        runUntil(time, pusher, time.now().plus(amount));
     }
 
     static String token(final int n) {

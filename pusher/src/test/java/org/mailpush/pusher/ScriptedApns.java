@@ -10,7 +10,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,38 +19,37 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
  * A mock APNs whose answers a test scripts: each request is answered by the current {@link Script}, given the
  * request's number (from 1) and device token. It counts requests per token and records each request's client
- * certificate and authorization header. Handlers run on the mock server's event loop, so a delay or a stall holds
- * back every request behind it, as a slow APNs would.
+ * certificate and authorization header, and when it came by {@link #ticker} (the test's time). Handlers run on the
+ * mock server's event loop, so a stall holds back every request behind it, as a slow APNs would; a test opens the
+ * stall's latch when the answer should go.
  */
 final class ScriptedApns implements PushNotificationHandlerFactory {
 
     /** One answer. */
-    record Answer(RejectionReason reason, Instant unregisteredSince, Duration delay, CountDownLatch stall) {
-        static final Answer ACCEPT = new Answer(null, null, Duration.ZERO, null);
+    record Answer(RejectionReason reason, Instant unregisteredSince, CountDownLatch stall) {
+        static final Answer ACCEPT = new Answer(null, null, null);
 
         static Answer reject(final RejectionReason reason) {
-            return new Answer(reason, null, Duration.ZERO, null);
+            return new Answer(reason, null, null);
         }
 
         static Answer unregistered(final Instant since) {
-            return new Answer(RejectionReason.UNREGISTERED, since, Duration.ZERO, null);
-        }
-
-        static Answer acceptAfter(final Duration delay) {
-            return new Answer(null, null, delay, null);
-        }
-
-        static Answer rejectAfter(final RejectionReason reason, final Duration delay) {
-            return new Answer(reason, null, delay, null);
+            return new Answer(RejectionReason.UNREGISTERED, since, null);
         }
 
         /** Holds the request (and the server's event loop) until the latch opens, then accepts. */
         static Answer stallUntil(final CountDownLatch latch) {
-            return new Answer(null, null, Duration.ZERO, latch);
+            return new Answer(null, null, latch);
+        }
+
+        /** Holds the request (and the server's event loop) until the latch opens, then rejects: a slow answer. */
+        static Answer rejectAfter(final RejectionReason reason, final CountDownLatch latch) {
+            return new Answer(reason, null, latch);
         }
     }
 
@@ -68,6 +66,12 @@ final class ScriptedApns implements PushNotificationHandlerFactory {
     private final AtomicInteger requests = new AtomicInteger();
     private final Map<String, AtomicInteger> perToken = new ConcurrentHashMap<>();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private volatile LongSupplier ticker = System::nanoTime;
+
+    /** Stamps each request with this time (the pusher's, when a test drives it) instead of the system's. */
+    void ticker(final LongSupplier time) {
+        ticker = time;
+    }
 
     void script(final Script newScript) {
         script.set(newScript);
@@ -101,14 +105,11 @@ final class ScriptedApns implements PushNotificationHandlerFactory {
         perToken.computeIfAbsent(token, t -> new AtomicInteger()).incrementAndGet();
         final CharSequence authorization = headers.get("authorization");
         seen.add(new Seen(number, token, clientSerial, authorization == null ? null : authorization.toString(),
-                System.nanoTime()));
+                ticker.getAsLong()));
         final Answer answer = script.get().answer(number, token);
         try {
             if (answer.stall() != null) {
                 answer.stall().await(60, TimeUnit.SECONDS);
-            }
-            if (!answer.delay().isZero()) {
-                Thread.sleep(answer.delay().toMillis());
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -44,6 +44,7 @@ final class MailServerProcess {
             } catch (final IOException e) {
                 last = e;
             }
+            // The real server process tells nothing when it is ready: its greeting is polled for, 10 times a second.
             Thread.sleep(100);
         }
         throw new IOException(name + " did not greet on port " + imapPort + " within " + timeout + ": " + logs.read(),

@@ -101,6 +101,11 @@ final class CachingTokenStore implements TokenStore {
         return byUser.stats().hitRate();
     }
 
+    /** Invalidations since start (writes through this store, and changes told by the database), for tests. */
+    long invalidations() {
+        return invalidations.get();
+    }
+
     @Override
     public List<Registration> registrationsOf(final String username) {
         final String user = folding.fold(username);

@@ -35,8 +35,10 @@ class PostgresTokenStoreIT extends TokenStoreContract {
         assertThat(store).isInstanceOf(CachingTokenStore.class);
         final CachingTokenStore cache = (CachingTokenStore) store;
         await().atMost(Duration.ofSeconds(5)).until(() -> listening(cache));
+        final long before = cache.invalidations();
         store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
-        Thread.sleep(300); // our own write's notification comes back too; let it pass
+        // Our own write invalidates once, and its notification comes back through LISTEN and invalidates again.
+        await().atMost(Duration.ofSeconds(5)).until(() -> cache.invalidations() == before + 2);
         assertThat(store.registrationsWatching("test", "INBOX")).hasSize(1);
         assertThat(store.registrationsWatching("test", "INBOX")).hasSize(1);
         assertThat(cache.hitRate()).isPositive();

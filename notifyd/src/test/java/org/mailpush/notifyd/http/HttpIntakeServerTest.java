@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -76,23 +77,24 @@ class HttpIntakeServerTest {
     @Test
     void answersPipelinedRequestsInOrderEvenWhenTheyCompleteOutOfOrder() throws IOException {
         final CompletableFuture<HttpAnswer> slow = new CompletableFuture<>();
+        final AtomicInteger fastAnswered = new AtomicInteger();
         server = HttpIntakeServer.builder().name("intake").listen(new InetSocketAddress("127.0.0.1", 0))
                 .endpoint("POST", "/slow", request -> slow)
-                .endpoint("POST", "/fast", request -> CompletableFuture.completedFuture(HttpAnswer.text(200, "fast")))
+                .endpoint("POST", "/fast", request -> {
+                    fastAnswered.incrementAndGet();
+                    return CompletableFuture.completedFuture(HttpAnswer.text(200, "fast"));
+                })
                 .bind();
         try (RawHttpConnection http = new RawHttpConnection(server.address())) {
             http.send(dovecotPost("/slow", "h", "{}", false) + dovecotPost("/fast", "h", "{}", false));
-            CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(200);
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                slow.complete(HttpAnswer.text(200, "slow"));
-            });
+            // The fast answer is complete while the slow one is not: then the slow one completes.
+            await().atMost(Duration.ofSeconds(5)).until(() -> fastAnswered.get() == 1);
+            assertThat(slow).isNotDone();
+            slow.complete(HttpAnswer.text(200, "slow"));
             assertThat(http.read().body()).isEqualTo("slow");
             assertThat(http.read().body()).isEqualTo("fast");
         }
+        assertThat(fastAnswered).hasValue(1);
     }
 
     @Test

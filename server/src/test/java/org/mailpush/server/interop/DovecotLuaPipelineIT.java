@@ -246,16 +246,19 @@ class DovecotLuaPipelineIT {
             inbox.expunge();
             inbox.close(false);
         }
-        final long changes = java.util.Arrays.stream(EventType.values())
-                .filter(type -> type.kind() == EventType.Kind.MAILBOX_CHANGE)
-                .mapToLong(mailpush.intake()::received).sum();
+        final long changes = changesReceived();
         assertThat(changes).as("at least one change per IMAP command reached mailpush").isGreaterThanOrEqualTo(7);
         assertThat(mailpush.intake().received(EventType.MESSAGE_EXPUNGE)).isEqualTo(1);
 
         // All of them become one push, after the change delay (2 s here).
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.receivedFor(INBOX_PHONE).size() == 1);
-        Thread.sleep(3000);
+        // No second push can follow once every change was offered to the pusher and nothing waits there (a push
+        // still to come would be pending): a condition, where a 3 s sleep was.
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("mailpush_push_requests_total") == changesReceived()
+                && metric("mailpush_pushes_pending") == 0 && metric("mailpush_apns_in_flight") == 0);
         assertThat(apns.receivedFor(INBOX_PHONE)).hasSize(1);
+        assertThat(metric("mailpush_pushes_coalesced_total")).as("every change but the first, covered by it")
+                .isEqualTo(changesReceived() - 1);
         assertThat(mailpushLogLines()).isEmpty();
     }
 
@@ -295,6 +298,22 @@ class DovecotLuaPipelineIT {
         assertThat(dovecot.mailFiles("bob")).hasSize(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> !mailpushLogLines().isEmpty());
         assertThat(mailpushLogLines()).singleElement().asString().contains("timeout");
+    }
+
+    private long changesReceived() {
+        return java.util.Arrays.stream(EventType.values())
+                .filter(type -> type.kind() == EventType.Kind.MAILBOX_CHANGE)
+                .mapToLong(mailpush.intake()::received).sum();
+    }
+
+    /** One value from mailpush's Prometheus page. */
+    private long metric(final String name) throws Exception {
+        final String page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + mailpush.opsAddress().getPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return page.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> (long) Double.parseDouble(line.substring(name.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError(name + " is not on the metrics page"));
     }
 
     private static int freePort() throws Exception {
