@@ -176,12 +176,12 @@ public final class TokenStoreBuilder {
             throw new TokenStoreException("cannot migrate the token store schema at " + description + ": "
                     + reason + hint, e);
         }
-        final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout,
+        final JdbiRegistrationStore store = new JdbiRegistrationStore(dataSource, description, folding, failoverTimeout,
                 maxDevicesPerUser);
         if (cacheMode == CacheMode.OFF) {
             return store;
         }
-        final CachingTokenStore cache = new CachingTokenStore(store, folding, cacheUsers, cacheMaxAge,
+        final CachingRegistrationStore cache = new CachingRegistrationStore(store, folding, cacheUsers, cacheMaxAge,
                 store::forEachRegisteredUser, knownUsers);
         if (engine == StoreEngine.POSTGRESQL) {
             final PgChangeListener listener = new PgChangeListener(url, username, password, cache);

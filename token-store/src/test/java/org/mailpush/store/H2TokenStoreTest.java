@@ -66,7 +66,7 @@ class H2TokenStoreTest extends TokenStoreContract {
             other.register(registration("early", "ACC-1", TOKEN_A, T0, "INBOX"));
             try (TokenStore opened = new TokenStoreBuilder().url(url)
                     .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-                final CachingTokenStore cached = (CachingTokenStore) opened;
+                final CachingRegistrationStore cached = (CachingRegistrationStore) opened;
                 assertThat(cached.knownUsers()).as("read at start").isEqualTo(1);
                 assertThat(cached.registrationsOf("nobody")).isEmpty();
                 assertThat(cached.registrationsOfUsers(List.of("nobody", "NoBody", "early")))
@@ -121,7 +121,7 @@ class H2TokenStoreTest extends TokenStoreContract {
         final String url = "jdbc:h2:mem:bound-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
         try (TokenStore opened = new TokenStoreBuilder().url(url).knownUsers(2)
                 .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-            final CachingTokenStore cached = (CachingTokenStore) opened;
+            final CachingRegistrationStore cached = (CachingRegistrationStore) opened;
             for (int n = 0; n < 3; n++) {
                 opened.register(registration("user" + n, "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
             }

@@ -32,8 +32,8 @@ class PostgresTokenStoreIT extends TokenStoreContract {
 
     @Test
     void routingIsCachedAndAnotherProcessesChangeReachesTheCacheAtOnce() throws Exception {
-        assertThat(store).isInstanceOf(CachingTokenStore.class);
-        final CachingTokenStore cache = (CachingTokenStore) store;
+        assertThat(store).isInstanceOf(CachingRegistrationStore.class);
+        final CachingRegistrationStore cache = (CachingRegistrationStore) store;
         await().atMost(Duration.ofSeconds(5)).until(() -> listening(cache));
         store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
         Thread.sleep(300); // our own write's notification comes back too; let it pass
@@ -80,9 +80,9 @@ class PostgresTokenStoreIT extends TokenStoreContract {
         }
     }
 
-    private static boolean listening(final CachingTokenStore cache) {
+    private static boolean listening(final CachingRegistrationStore cache) {
         try {
-            final java.lang.reflect.Field field = CachingTokenStore.class.getDeclaredField("changeListener");
+            final java.lang.reflect.Field field = CachingRegistrationStore.class.getDeclaredField("changeListener");
             field.setAccessible(true);
             return ((PgChangeListener) field.get(cache)).listening();
         } catch (final ReflectiveOperationException e) {

@@ -18,7 +18,7 @@ import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.server.ops.MailpushMetrics;
-import org.mailpush.server.ops.MeteredTokenStore;
+import org.mailpush.server.ops.MeteredRegistrationStore;
 import org.mailpush.server.ops.IntakeMetrics;
 import org.mailpush.server.ops.OpsHttpServer;
 import org.mailpush.server.ops.StatusReport;
@@ -98,7 +98,7 @@ public final class MailpushService implements AutoCloseable {
             }
             final MailpushMetrics metrics = new MailpushMetrics(Clock.systemUTC());
             started.push(metrics);
-            final MeteredTokenStore store = new MeteredTokenStore(StoreFactory.open(config.store()),
+            final MeteredRegistrationStore store = new MeteredRegistrationStore(StoreFactory.open(config.store()),
                     metrics.registry());
             started.push(store);
             metrics.bindStore(store);

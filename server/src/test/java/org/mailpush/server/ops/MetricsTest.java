@@ -170,7 +170,7 @@ class MetricsTest {
         final Map<String, String> createdOnFirstSample = Map.of(
                 "mailpush_pushes_failed_total", "PushMetrics.java",
                 "mailpush_events_shed_total", "IntakeMetrics.java",
-                "mailpush_store_errors_total", "MeteredTokenStore.java",
+                "mailpush_store_errors_total", "MeteredRegistrationStore.java",
                 "mailpush_imap_proxy_sessions_open", "MailpushMetrics.java",
                 "mailpush_imap_proxy_registrations_total", "MailpushMetrics.java");
         final Path root = Path.of("..").toAbsolutePath().normalize();

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * and kept current between counts from this process's own changes (another process's changes, e.g. an admin's
  * {@code tokens revoke}, show at the next count). Thread-safe as the store it wraps.
  */
-public final class MeteredTokenStore implements TokenStore {
+public final class MeteredRegistrationStore implements TokenStore {
 
     private final TokenStore store;
     private final MeterRegistry registry;
@@ -31,7 +31,7 @@ public final class MeteredTokenStore implements TokenStore {
     private final Counter revoked;
     private final java.util.concurrent.atomic.AtomicLong registrations = new java.util.concurrent.atomic.AtomicLong(-1);
 
-    public MeteredTokenStore(final TokenStore store, final MeterRegistry registry) {
+    public MeteredRegistrationStore(final TokenStore store, final MeterRegistry registry) {
         this.store = store;
         this.registry = registry;
         this.added = changes("added", "a device registered for the first time");

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * staleness if everything else failed. A batch lookup ({@link #registrationsOfUsers}) loads what is missing in one
  * query and keeps it only if nothing was invalidated while the query ran. Thread-safe.</p>
  */
-final class CachingTokenStore implements TokenStore {
+final class CachingRegistrationStore implements TokenStore {
 
     private final TokenStore delegate;
     private final UsernameFolding folding;
@@ -46,7 +46,7 @@ final class CachingTokenStore implements TokenStore {
      * @param knownUsers reads the users with registrations ({@code null}: no index, every miss is a query)
      * @param maxKnownUsers the most users with devices the index holds
      */
-    CachingTokenStore(final TokenStore delegate, final UsernameFolding folding, final long maxUsers,
+    CachingRegistrationStore(final TokenStore delegate, final UsernameFolding folding, final long maxUsers,
                       final Duration maxAge, final KnownUsers.Loader knownUsers, final long maxKnownUsers) {
         this.delegate = delegate;
         this.folding = folding;

@@ -40,9 +40,9 @@ import java.util.function.Consumer;
  * back-off until {@code failoverTimeout}; every operation is idempotent, so a retried write whose first commit did in
  * fact land does no harm.</p>
  */
-final class JdbiTokenStore implements TokenStore {
+final class JdbiRegistrationStore implements TokenStore {
 
-    private static final Logger LOG = LoggerFactory.getLogger(JdbiTokenStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(JdbiRegistrationStore.class);
 
     private static final String SELECT_REGISTRATIONS = """
             SELECT r.account_id, r.device_token, r.username, r.subtopic, r.aps_version, r.topic,
@@ -60,7 +60,7 @@ final class JdbiTokenStore implements TokenStore {
     private final Duration failoverTimeout;
     private final int maxDevicesPerUser;
 
-    JdbiTokenStore(final HikariDataSource dataSource, final String description, final UsernameFolding folding,
+    JdbiRegistrationStore(final HikariDataSource dataSource, final String description, final UsernameFolding folding,
                    final Duration failoverTimeout, final int maxDevicesPerUser) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
