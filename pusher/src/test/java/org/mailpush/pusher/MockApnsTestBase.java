@@ -8,6 +8,7 @@ import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.pusher.credentials.CredentialLoader;
 import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -33,7 +34,8 @@ abstract class MockApnsTestBase {
     Path dataDir;
     ScriptedApns script;
     LoopbackApnsServer apns;
-    TokenStore store;
+    TokenStore tokenStore;
+    RegistrationStore store;
     final List<ApnsPusher> pushers = new ArrayList<>();
     final List<PushResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -47,7 +49,8 @@ abstract class MockApnsTestBase {
         script = new ScriptedApns();
         apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0,
                 script);
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        store = tokenStore.registrations();
     }
 
     @AfterEach
@@ -56,7 +59,7 @@ abstract class MockApnsTestBase {
             pusher.close(Duration.ofSeconds(1));
         }
         apns.close();
-        store.close();
+        tokenStore.close();
     }
 
     /** A pusher to the mock with the example credential, short back-off, and the given changes. */

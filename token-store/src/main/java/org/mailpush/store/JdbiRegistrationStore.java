@@ -1,25 +1,15 @@
 package org.mailpush.store;
 
-import org.mailpush.common.mail.MailboxNames;
-import com.zaxxer.hikari.HikariDataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,18 +21,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.mailpush.store.JdbiDatabase.hasSqlState;
+import static org.mailpush.store.JdbiDatabase.instant;
+import static org.mailpush.store.JdbiDatabase.micros;
+import static org.mailpush.store.JdbiDatabase.utc;
+
 /**
- * The JDBI implementation of {@link TokenStore}, the same SQL on H2 and PostgreSQL.
+ * The JDBI implementation of {@link RegistrationStore}, the same SQL on H2 and PostgreSQL.
  *
  * <p>Thread-safe: every call borrows its own connection from the pool. Writes run in READ COMMITTED transactions that
- * lock the registration row they change, so two processes registering the same device cannot lose an update. When
- * the database goes away (a PostgreSQL primary stopped, a failover under way), an operation is tried again with
- * back-off until {@code failoverTimeout}; every operation is idempotent, so a retried write whose first commit did in
- * fact land does no harm.</p>
+ * lock the registration row they change, so two processes registering the same device cannot lose an update. Every
+ * operation runs through {@link JdbiDatabase#run}, which waits out a failover.</p>
  */
-final class JdbiRegistrationStore implements TokenStore {
-
-    private static final Logger LOG = LoggerFactory.getLogger(JdbiRegistrationStore.class);
+final class JdbiRegistrationStore implements RegistrationStore {
 
     private static final String SELECT_REGISTRATIONS = """
             SELECT r.account_id, r.device_token, r.username, r.subtopic, r.aps_version, r.topic,
@@ -53,20 +44,13 @@ final class JdbiRegistrationStore implements TokenStore {
             """;
     private static final int IMPORT_BATCH = 1_000;
 
-    private final HikariDataSource dataSource;
-    private final Jdbi jdbi;
-    private final String description;
+    private final JdbiDatabase database;
     private final UsernameFolding folding;
-    private final Duration failoverTimeout;
     private final int maxDevicesPerUser;
 
-    JdbiRegistrationStore(final HikariDataSource dataSource, final String description, final UsernameFolding folding,
-                   final Duration failoverTimeout, final int maxDevicesPerUser) {
-        this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
-        this.description = description;
+    JdbiRegistrationStore(final JdbiDatabase database, final UsernameFolding folding, final int maxDevicesPerUser) {
+        this.database = database;
         this.folding = folding;
-        this.failoverTimeout = failoverTimeout;
         this.maxDevicesPerUser = maxDevicesPerUser;
     }
 
@@ -101,7 +85,7 @@ final class JdbiRegistrationStore implements TokenStore {
     @Override
     public List<RegisterResult> registerAll(final List<Registration> registrations) {
         if (registrations.size() < 2) {
-            return TokenStore.super.registerAll(registrations);
+            return RegistrationStore.super.registerAll(registrations);
         }
         final List<Registration> folded = registrations.stream().map(this::fold).toList();
         try {
@@ -111,7 +95,7 @@ final class JdbiRegistrationStore implements TokenStore {
             if (!isUniqueViolation(e) && !isDeadlock(e)) {
                 throw e;
             }
-            return TokenStore.super.registerAll(registrations);
+            return RegistrationStore.super.registerAll(registrations);
         }
     }
 
@@ -326,12 +310,6 @@ final class JdbiRegistrationStore implements TokenStore {
         }
     }
 
-    @Override
-    public List<Registration> registrationsWatching(final String username, final String mailbox) {
-        final String wanted = MailboxNames.normalize(mailbox);
-        return registrationsOf(username).stream().filter(r -> r.mailboxes().contains(wanted)).toList();
-    }
-
     /** Users looked up per query by {@link #registrationsOfUsers}: a bound on the statement's size. */
     private static final int USERS_PER_QUERY = 500;
 
@@ -521,64 +499,9 @@ final class JdbiRegistrationStore implements TokenStore {
         return registrations.size();
     }
 
-    @Override
-    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
-        run("queue a push", handle -> handle.createUpdate("""
-                        INSERT INTO push_queue (account_id, device_token, new_mail, received_at)
-                        VALUES (:account, :token, :newMail, :receivedAt)""")
-                .bind("account", registration.accountId())
-                .bind("token", registration.deviceToken())
-                .bind("newMail", newMail)
-                .bind("receivedAt", utc(micros(receivedAt)))
-                .execute());
-    }
-
-    @Override
-    public long queuedPushCount() {
-        return run("count queued pushes", handle -> handle.createQuery("SELECT count(*) FROM push_queue")
-                .mapTo(Long.class).one());
-    }
-
-    @Override
-    public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
-        return run("read queued pushes", handle -> handle.createQuery("""
-                        SELECT id, account_id, device_token, new_mail, received_at FROM push_queue
-                         WHERE id > :after ORDER BY id LIMIT :limit""")
-                .bind("after", afterId)
-                .bind("limit", limit)
-                .map((rs, ctx) -> new QueuedPush(rs.getLong("id"),
-                        new RegistrationKey(rs.getString("account_id"), rs.getString("device_token")),
-                        rs.getBoolean("new_mail"), instant(rs, "received_at")))
-                .list());
-    }
-
-    @Override
-    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
-        if (ids.isEmpty()) {
-            return;
-        }
-        run("remove queued pushes", handle -> handle.createUpdate("DELETE FROM push_queue WHERE id IN (<ids>)")
-                .bindList("ids", List.copyOf(ids))
-                .execute());
-    }
-
-    @Override
-    public boolean isReachable() {
-        try (java.sql.Connection connection = dataSource.getConnection()) {
-            return connection.isValid(2);
-        } catch (final SQLException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    @Override
-    public String describe() {
-        return description;
-    }
-
-    @Override
-    public void close() {
-        dataSource.close();
+    /** Runs {@code work} with a connection, waiting out a failover ({@link JdbiDatabase#run}). */
+    private <T> T run(final String what, final HandleCallback<T, RuntimeException> work) {
+        return database.run(what, work);
     }
 
     private Registration fold(final Registration registration) {
@@ -587,80 +510,6 @@ final class JdbiRegistrationStore implements TokenStore {
                 : new Registration(user, registration.accountId(), registration.deviceToken(), registration.subtopic(),
                 registration.apsVersion(), registration.mailboxes(), registration.topic(),
                 registration.firstRegistered(), registration.lastRegistered());
-    }
-
-    /**
-     * Runs {@code work} with a connection; when the database is unreachable (failover, restart), waits and tries
-     * again until {@link #failoverTimeout} has passed.
-     */
-    private <T> T run(final String what, final HandleCallback<T, RuntimeException> work) {
-        final long deadline = System.nanoTime() + failoverTimeout.toNanos();
-        long backoffMillis = 100;
-        int attempt = 0;
-        while (true) {
-            attempt++;
-            try {
-                return jdbi.withHandle(work);
-            } catch (final JdbiException e) {
-                if (!isConnectionFailure(e) || System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
-                    throw new TokenStoreException("token store could not " + what + ": " + rootMessage(e), e);
-                }
-                if (attempt == 1) {
-                    LOG.warn("Token store unreachable ({}); retrying for up to {} s", rootMessage(e),
-                            failoverTimeout.toSeconds());
-                }
-            }
-            try {
-                Thread.sleep(backoffMillis);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TokenStoreException("token store could not " + what + ": interrupted", e);
-            }
-            backoffMillis = Math.min(backoffMillis * 2, 2_000);
-        }
-    }
-
-    /**
-     * Connection lost or refused, server shutting down, or a standby answering: worth waiting for a primary. Looks
-     * through causes and suppressed exceptions: when a connection breaks inside a transaction, the rollback fails
-     * too, and JDBI may report that second failure with the first one attached.
-     */
-    static boolean isConnectionFailure(final Throwable error) {
-        return isConnectionFailure(error, 0);
-    }
-
-    private static boolean isConnectionFailure(final Throwable error, final int depth) {
-        if (error == null || depth > 8) {
-            return false;
-        }
-        if (error instanceof SQLTransientConnectionException) {
-            return true;
-        }
-        if (error instanceof SQLException sql) {
-            if (sql.getSQLState() == null && "Connection is closed".equals(sql.getMessage())) {
-                // HikariCP's proxy for a connection it already found broken: no SQL state, just this message.
-                return true;
-            }
-            final String state = sql.getSQLState();
-            if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                    || state.equals("57P03") || state.equals("25006"))) {
-                return true;
-            }
-        }
-        for (final Throwable suppressed : error.getSuppressed()) {
-            if (isConnectionFailure(suppressed, depth + 1)) {
-                return true;
-            }
-        }
-        return error.getCause() != error && isConnectionFailure(error.getCause(), depth + 1);
-    }
-
-    private static String rootMessage(final Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     private static List<Registration> collect(final Query query) {
@@ -692,27 +541,6 @@ final class JdbiRegistrationStore implements TokenStore {
 
     private static boolean isUniqueViolation(final Throwable error) {
         return hasSqlState(error, "23505");
-    }
-
-    private static boolean hasSqlState(final Throwable error, final String state) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && state.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Instant micros(final Instant instant) {
-        return instant.truncatedTo(ChronoUnit.MICROS);
-    }
-
-    private static OffsetDateTime utc(final Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(final ResultSet rs, final String column) throws SQLException {
-        return rs.getObject(column, OffsetDateTime.class).toInstant();
     }
 
     /** Turns rows ordered by key into registrations, one at a time, for exports of any size. */

@@ -100,13 +100,13 @@ class MetricsTest {
     void countsEveryStepOfTheTrafficExactly() throws Exception {
         start();
         send(register("ACC-PHONE", PHONE), register("ACC-IPAD", IPAD), register("ACC-OLD", OLD));
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 3);
         apns.unregister(OLD, Instant.now());
 
         // One message: a push to each of the three devices; the old one is refused and removed.
         send(newMail(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 2);
         // Three more within the new-mail window (1 s): one trailing push per device covers them.
         send(newMail(2), newMail(3), newMail(4));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 5);
@@ -197,7 +197,7 @@ class MetricsTest {
     void pushesBeyondThePendingLimitAreShedAndCounted() throws Exception {
         start("  max-pending: 1");
         send(register("ACC-PHONE", PHONE), register("ACC-IPAD", IPAD), register("ACC-OLD", OLD));
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 3);
         send(newMail(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 1);
         final Map<String, Double> metrics = scrape();
