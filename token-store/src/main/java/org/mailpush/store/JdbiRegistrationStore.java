@@ -8,23 +8,22 @@ import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.mailpush.store.JdbiDatabase.hasSqlState;
 import static org.mailpush.store.JdbiDatabase.instant;
 import static org.mailpush.store.JdbiDatabase.micros;
 import static org.mailpush.store.JdbiDatabase.utc;
+import static org.mailpush.store.RegistrationRows.SELECT_REGISTRATIONS;
+import static org.mailpush.store.RegistrationRows.collect;
 
 /**
  * The JDBI implementation of {@link RegistrationStore}, the same SQL on H2 and PostgreSQL.
@@ -35,13 +34,6 @@ import static org.mailpush.store.JdbiDatabase.utc;
  */
 final class JdbiRegistrationStore implements RegistrationStore {
 
-    private static final String SELECT_REGISTRATIONS = """
-            SELECT r.account_id, r.device_token, r.username, r.subtopic, r.aps_version, r.topic,
-                   r.first_registered, r.last_registered, m.mailbox
-              FROM registration r
-              LEFT JOIN registration_mailbox m
-                ON m.account_id = r.account_id AND m.device_token = r.device_token
-            """;
     private static final int IMPORT_BATCH = 1_000;
 
     private final JdbiDatabase database;
@@ -420,20 +412,11 @@ final class JdbiRegistrationStore implements RegistrationStore {
 
     @Override
     public long export(final Consumer<Registration> sink) {
+        // Streamed, not collected: an export of any size holds one registration at a time.
         return run("export registrations", handle -> handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ,
-                h -> {
-                    final Grouper grouper = new Grouper(sink);
-                    h.createQuery(SELECT_REGISTRATIONS + " ORDER BY r.account_id, r.device_token, m.mailbox")
-                            .setFetchSize(1_000)
-                            .scanResultSet((supplier, ctx) -> {
-                                final ResultSet rs = supplier.get();
-                                while (rs.next()) {
-                                    grouper.row(rs);
-                                }
-                                return null;
-                            });
-                    return grouper.finish();
-                }));
+                h -> RegistrationRows.stream(h.createQuery(SELECT_REGISTRATIONS
+                                + " ORDER BY r.account_id, r.device_token, m.mailbox")
+                        .setFetchSize(1_000), sink)));
     }
 
     @Override
@@ -512,28 +495,6 @@ final class JdbiRegistrationStore implements RegistrationStore {
                 registration.firstRegistered(), registration.lastRegistered());
     }
 
-    private static List<Registration> collect(final Query query) {
-        final Map<RegistrationKey, Row> rows = new LinkedHashMap<>();
-        query.map((rs, ctx) -> {
-            final RegistrationKey key = new RegistrationKey(rs.getString("account_id"), rs.getString("device_token"));
-            Row row = rows.get(key);
-            if (row == null) {
-                row = new Row(rs);
-                rows.put(key, row);
-            }
-            final String mailbox = rs.getString("mailbox");
-            if (mailbox != null) {
-                row.mailboxes.add(mailbox);
-            }
-            return key;
-        }).list();
-        final List<Registration> result = new ArrayList<>(rows.size());
-        for (final Row row : rows.values()) {
-            result.add(row.toRegistration());
-        }
-        return result;
-    }
-
     /** PostgreSQL's deadlock_detected: the transaction was rolled back to break a cycle of waits. */
     private static boolean isDeadlock(final Throwable error) {
         return hasSqlState(error, "40P01");
@@ -541,71 +502,5 @@ final class JdbiRegistrationStore implements RegistrationStore {
 
     private static boolean isUniqueViolation(final Throwable error) {
         return hasSqlState(error, "23505");
-    }
-
-    /** Turns rows ordered by key into registrations, one at a time, for exports of any size. */
-    private static final class Grouper {
-        private final Consumer<Registration> sink;
-        private Row current;
-        private long count;
-
-        Grouper(final Consumer<Registration> sink) {
-            this.sink = sink;
-        }
-
-        void row(final ResultSet rs) throws SQLException {
-            final String account = rs.getString("account_id");
-            final String token = rs.getString("device_token");
-            if (current == null || !current.accountId.equals(account) || !current.deviceToken.equals(token)) {
-                flush();
-                current = new Row(rs);
-            }
-            final String mailbox = rs.getString("mailbox");
-            if (mailbox != null) {
-                current.mailboxes.add(mailbox);
-            }
-        }
-
-        private void flush() {
-            if (current != null) {
-                sink.accept(current.toRegistration());
-                count++;
-                current = null;
-            }
-        }
-
-        long finish() {
-            flush();
-            return count;
-        }
-    }
-
-    /** One registration row being assembled from the joined result set. */
-    private static final class Row {
-        private final String accountId;
-        private final String deviceToken;
-        private final String username;
-        private final String subtopic;
-        private final int apsVersion;
-        private final String topic;
-        private final Instant firstRegistered;
-        private final Instant lastRegistered;
-        private final Set<String> mailboxes = new LinkedHashSet<>();
-
-        Row(final ResultSet rs) throws SQLException {
-            accountId = rs.getString("account_id");
-            deviceToken = rs.getString("device_token");
-            username = rs.getString("username");
-            subtopic = rs.getString("subtopic");
-            apsVersion = rs.getInt("aps_version");
-            topic = rs.getString("topic");
-            firstRegistered = instant(rs, "first_registered");
-            lastRegistered = instant(rs, "last_registered");
-        }
-
-        Registration toRegistration() {
-            return new Registration(username, accountId, deviceToken, subtopic, apsVersion, mailboxes, topic,
-                    firstRegistered, lastRegistered);
-        }
     }
 }
