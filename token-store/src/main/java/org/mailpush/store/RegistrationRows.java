@@ -16,10 +16,10 @@ import java.util.function.Consumer;
 import static org.mailpush.store.JdbiDatabase.instant;
 
 /**
- * Registrations read back from {@link #SELECT_REGISTRATIONS}: one row per (registration, mailbox), a registration without
- * mailboxes as one row with a {@code null} mailbox, reduced to {@link Registration}s with Jdbi's row reducers.
- * {@link #collect} keeps the rows of each registration in a {@link LinkedHashMapRowReducer}; {@link #stream} hands
- * each registration on as soon as its rows are read, for exports of any size.
+ * Registrations read back from {@link #SELECT_REGISTRATIONS}: one row per (registration, mailbox), a registration
+ * without mailboxes as one row with a {@code null} mailbox, reduced to {@link Registration}s with Jdbi's row
+ * reducers. {@link #collect} keeps the rows of each registration in a {@link LinkedHashMapRowReducer};
+ * {@link #stream} hands each registration on as soon as its rows are read, for exports of any size.
  */
 final class RegistrationRows {
 
