@@ -66,7 +66,7 @@ public final class DovecotDeliveryBenchmark {
                     "  listen: 127.0.0.1:0",
                     ""));
             final MailpushService mailpush = MailpushService.start(ConfigLoader.load(config));
-            mailpush.store().register(Registration.of("bench", "ACC", TOKEN, "com.apple.mobilemail", 2,
+            mailpush.registrations().register(Registration.of("bench", "ACC", TOKEN, "com.apple.mobilemail", 2,
                     Set.of("INBOX"), pki.client().topic(), Instant.now()));
             System.out.printf(Locale.ROOT, "LMTP delivery to Dovecot 2.3 without push_notification vs with the"
                             + " mailpush Lua driver (mailpush up, 1 registered device): %d deliveries per run,"

@@ -16,6 +16,7 @@ import org.mailpush.notifyd.cyrus.NotifyDatagramSender;
 import org.mailpush.pusher.credentials.CertificateCredential;
 import org.mailpush.pusher.credentials.CredentialLoader;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -244,7 +245,8 @@ public final class PipelineBenchmark {
         if (!engine.equals("h2")) {
             builder.credentials("mailpush", System.getenv().getOrDefault("MAILPUSH_TEST_PG_PASSWORD", "mailpush"));
         }
-        try (TokenStore store = builder.cache(TokenStoreBuilder.CacheMode.OFF, 1, Duration.ofMinutes(1)).build()) {
+        try (TokenStore opened = builder.cache(TokenStoreBuilder.CacheMode.OFF, 1, Duration.ofMinutes(1)).build()) {
+            final RegistrationStore store = opened.registrations();
             final Instant now = Instant.now();
             final Iterable<Registration> all = () -> new Iterator<>() {
                 private int next;
@@ -262,7 +264,7 @@ public final class PipelineBenchmark {
                             Set.of("INBOX"), topic, now);
                 }
             };
-            store.importRegistrations(all, TokenStore.ImportMode.REPLACE);
+            store.importRegistrations(all, RegistrationStore.ImportMode.REPLACE);
             System.out.printf(Locale.ROOT, "seeded %,d registrations in %.1f s%n", store.count(),
                     (System.nanoTime() - started) / 1e9);
         }

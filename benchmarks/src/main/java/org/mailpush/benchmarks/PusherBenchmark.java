@@ -79,7 +79,7 @@ public final class PusherBenchmark {
                 .apnsServer("localhost", port)
                 .trustedServerCertificates(pki.caCertificateFile())
                 .credential(credential)
-                .registrations(store)
+                .registrations(store.registrations())
                 .maxPending(n)
                 .maxInFlight(IN_FLIGHT)
                 .reloadInterval(Duration.ZERO)

@@ -1,6 +1,7 @@
 package org.mailpush.benchmarks;
 
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -56,12 +57,13 @@ public final class StoreBenchmark {
                     .credentials(user, password);
             cleanup = () -> sql(url, user, password, "DROP SCHEMA " + schema + " CASCADE");
         }
-        try (TokenStore store = builder.build()) {
+        try (TokenStore opened = builder.build()) {
+            final RegistrationStore store = opened.registrations();
             final long loadStarted = System.nanoTime();
-            store.importRegistrations(registrations(registrations), TokenStore.ImportMode.REPLACE);
+            store.importRegistrations(registrations(registrations), RegistrationStore.ImportMode.REPLACE);
             final Duration load = Duration.ofNanos(System.nanoTime() - loadStarted);
             System.out.printf(Locale.ROOT, "%s: %s; loaded %,d registrations of %,d users in %d s, RSS %d MiB%n",
-                    engine, store.describe(), store.count(), users, load.toSeconds(), rssMiB());
+                    engine, opened.describe(), store.count(), users, load.toSeconds(), rssMiB());
 
             measure(store, engine, "uniform over all " + String.format(Locale.ROOT, "%,d", users) + " users", users);
             measure(store, engine, "working set of " + String.format(Locale.ROOT, "%,d", HOT_USERS) + " users",
@@ -71,7 +73,8 @@ public final class StoreBenchmark {
         }
     }
 
-    private static void measure(final TokenStore store, final String engine, final String pattern, final int range) {
+    private static void measure(final RegistrationStore store, final String engine, final String pattern,
+                                final int range) {
         final SplittableRandom random = new SplittableRandom(42);
         // Warm-up: one pass over the pattern's range (fills caches the way a running service would have).
         final long warmUpEnd = System.nanoTime() + Duration.ofSeconds(3).toNanos();

@@ -14,7 +14,7 @@ import org.mailpush.pusher.credentials.ApnsCredential;
 import org.mailpush.pusher.credentials.CertificateCredential;
 import org.mailpush.pusher.credentials.TokenKeyCredential;
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,7 +208,7 @@ public final class ApnsPusher implements AutoCloseable {
         private int port = 443;
         private Path trustedServerCertificates;
         private final List<CredentialSource> credentials = new ArrayList<>();
-        private TokenStore registrations;
+        private RegistrationStore registrations;
         private Clock clock = Clock.systemUTC();
         private PushListener listener = PushListener.NONE;
         // Delivery settings left null take DeliverySettings's defaults, and build() checks them there: one place.
@@ -257,7 +257,7 @@ public final class ApnsPusher implements AutoCloseable {
         }
 
         /** Where registrations that APNs invalidates are removed. */
-        public Builder registrations(final TokenStore store) {
+        public Builder registrations(final RegistrationStore store) {
             this.registrations = store;
             return this;
         }

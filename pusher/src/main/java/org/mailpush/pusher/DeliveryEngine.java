@@ -7,7 +7,7 @@ import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
 import org.mailpush.pusher.PushCoalescer.Decision;
 import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +50,7 @@ final class DeliveryEngine {
     private final PushCoalescer coalescer;
     private final List<CredentialSlot> slots;
     private volatile Map<String, CredentialSlot> slotsByTopic;
-    private final TokenStore registrations;
+    private final RegistrationStore registrations;
     private final Duration expiration;
     private final Clock clock;
     private final PushListener listener;
@@ -67,7 +67,7 @@ final class DeliveryEngine {
     private boolean abandonedAll;
     private boolean closed;
 
-    DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final TokenStore registrations,
+    DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final RegistrationStore registrations,
                    final Duration expiration, final Clock clock, final PushListener listener,
                    final PusherCounters counters, final ScheduledExecutorService timers, final ExecutorService results,
                    final java.util.function.LongSupplier ticker, final java.util.function.DoubleSupplier jitter) {

@@ -11,6 +11,7 @@ import org.mailpush.pusher.credentials.CredentialLoader;
 import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.pusher.mock.ReceivedPush;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -38,7 +39,8 @@ class ApnsPusherTest {
 
     @TempDir
     Path dataDir;
-    TokenStore store;
+    TokenStore tokenStore;
+    RegistrationStore store;
     ApnsPusher pusher;
     final List<PushResult> results = new CopyOnWriteArrayList<>();
 
@@ -57,7 +59,8 @@ class ApnsPusherTest {
 
     @BeforeEach
     void startPusher() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         pusher = ApnsPusher.builder()
                 .apnsServer("localhost", apns.port())
                 .trustedServerCertificates(pki.caCertificateFile())
@@ -70,7 +73,7 @@ class ApnsPusherTest {
     @AfterEach
     void stopPusher() {
         pusher.close();
-        store.close();
+        tokenStore.close();
     }
 
     private Registration register(final String token, final Instant at) {

@@ -8,6 +8,7 @@ import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.pusher.credentials.CredentialLoader;
 import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.testing.ManualTime;
@@ -38,7 +39,8 @@ abstract class MockApnsTestBase {
     Path dataDir;
     ScriptedApns script;
     LoopbackApnsServer apns;
-    TokenStore store;
+    TokenStore tokenStore;
+    RegistrationStore store;
     final List<ApnsPusher> pushers = new ArrayList<>();
     final List<PushResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The pusher's time, for the tests that give it to the pusher ({@link #onManualTime}). */
@@ -54,7 +56,8 @@ abstract class MockApnsTestBase {
         script = new ScriptedApns();
         apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0,
                 script);
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dataDir.resolve("tokens")).build();
+        store = tokenStore.registrations();
     }
 
     @AfterEach
@@ -63,7 +66,7 @@ abstract class MockApnsTestBase {
             pusher.close(Duration.ofSeconds(1));
         }
         apns.close();
-        store.close();
+        tokenStore.close();
     }
 
     /** A pusher to the mock with the example credential, short back-off, and the given changes. */

@@ -26,13 +26,13 @@ final class PgChangeListener implements AutoCloseable {
 
     private final String url;
     private final Properties credentials;
-    private final CachingTokenStore cache;
+    private final CachingRegistrationStore cache;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile boolean listening;
 
-    PgChangeListener(final String url, final String user, final String password, final CachingTokenStore cache) {
+    PgChangeListener(final String url, final String user, final String password, final CachingRegistrationStore cache) {
         this.url = url;
         this.credentials = new Properties();
         if (user != null) {

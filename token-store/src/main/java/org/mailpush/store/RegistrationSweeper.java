@@ -18,12 +18,12 @@ public final class RegistrationSweeper implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistrationSweeper.class);
 
-    private final TokenStore store;
+    private final RegistrationStore store;
     private final Duration expireAfter;
     private final Clock clock;
     private final ScheduledExecutorService executor;
 
-    private RegistrationSweeper(final TokenStore store, final Duration expireAfter, final Clock clock) {
+    private RegistrationSweeper(final RegistrationStore store, final Duration expireAfter, final Clock clock) {
         this.store = store;
         this.expireAfter = expireAfter;
         this.clock = clock;
@@ -35,7 +35,7 @@ public final class RegistrationSweeper implements AutoCloseable {
     }
 
     /** Starts sweeping: first after {@code interval}, then every {@code interval}. */
-    public static RegistrationSweeper start(final TokenStore store, final Duration expireAfter,
+    public static RegistrationSweeper start(final RegistrationStore store, final Duration expireAfter,
                                             final Duration interval, final Clock clock) {
         if (expireAfter.isNegative() || expireAfter.isZero() || interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("expireAfter and interval must be positive");

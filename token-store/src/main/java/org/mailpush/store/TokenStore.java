@@ -1,168 +1,66 @@
 package org.mailpush.store;
 
-import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Consumer;
-
 /**
- * Where registrations live. The one state mailpush keeps.
+ * An open token store: one database doing two jobs, each behind its own interface, which is what callers depend
+ * on: {@link #registrations()} (the router, the pusher, the sweeper, admin commands) and {@link #pushQueue()} (the
+ * two processes of a split install).
  *
- * <p>Implementations are thread-safe: the notify listener, the pusher and admin commands call them concurrently, and
- * several mailpush processes may share one database. Every method either completes or throws
- * {@link TokenStoreException}; none leaves a registration half-written. Usernames are folded the way the IMAP server
- * compares them ({@link UsernameFolding}) on the way in, so callers pass them as they got them.</p>
- *
- * <p>Build one with {@link TokenStoreBuilder}; close it when the service stops.</p>
+ * <p>Build one with {@link TokenStoreBuilder}; it owns the connection pool (and the routing cache's change
+ * listener), so it is the one closed when the service stops, after the users of its jobs stopped. Thread-safe.</p>
  */
-public interface TokenStore extends AutoCloseable {
+public final class TokenStore implements AutoCloseable {
 
-    /** What {@link #register} did. */
-    enum RegisterOutcome {
-        /** A new (account id, device token) pair. */
-        ADDED,
-        /** An existing pair: last-registered refreshed, mailbox set replaced, first-registered kept. */
-        REFRESHED
+    private final RegistrationStore registrations;
+    private final PushQueue pushQueue;
+    private final JdbiDatabase database;
+    private final String description;
+    private final AutoCloseable changeListener;
+
+    /** @param changeListener what tells the routing cache of other processes' changes; {@code null} without one */
+    TokenStore(final RegistrationStore registrations, final PushQueue pushQueue, final JdbiDatabase database,
+               final String description, final AutoCloseable changeListener) {
+        this.registrations = registrations;
+        this.pushQueue = pushQueue;
+        this.database = database;
+        this.description = description;
+        this.changeListener = changeListener;
     }
 
-    /** How {@link #importRegistrations} treats what is already there. */
-    enum ImportMode {
-        /** Add new registrations; replace an existing one only with a more recently registered one. */
-        MERGE,
-        /** Replace the whole content in one transaction (a restore): afterwards the store holds exactly the input. */
-        REPLACE
+    /** The registrations, through the routing cache when it is on. */
+    public RegistrationStore registrations() {
+        return registrations;
     }
 
-    /**
-     * Stores a registration or refreshes the existing one with the same {@link RegistrationKey}: the user, subtopic,
-     * version, topic and mailbox set are replaced, {@code lastRegistered} is set, {@code firstRegistered} is kept.
-     */
-    RegisterOutcome register(Registration registration);
-
-    /**
-     * What {@link #registerAll} did with one registration: stored ({@code outcome}), or refused because its user has
-     * the most devices allowed ({@code refused}, the reason). A store failure fails the whole call instead.
-     */
-    record RegisterResult(RegisterOutcome outcome, RegistrationLimitException refused) {
-
-        public static RegisterResult stored(final RegisterOutcome outcome) {
-            return new RegisterResult(outcome, null);
-        }
-
-        public static RegisterResult refusedBy(final RegistrationLimitException limit) {
-            return new RegisterResult(null, limit);
-        }
+    /** The push queue of a split install. */
+    public PushQueue pushQueue() {
+        return pushQueue;
     }
 
-    /**
-     * Stores several registrations, as {@link #register} would one by one in this order, with as few commits as the
-     * store can (a group commit): the answer to a burst of registrations (every phone reconnecting after the IMAP
-     * server restarted) without one database round trip each.
-     *
-     * @return one result per registration, in order
-     * @throws TokenStoreException when the store failed; then none, some or all were stored, each whole (storing
-     *                             them again is safe: a registration is an upsert)
-     */
-    default List<RegisterResult> registerAll(final List<Registration> registrations) {
-        final List<RegisterResult> results = new java.util.ArrayList<>(registrations.size());
-        for (final Registration registration : registrations) {
-            try {
-                results.add(RegisterResult.stored(register(registration)));
-            } catch (final RegistrationLimitException e) {
-                results.add(RegisterResult.refusedBy(e));
-            }
-        }
-        return results;
+    /** Whether the database answers now (a connection validity check, 2 s at most); never throws. */
+    public boolean isReachable() {
+        return database.isReachable();
     }
-
-    /**
-     * The registrations of each of {@code usernames}, as {@link #registrationsOf} would give them, in as few round
-     * trips as the store can: routing looks up the owners of a batch of events at once. Keyed by the usernames as
-     * passed; a user without registrations maps to an empty list.
-     */
-    default Map<String, List<Registration>> registrationsOfUsers(final Collection<String> usernames) {
-        final Map<String, List<Registration>> found = new java.util.HashMap<>();
-        for (final String username : usernames) {
-            found.computeIfAbsent(username, this::registrationsOf);
-        }
-        return found;
-    }
-
-    /**
-     * The username as this store compares it ({@link UsernameFolding}): two names that fold alike are one user.
-     * Routing uses it to keep one user's events in order.
-     */
-    default String foldUsername(final String username) {
-        return username;
-    }
-
-    /** The registrations of {@code username} that watch {@code mailbox} (client-visible name). */
-    List<Registration> registrationsWatching(String username, String mailbox);
-
-    /** Every registration of {@code username}. */
-    List<Registration> registrationsOf(String username);
-
-    /** The registration with this key, if any. */
-    Optional<Registration> find(RegistrationKey key);
-
-    /**
-     * Removes the registration because APNs said its token is no longer valid at {@code invalidatedAt}; a device
-     * that re-registered after that instant keeps its registration.
-     *
-     * @return whether a registration was removed
-     */
-    boolean removeUnlessRegisteredAfter(RegistrationKey key, Instant invalidatedAt);
-
-    /**
-     * Removes the registrations of {@code username}, all of them or only those of one device.
-     *
-     * @param deviceToken the device to remove, {@code null} for every device of the user
-     * @return how many were removed
-     */
-    int remove(String username, String deviceToken);
-
-    /**
-     * Removes the registrations not renewed since {@code cutoff} (devices re-register at least daily; one that stopped
-     * has been reset or given away).
-     *
-     * @return how many were removed
-     */
-    int expireRegisteredBefore(Instant cutoff);
-
-    /** How many registrations there are. */
-    long count();
-
-    /**
-     * Hands every registration to {@code sink}, in key order, from one consistent snapshot: writes that run meanwhile
-     * are either wholly in it or wholly not, and are not held up.
-     *
-     * @return how many were handed over
-     */
-    long export(Consumer<Registration> sink);
-
-    /** Writes registrations read from a backup or another store; see {@link ImportMode}. Returns how many it wrote. */
-    long importRegistrations(Iterable<Registration> registrations, ImportMode mode);
-
-    /** Queues a push for a pusher running as a separate process ({@code --role pusher}). */
-    void enqueuePush(RegistrationKey registration, boolean newMail, Instant receivedAt);
-
-    /** How many pushes are queued now (a count over the queue: call it seldom, not per push). */
-    long queuedPushCount();
-
-    /** Up to {@code limit} queued pushes with an id above {@code afterId}, oldest first. */
-    List<QueuedPush> queuedPushes(long afterId, int limit);
-
-    /** Removes pushes that have their final answer. */
-    void removeQueuedPushes(java.util.Collection<Long> ids);
-
-    /** Whether the database answers now; never throws. */
-    boolean isReachable();
 
     /** The engine and location, without credentials, for messages. */
-    String describe();
+    public String describe() {
+        return description;
+    }
 
+    /** The routing cache's change listener, {@code null} without a cache (for tests). */
+    AutoCloseable changeListener() {
+        return changeListener;
+    }
+
+    /** Stops listening for changes and closes the connection pool; both jobs fail from now on. */
     @Override
-    void close();
+    public void close() {
+        if (changeListener != null) {
+            try {
+                changeListener.close();
+            } catch (final Exception e) {
+                // Closing a LISTEN connection that already broke: nothing left to release.
+            }
+        }
+        database.close();
+    }
 }

@@ -9,8 +9,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Builds a {@link TokenStore} from a JDBC URL. The engine follows from the URL alone: {@code jdbc:h2:file:...} (the
- * default, nothing to install) or {@code jdbc:postgresql://...} (several hosts for failover:
+ * Builds a {@link TokenStore} from a JDBC URL: its registrations (behind the routing cache unless it is off) and its
+ * push queue. The engine follows from the URL alone: {@code jdbc:h2:file:...} (the default, nothing to install) or
+ * {@code jdbc:postgresql://...} (several hosts for failover:
  * {@code jdbc:postgresql://h1:5432,h2:5432/mailpush?targetServerType=primary}). The schema is created or upgraded by
  * Flyway before {@link #build()} returns, so a store that builds is ready to use.
  */
@@ -181,30 +182,32 @@ public final class TokenStoreBuilder {
             throw new TokenStoreException("cannot migrate the token store schema at " + description + ": "
                     + reason + hint, e);
         }
-        final JdbiTokenStore store = new JdbiTokenStore(dataSource, description, folding, failoverTimeout,
-                maxDevicesPerUser);
+        final JdbiDatabase database = new JdbiDatabase(dataSource, failoverTimeout);
+        final JdbiRegistrationStore registrations = new JdbiRegistrationStore(database, folding, maxDevicesPerUser);
+        final PushQueue pushQueue = new JdbiPushQueue(database);
         if (cacheMode == CacheMode.OFF) {
-            return store;
+            return new TokenStore(registrations, pushQueue, database, description, null);
         }
-        final CachingTokenStore cache = new CachingTokenStore(store, folding, cacheUsers, cacheMaxAge,
-                store::forEachRegisteredUser, knownUsers);
+        final CachingRegistrationStore cache = new CachingRegistrationStore(registrations, folding, cacheUsers,
+                cacheMaxAge, registrations::forEachRegisteredUser, knownUsers);
+        final AutoCloseable changeListener;
         if (engine == StoreEngine.POSTGRESQL) {
             final PgChangeListener listener = new PgChangeListener(url, username, password, cache);
-            cache.changeListener(listener);
+            changeListener = listener;
             listener.start();
         } else {
             try (java.sql.Connection connection = dataSource.getConnection()) {
                 final String path = H2ChangeTrigger.databasePath(connection);
                 final java.util.function.Consumer<String> listener = cache::invalidate;
                 H2ChangeTrigger.listen(path, listener);
-                cache.changeListener(() -> H2ChangeTrigger.stopListening(path, listener));
+                changeListener = () -> H2ChangeTrigger.stopListening(path, listener);
             } catch (final java.sql.SQLException e) {
-                store.close();
+                database.close();
                 throw new TokenStoreException("cannot open the token store at " + description + ": "
                         + e.getMessage(), e);
             }
         }
-        return cache;
+        return new TokenStore(cache, pushQueue, database, description + ", routing cache", changeListener);
     }
 
     private static String rootMessage(final Throwable error) {

@@ -20,7 +20,8 @@ class H2CrashTest {
 
     /** The child process: registers devices one by one and prints "ACK n" once {@code register} returned. */
     public static void main(final String[] args) {
-        try (TokenStore store = new TokenStoreBuilder().url(args[0]).build()) {
+        try (TokenStore opened = new TokenStoreBuilder().url(args[0]).build()) {
+            final RegistrationStore store = opened.registrations();
             for (int n = 0; ; n++) {
                 store.register(registration(n));
                 System.out.println("ACK " + n);
@@ -57,7 +58,8 @@ class H2CrashTest {
         }
         assertThat(acknowledged).as("the child wrote").hasSize(400);
 
-        try (TokenStore store = new TokenStoreBuilder().url(url).build()) {
+        try (TokenStore opened = new TokenStoreBuilder().url(url).build()) {
+            final RegistrationStore store = opened.registrations();
             for (final int n : acknowledged) {
                 assertThat(store.find(registration(n).key())).as("acknowledged registration %d", n).isPresent();
             }

@@ -20,10 +20,10 @@ class H2TokenStoreTest extends TokenStoreContract {
     }
 
     @Test
-    void registrationsSurviveReopening() {
+    void registrationsSurviveReopening() throws Exception {
         store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
-        store.close();
-        store = openStore();
+        tokenStore.close();
+        open();
         assertThat(store.registrationsWatching("test", "INBOX")).hasSize(1);
     }
 
@@ -44,11 +44,12 @@ class H2TokenStoreTest extends TokenStoreContract {
              TokenStore other = new TokenStoreBuilder().url(url)
                      .cache(TokenStoreBuilder.CacheMode.OFF, 1_000, java.time.Duration.ofHours(1)).build()) {
             assertThat(cached.describe()).contains("routing cache");
-            assertThat(cached.registrationsWatching("test", "INBOX")).isEmpty();
+            assertThat(cached.registrations().registrationsWatching("test", "INBOX")).isEmpty();
 
-            other.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
+            other.registrations().register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
 
-            assertThat(cached.registrationsWatching("test", "INBOX")).as("the cached empty answer was invalidated")
+            assertThat(cached.registrations().registrationsWatching("test", "INBOX"))
+                    .as("the cached empty answer was invalidated")
                     .extracting(Registration::deviceToken).containsExactly(TOKEN_A);
         }
     }
@@ -63,10 +64,10 @@ class H2TokenStoreTest extends TokenStoreContract {
         final String url = "jdbc:h2:mem:known-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
         try (TokenStore other = new TokenStoreBuilder().url(url)
                 .cache(TokenStoreBuilder.CacheMode.OFF, 1_000, java.time.Duration.ofHours(1)).build()) {
-            other.register(registration("early", "ACC-1", TOKEN_A, T0, "INBOX"));
+            other.registrations().register(registration("early", "ACC-1", TOKEN_A, T0, "INBOX"));
             try (TokenStore opened = new TokenStoreBuilder().url(url)
                     .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-                final CachingTokenStore cached = (CachingTokenStore) opened;
+                final CachingRegistrationStore cached = (CachingRegistrationStore) opened.registrations();
                 assertThat(cached.knownUsers()).as("read at start").isEqualTo(1);
                 assertThat(cached.registrationsOf("nobody")).isEmpty();
                 assertThat(cached.registrationsOfUsers(List.of("nobody", "NoBody", "early")))
@@ -74,15 +75,15 @@ class H2TokenStoreTest extends TokenStoreContract {
                         .hasEntrySatisfying("early", list -> assertThat(list).hasSize(1));
                 assertThat(cached.knownAbsentLookups()).as("answered without the cache or a query").isEqualTo(3);
 
-                other.register(registration("NoBody", "ACC-2", TOKEN_B, T0, "INBOX"));
+                other.registrations().register(registration("NoBody", "ACC-2", TOKEN_B, T0, "INBOX"));
                 assertThat(cached.registrationsOf("nobody")).as("registered elsewhere: no longer known absent")
                         .extracting(Registration::deviceToken).containsExactly(TOKEN_B);
-                opened.register(registration("newcomer", "ACC-3", TOKEN_A, T0, "INBOX"));
+                cached.register(registration("newcomer", "ACC-3", TOKEN_A, T0, "INBOX"));
                 assertThat(cached.registrationsOfUsers(List.of("newcomer")).get("newcomer")).hasSize(1);
                 assertThat(cached.knownAbsentLookups()).isEqualTo(3);
                 assertThat(cached.knownUsers()).isEqualTo(3);
 
-                other.remove("early", null);
+                other.registrations().remove("early", null);
                 assertThat(cached.registrationsOf("early")).isEmpty();
                 assertThat(cached.knownUsers()).as("dropped by the lookup that found nothing").isEqualTo(2);
                 assertThat(cached.registrationsOf("early")).isEmpty();
@@ -100,18 +101,18 @@ class H2TokenStoreTest extends TokenStoreContract {
         final String url = "jdbc:h2:mem:two-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
         try (TokenStore service = new TokenStoreBuilder().url(url)
                 .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-            assertThat(service.registrationsOf("carol")).isEmpty();
+            assertThat(service.registrations().registrationsOf("carol")).isEmpty();
             try (TokenStore admin = new TokenStoreBuilder().url(url)
                     .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-                admin.register(registration("carol", "ACC-1", TOKEN_A, T0, "INBOX"));
-                assertThat(service.registrationsOf("carol")).hasSize(1);
+                admin.registrations().register(registration("carol", "ACC-1", TOKEN_A, T0, "INBOX"));
+                assertThat(service.registrations().registrationsOf("carol")).hasSize(1);
             }
             try (TokenStore other = new TokenStoreBuilder().url(url)
                     .cache(TokenStoreBuilder.CacheMode.OFF, 1_000, java.time.Duration.ofHours(1)).build()) {
-                other.register(registration("dave", "ACC-2", TOKEN_B, T0, "INBOX"));
+                other.registrations().register(registration("dave", "ACC-2", TOKEN_B, T0, "INBOX"));
             }
-            assertThat(service.registrationsOf("dave")).as("still listening after the admin's store closed")
-                    .hasSize(1);
+            assertThat(service.registrations().registrationsOf("dave"))
+                    .as("still listening after the admin's store closed").hasSize(1);
         }
     }
 
@@ -121,12 +122,12 @@ class H2TokenStoreTest extends TokenStoreContract {
         final String url = "jdbc:h2:mem:bound-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
         try (TokenStore opened = new TokenStoreBuilder().url(url).knownUsers(2)
                 .cache(TokenStoreBuilder.CacheMode.ON, 1_000, java.time.Duration.ofHours(1)).build()) {
-            final CachingTokenStore cached = (CachingTokenStore) opened;
+            final CachingRegistrationStore cached = (CachingRegistrationStore) opened.registrations();
             for (int n = 0; n < 3; n++) {
-                opened.register(registration("user" + n, "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
+                cached.register(registration("user" + n, "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
             }
             assertThat(cached.knownUsers()).isEqualTo(-1);
-            assertThat(opened.registrationsOfUsers(List.of("user0", "user2", "user9")))
+            assertThat(cached.registrationsOfUsers(List.of("user0", "user2", "user9")))
                     .hasEntrySatisfying("user2", list -> assertThat(list).hasSize(1))
                     .containsEntry("user9", List.of());
             assertThat(cached.knownAbsentLookups()).isZero();

@@ -49,8 +49,9 @@ class PostgresFailoverIT {
             throws Exception {
         final String url = "jdbc:postgresql://127.0.0.1:" + primary.port() + ",127.0.0.1:" + standby.port()
                 + "/mailpush?targetServerType=primary&hostRecheckSeconds=1&connectTimeout=2&socketTimeout=10";
-        try (TokenStore store = new TokenStoreBuilder().url(url).credentials("postgres", null)
+        try (TokenStore opened = new TokenStoreBuilder().url(url).credentials("postgres", null)
                 .connectionTimeout(Duration.ofSeconds(2)).failoverTimeout(Duration.ofSeconds(60)).build()) {
+            final RegistrationStore store = opened.registrations();
             final List<Integer> acknowledged = new CopyOnWriteArrayList<>();
             final List<Throwable> failures = new CopyOnWriteArrayList<>();
             final AtomicBoolean writing = new AtomicBoolean(true);

@@ -26,15 +26,15 @@ class PostgresTokenStoreIT extends TokenStoreContract {
 
     @AfterEach
     void dropSchema() {
-        store.close(); // before its tables go: a listening store would reload from a dropped schema
+        tokenStore.close(); // before its tables go: a listening store would reload from a dropped schema
         database.close();
     }
 
     @Test
     void routingIsCachedAndAnotherProcessesChangeReachesTheCacheAtOnce() throws Exception {
-        assertThat(store).isInstanceOf(CachingTokenStore.class);
-        final CachingTokenStore cache = (CachingTokenStore) store;
-        await().atMost(Duration.ofSeconds(5)).until(() -> listening(cache));
+        assertThat(store).isInstanceOf(CachingRegistrationStore.class);
+        final CachingRegistrationStore cache = (CachingRegistrationStore) store;
+        await().atMost(Duration.ofSeconds(5)).until(() -> ((PgChangeListener) tokenStore.changeListener()).listening());
         final long before = cache.invalidations();
         store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX"));
         // Our own write invalidates once, and its notification comes back through LISTEN and invalidates again.
@@ -45,9 +45,9 @@ class PostgresTokenStoreIT extends TokenStoreContract {
 
         // A second mailpush process on the same database (Cyrus master and replica) registers a second phone.
         try (TokenStore other = database.storeBuilder().build()) {
-            other.register(registration("test", "ACC-2", TOKEN_B, T0, "INBOX"));
+            other.registrations().register(registration("test", "ACC-2", TOKEN_B, T0, "INBOX"));
             await().atMost(Duration.ofSeconds(5)).until(() -> store.registrationsWatching("test", "INBOX").size() == 2);
-            other.remove("test", TOKEN_A);
+            other.registrations().remove("test", TOKEN_A);
             await().atMost(Duration.ofSeconds(5)).until(() -> store.registrationsWatching("test", "INBOX").size() == 1);
         }
     }
@@ -56,17 +56,17 @@ class PostgresTokenStoreIT extends TokenStoreContract {
     void twoProcessesRegisteringTheSameDevicesNeitherFailNorLoseUpdates() throws Exception {
         final ExecutorService pool = Executors.newFixedThreadPool(4);
         try (TokenStore other = database.storeBuilder().build()) {
-            final java.util.List<Callable<TokenStore.RegisterOutcome>> tasks = new java.util.ArrayList<>();
+            final java.util.List<Callable<RegistrationStore.RegisterOutcome>> tasks = new java.util.ArrayList<>();
             for (int i = 0; i < 60; i++) {
-                final TokenStore target = i % 2 == 0 ? store : other;
+                final RegistrationStore target = i % 2 == 0 ? store : other.registrations();
                 final Instant at = T0.plusSeconds(i);
                 final String mailbox = "Box" + i;
                 final String account = "ACC-" + (i % 3);
                 tasks.add(() -> target.register(registration("test", account, TOKEN_A, at, mailbox)));
             }
             int added = 0;
-            for (final Future<TokenStore.RegisterOutcome> outcome : pool.invokeAll(tasks)) {
-                if (outcome.get() == TokenStore.RegisterOutcome.ADDED) {
+            for (final Future<RegistrationStore.RegisterOutcome> outcome : pool.invokeAll(tasks)) {
+                if (outcome.get() == RegistrationStore.RegisterOutcome.ADDED) {
                     added++;
                 }
             }
@@ -74,21 +74,11 @@ class PostgresTokenStoreIT extends TokenStoreContract {
             assertThat(store.count()).isEqualTo(3);
             for (int account = 0; account < 3; account++) {
                 // Every row holds exactly one complete registration: one mailbox, never a mix of two writers'.
-                assertThat(other.find(new RegistrationKey("ACC-" + account, TOKEN_A)).orElseThrow().mailboxes())
-                        .hasSize(1);
+                assertThat(other.registrations().find(new RegistrationKey("ACC-" + account, TOKEN_A)).orElseThrow()
+                        .mailboxes()).hasSize(1);
             }
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    private static boolean listening(final CachingTokenStore cache) {
-        try {
-            final java.lang.reflect.Field field = CachingTokenStore.class.getDeclaredField("changeListener");
-            field.setAccessible(true);
-            return ((PgChangeListener) field.get(cache)).listening();
-        } catch (final ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

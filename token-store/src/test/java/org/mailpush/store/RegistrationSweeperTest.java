@@ -18,7 +18,8 @@ class RegistrationSweeperTest {
     @Test
     void expiresWhatWasNotRenewedWithinTheAgeOnItsSchedule(@TempDir final Path dir) {
         final Instant now = Instant.parse("2026-11-27T12:00:00Z");
-        try (TokenStore store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build()) {
+        try (TokenStore opened = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build()) {
+            final RegistrationStore store = opened.registrations();
             store.register(Registration.of("u", "OLD", "a".repeat(64), "com.apple.mobilemail", 2, Set.of("INBOX"),
                     null, now.minus(Duration.ofDays(31))));
             store.register(Registration.of("u", "NEW", "b".repeat(64), "com.apple.mobilemail", 2, Set.of("INBOX"),

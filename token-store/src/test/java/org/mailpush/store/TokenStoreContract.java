@@ -23,18 +23,23 @@ abstract class TokenStoreContract {
     static final String TOKEN_B = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
     static final Instant T0 = Instant.parse("2026-11-26T10:00:00.123456Z");
 
-    TokenStore store;
+    TokenStore tokenStore;
+    /** The registrations of {@link #tokenStore}: what most of the contract is about. */
+    RegistrationStore store;
+    PushQueue queue;
 
     abstract TokenStore openStore() throws Exception;
 
     @BeforeEach
     void open() throws Exception {
-        store = openStore();
+        tokenStore = openStore();
+        store = tokenStore.registrations();
+        queue = tokenStore.pushQueue();
     }
 
     @AfterEach
     void closeStore() {
-        store.close();
+        tokenStore.close();
     }
 
     static Registration registration(final String user, final String account, final String token,
@@ -46,7 +51,7 @@ abstract class TokenStoreContract {
     @Test
     void registerThenRouteByOwnerAndMailbox() {
         assertThat(store.register(registration("test", "ACC-1", TOKEN_A, T0, "INBOX", "Sent")))
-                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+                .isEqualTo(RegistrationStore.RegisterOutcome.ADDED);
 
         assertThat(store.registrationsWatching("test", "INBOX")).singleElement().satisfies(r -> {
             assertThat(r.deviceToken()).isEqualTo(TOKEN_A);
@@ -79,7 +84,7 @@ abstract class TokenStoreContract {
         final Instant later = T0.plus(Duration.ofDays(1));
 
         assertThat(store.register(registration("test", "ACC-1", TOKEN_A, later, "INBOX", "Work")))
-                .isEqualTo(TokenStore.RegisterOutcome.REFRESHED);
+                .isEqualTo(RegistrationStore.RegisterOutcome.REFRESHED);
 
         final Registration stored = store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow();
         assertThat(stored.mailboxes()).containsExactlyInAnyOrder("INBOX", "Work");
@@ -122,14 +127,14 @@ abstract class TokenStoreContract {
     void concurrentRegistrationsOfOneDeviceNeitherFailNorDuplicate() throws Exception {
         final ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            final List<Callable<TokenStore.RegisterOutcome>> tasks = new java.util.ArrayList<>();
+            final List<Callable<RegistrationStore.RegisterOutcome>> tasks = new java.util.ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 final Instant at = T0.plus(i, ChronoUnit.SECONDS);
                 tasks.add(() -> store.register(registration("test", "ACC-1", TOKEN_A, at, "INBOX")));
             }
             int added = 0;
-            for (final Future<TokenStore.RegisterOutcome> outcome : pool.invokeAll(tasks)) {
-                if (outcome.get() == TokenStore.RegisterOutcome.ADDED) {
+            for (final Future<RegistrationStore.RegisterOutcome> outcome : pool.invokeAll(tasks)) {
+                if (outcome.get() == RegistrationStore.RegisterOutcome.ADDED) {
                     added++;
                 }
             }
@@ -147,7 +152,7 @@ abstract class TokenStoreContract {
     void concurrentGroupCommitsOfTheSameDevicesNeitherFailNorDuplicate() throws Exception {
         final ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            final List<Callable<List<TokenStore.RegisterResult>>> tasks = new java.util.ArrayList<>();
+            final List<Callable<List<RegistrationStore.RegisterResult>>> tasks = new java.util.ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 final Instant at = T0.plus(i, ChronoUnit.SECONDS);
                 final List<Registration> batch = new java.util.ArrayList<>();
@@ -159,9 +164,9 @@ abstract class TokenStoreContract {
                 tasks.add(() -> store.registerAll(batch));
             }
             int added = 0;
-            for (final Future<List<TokenStore.RegisterResult>> results : pool.invokeAll(tasks)) {
-                for (final TokenStore.RegisterResult result : results.get()) {
-                    if (result.outcome() == TokenStore.RegisterOutcome.ADDED) {
+            for (final Future<List<RegistrationStore.RegisterResult>> results : pool.invokeAll(tasks)) {
+                for (final RegistrationStore.RegisterResult result : results.get()) {
+                    if (result.outcome() == RegistrationStore.RegisterOutcome.ADDED) {
                         added++;
                     }
                 }
@@ -177,7 +182,7 @@ abstract class TokenStoreContract {
 
     @Test
     void answersReachable() {
-        assertThat(store.isReachable()).isTrue();
+        assertThat(tokenStore.isReachable()).isTrue();
     }
 
     @Test
@@ -222,7 +227,7 @@ abstract class TokenStoreContract {
 
         store.register(registration("intruder", "ACC-X", TOKEN_B, T0, "INBOX"));
         store.remove("user0", null);
-        assertThat(store.importRegistrations(exported, TokenStore.ImportMode.REPLACE)).isEqualTo(25);
+        assertThat(store.importRegistrations(exported, RegistrationStore.ImportMode.REPLACE)).isEqualTo(25);
 
         final List<Registration> again = new java.util.ArrayList<>();
         store.export(again::add);
@@ -238,7 +243,7 @@ abstract class TokenStoreContract {
         final long written = store.importRegistrations(List.of(
                 registration("test", "ACC-1", TOKEN_A, T0.minusSeconds(60), "Old"),
                 registration("test", "ACC-2", TOKEN_A, T0.plusSeconds(60), "Newer"),
-                registration("test", "ACC-3", TOKEN_A, T0, "Fresh")), TokenStore.ImportMode.MERGE);
+                registration("test", "ACC-3", TOKEN_A, T0, "Fresh")), RegistrationStore.ImportMode.MERGE);
 
         assertThat(written).isEqualTo(2);
         assertThat(store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("INBOX");
@@ -260,13 +265,13 @@ abstract class TokenStoreContract {
         assertThat(store.registrationsOf("busy")).hasSize(100);
         // A device already there registers again as usual; another user is not affected.
         assertThat(store.register(registration("busy", "ACC-7", String.format("%064x", 7), T0.plusSeconds(60),
-                "INBOX"))).isEqualTo(TokenStore.RegisterOutcome.REFRESHED);
+                "INBOX"))).isEqualTo(RegistrationStore.RegisterOutcome.REFRESHED);
         assertThat(store.register(registration("calm", "ACC-1", newcomer, T0, "INBOX")))
-                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+                .isEqualTo(RegistrationStore.RegisterOutcome.ADDED);
         // Room again after a revoke.
         store.remove("busy", String.format("%064x", 0));
         assertThat(store.register(registration("busy", "ACC-100", newcomer, T0, "INBOX")))
-                .isEqualTo(TokenStore.RegisterOutcome.ADDED);
+                .isEqualTo(RegistrationStore.RegisterOutcome.ADDED);
     }
 
     @Test
@@ -274,15 +279,15 @@ abstract class TokenStoreContract {
         for (int n = 0; n < 100; n++) {
             store.register(registration("busy", "ACC-" + n, String.format("%064x", n), T0, "INBOX"));
         }
-        final List<TokenStore.RegisterResult> results = store.registerAll(List.of(
+        final List<RegistrationStore.RegisterResult> results = store.registerAll(List.of(
                 registration("calm", "ACC-1", TOKEN_A, T0, "INBOX"),
                 registration("busy", "ACC-100", String.format("%064x", 100), T0, "INBOX"),
                 registration("busy", "ACC-7", String.format("%064x", 7), T0.plusSeconds(60), "INBOX", "Sent"),
                 registration("Calm", "ACC-2", TOKEN_B, T0, "INBOX"),
                 registration("calm", "ACC-1", TOKEN_A, T0.plusSeconds(1), "Sent")));
-        assertThat(results).extracting(TokenStore.RegisterResult::outcome).containsExactly(
-                TokenStore.RegisterOutcome.ADDED, null, TokenStore.RegisterOutcome.REFRESHED,
-                TokenStore.RegisterOutcome.ADDED, TokenStore.RegisterOutcome.REFRESHED);
+        assertThat(results).extracting(RegistrationStore.RegisterResult::outcome).containsExactly(
+                RegistrationStore.RegisterOutcome.ADDED, null, RegistrationStore.RegisterOutcome.REFRESHED,
+                RegistrationStore.RegisterOutcome.ADDED, RegistrationStore.RegisterOutcome.REFRESHED);
         assertThat(results.get(1).refused()).isInstanceOf(RegistrationLimitException.class);
         assertThat(store.registrationsOf("busy")).hasSize(100);
         assertThat(store.registrationsWatching("busy", "Sent")).extracting(Registration::accountId)
@@ -319,20 +324,20 @@ abstract class TokenStoreContract {
     void queuedPushesComeBackInOrderUntilRemoved() {
         final RegistrationKey phone = new RegistrationKey("ACC-1", TOKEN_A);
         final RegistrationKey tablet = new RegistrationKey("ACC-2", TOKEN_B);
-        store.enqueuePush(phone, true, T0);
-        store.enqueuePush(tablet, false, T0.plusSeconds(1));
-        store.enqueuePush(phone, false, T0.plusSeconds(2));
-        assertThat(store.queuedPushCount()).isEqualTo(3);
-        final List<QueuedPush> firstTwo = store.queuedPushes(0, 2);
+        queue.enqueue(phone, true, T0);
+        queue.enqueue(tablet, false, T0.plusSeconds(1));
+        queue.enqueue(phone, false, T0.plusSeconds(2));
+        assertThat(queue.size()).isEqualTo(3);
+        final List<QueuedPush> firstTwo = queue.read(0, 2);
         assertThat(firstTwo).extracting(QueuedPush::registration).containsExactly(phone, tablet);
         assertThat(firstTwo).extracting(QueuedPush::newMail).containsExactly(true, false);
         assertThat(firstTwo.get(0).receivedAt()).isEqualTo(T0);
         assertThat(firstTwo.get(1).id()).isGreaterThan(firstTwo.get(0).id());
-        final List<QueuedPush> rest = store.queuedPushes(firstTwo.get(1).id(), 10);
+        final List<QueuedPush> rest = queue.read(firstTwo.get(1).id(), 10);
         assertThat(rest).singleElement().satisfies(p -> assertThat(p.registration()).isEqualTo(phone));
-        store.removeQueuedPushes(List.of(firstTwo.get(0).id(), rest.get(0).id()));
-        assertThat(store.queuedPushes(0, 10)).singleElement().satisfies(p -> assertThat(p.registration())
+        queue.remove(List.of(firstTwo.get(0).id(), rest.get(0).id()));
+        assertThat(queue.read(0, 10)).singleElement().satisfies(p -> assertThat(p.registration())
                 .isEqualTo(tablet));
-        assertThat(store.queuedPushCount()).isEqualTo(1);
+        assertThat(queue.size()).isEqualTo(1);
     }
 }

@@ -1,7 +1,7 @@
 package org.mailpush.imap.proxy;
 
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -18,14 +18,14 @@ import java.util.function.Supplier;
  */
 public final class TokenStoreRegistrationSink implements RegistrationSink, AutoCloseable {
 
-    private final TokenStore store;
+    private final RegistrationStore store;
     private final Supplier<String> topic;
     private final ExecutorService executor;
 
     /**
      * @param topic the topic to answer, asked each time (a reloaded credential may change it)
      */
-    public TokenStoreRegistrationSink(final TokenStore store, final Supplier<String> topic) {
+    public TokenStoreRegistrationSink(final RegistrationStore store, final Supplier<String> topic) {
         this.store = store;
         this.topic = topic;
         this.executor = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1_000),

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.testing.DovecotServer;
@@ -40,7 +41,8 @@ class DovecotProxyAccessIT {
     @TempDir
     Path dir;
     private DovecotServer dovecot;
-    private TokenStore store;
+    private TokenStore tokenStore;
+    private RegistrationStore store;
     private TokenStoreRegistrationSink sink;
     private ImapProxyServer proxy;
 
@@ -57,8 +59,8 @@ class DovecotProxyAccessIT {
         if (sink != null) {
             sink.close();
         }
-        if (store != null) {
-            store.close();
+        if (tokenStore != null) {
+            tokenStore.close();
         }
         if (dovecot != null) {
             dovecot.close();
@@ -67,7 +69,8 @@ class DovecotProxyAccessIT {
 
     private void start(final List<String> dovecotLines, final int upstreamPort,
                        final ImapProxySettings.ClientAddress forwarding) throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         sink = new TokenStoreRegistrationSink(store, () -> "com.apple.mail.XServer.ACCESS-TEST");
         proxy = ImapProxyServer.start(ImapProxySettings.builder().serverTls(io.netty.handler.ssl.SslContextBuilder
                         .forServer(pki.serverCertificateFile().toFile(), pki.serverKeyFile().toFile()).build())

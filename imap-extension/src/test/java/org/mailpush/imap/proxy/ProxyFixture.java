@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.testing.LmtpClient;
@@ -56,7 +57,8 @@ abstract class ProxyFixture {
 
     @TempDir
     Path dir;
-    TokenStore store;
+    TokenStore tokenStore;
+    RegistrationStore store;
     TokenStoreRegistrationSink sink;
     ImapProxyServer proxy;
     int plainPort;
@@ -89,7 +91,8 @@ abstract class ProxyFixture {
     @BeforeEach
     void startProxy() throws Exception {
         upstream = startUpstream(java.nio.file.Files.createDirectories(dir.resolve("server")));
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         sink = new TokenStoreRegistrationSink(store, () -> TOPIC);
         final SslContext serverTls = serverTls();
         proxy = ImapProxyServer.start(settings(ImapProxySettings.builder().serverTls(serverTls)
@@ -123,8 +126,8 @@ abstract class ProxyFixture {
         if (sink != null) {
             sink.close();
         }
-        if (store != null) {
-            store.close();
+        if (tokenStore != null) {
+            tokenStore.close();
         }
         if (upstream != null) {
             upstream.close();

@@ -10,7 +10,7 @@ import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +37,12 @@ import java.util.function.Consumer;
  * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only queues ({@link RoutingLanes}: mail
  * and registrations in lanes of their own, each bounded) and never blocks. Two threads take work in batches, so
  * that the store is asked once per batch, not once per event: the routing thread looks up the owners of up to
- * {@value #MAIL_BATCH} mailbox events at once ({@link TokenStore#registrationsOfUsers}); the writing thread stores up
- * to about {@value #REGISTRATION_BATCH} registrations in one group commit ({@link TokenStore#registerAll}). So a
- * burst of registrations never holds new mail behind a commit; and a user's registrations that came first are
- * stored before that user's mail is routed (the routing thread stores those still queued itself, and waits for the
- * writing thread's commit when it holds some), so a device that registered is pushed for mail that came after it.
+ * {@value #MAIL_BATCH} mailbox events at once ({@link RegistrationStore#registrationsOfUsers}); the writing thread
+ * stores up to about {@value #REGISTRATION_BATCH} registrations in one group commit
+ * ({@link RegistrationStore#registerAll}). So a burst of registrations never holds new mail behind a commit; and a
+ * user's registrations that came first are stored before that user's mail is routed (the routing thread stores
+ * those still queued itself, and waits for the writing thread's commit when it holds some), so a device that
+ * registered is pushed for mail that came after it.
  * When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the door stays
  * responsive and memory stays flat. Doors that must answer their sender with the outcome use
  * {@link #submit}, which queues the same way and completes when the event has been routed; the durable queue uses
@@ -63,7 +64,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
     private record Job(IntakeEvent event, CompletableFuture<RouteOutcome> outcome, Runnable done) {
     }
 
-    private final TokenStore store;
+    private final RegistrationStore store;
     private final PushDispatcher dispatcher;
     private final IntakeListener listener;
     private final String registrationTopic;
@@ -82,8 +83,11 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
         return thread;
     });
 
-    /** As {@link #EventRouter(TokenStore, PushDispatcher, IntakeListener, String, int, int, Clock)}, both lanes alike. */
-    public EventRouter(final TokenStore store, final PushDispatcher dispatcher, final IntakeListener listener,
+    /**
+     * As {@link #EventRouter(RegistrationStore, PushDispatcher, IntakeListener, String, int, int, Clock)}, both lanes
+     * alike.
+     */
+    public EventRouter(final RegistrationStore store, final PushDispatcher dispatcher, final IntakeListener listener,
                        final String registrationTopic, final int queueCapacity, final Clock clock) {
         this(store, dispatcher, listener, registrationTopic, queueCapacity, queueCapacity, clock);
     }
@@ -95,7 +99,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
      * @param mailCapacity         how many mailbox events may wait for routing
      * @param registrationCapacity how many registrations may wait
      */
-    public EventRouter(final TokenStore store, final PushDispatcher dispatcher, final IntakeListener listener,
+    public EventRouter(final RegistrationStore store, final PushDispatcher dispatcher, final IntakeListener listener,
                        final String registrationTopic, final int mailCapacity, final int registrationCapacity,
                        final Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
@@ -276,7 +280,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
             registrations.add(Registration.of(device.username(), device.accountId(), device.deviceToken(),
                     device.subtopic(), device.apsVersion(), device.mailboxes(), registrationTopic, clock.instant()));
         }
-        final List<TokenStore.RegisterResult> results;
+        final List<RegistrationStore.RegisterResult> results;
         try {
             results = store.registerAll(registrations);
         } catch (final RuntimeException e) {
@@ -287,7 +291,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
         for (int i = 0; i < jobs.size(); i++) {
             final Job job = jobs.get(i);
             final DeviceRegistration device = (DeviceRegistration) job.event();
-            final TokenStore.RegisterResult result = results.get(i);
+            final RegistrationStore.RegisterResult result = results.get(i);
             if (result.refused() != null) {
                 listener.badInput(device.source(), BadInputException.refusedRegistration(
                         BadInputKind.TOO_MANY_DEVICES, "device " + DeviceTokens.mask(device.deviceToken())
@@ -295,7 +299,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                 finish(job, RouteOutcome.REFUSED);
             } else {
                 LOG.info("Device {} of {} {} for {}", DeviceTokens.mask(device.deviceToken()), device.username(),
-                        result.outcome() == TokenStore.RegisterOutcome.ADDED ? "registered" : "re-registered",
+                        result.outcome() == RegistrationStore.RegisterOutcome.ADDED ? "registered" : "re-registered",
                         device.mailboxes());
                 finish(job, RouteOutcome.REGISTERED);
             }

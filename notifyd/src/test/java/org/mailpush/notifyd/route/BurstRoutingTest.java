@@ -10,6 +10,7 @@ import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -49,7 +50,8 @@ class BurstRoutingTest {
 
     private final IntakeCounters counters = new IntakeCounters();
     private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
-    private TokenStore store;
+    private TokenStore tokenStore;
+    private RegistrationStore store;
     private EventRouter router;
     private NotifySocketServer socket;
 
@@ -61,8 +63,8 @@ class BurstRoutingTest {
         if (router != null) {
             router.close();
         }
-        if (store != null) {
-            store.close();
+        if (tokenStore != null) {
+            tokenStore.close();
         }
     }
 
@@ -83,11 +85,11 @@ class BurstRoutingTest {
                 + token(device) + "\",\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\"]}");
     }
 
-    private void start(final TokenStore routingStore, final PushDispatcher dispatcher) throws Exception {
+    private void start(final RegistrationStore routingStore, final PushDispatcher dispatcher) throws Exception {
         start(routingStore, dispatcher, RoutingSettings.DEFAULTS.maxQueuedMail());
     }
 
-    private void start(final TokenStore routingStore, final PushDispatcher dispatcher, final int mailCapacity)
+    private void start(final RegistrationStore routingStore, final PushDispatcher dispatcher, final int mailCapacity)
             throws Exception {
         router = new EventRouter(routingStore, dispatcher, counters, TOPIC, mailCapacity,
                 RoutingSettings.DEFAULTS.maxQueuedRegistrations(), clock);
@@ -103,7 +105,8 @@ class BurstRoutingTest {
      */
     @Test
     void aBurstLargerThanTheLaneWaitsInTheSenderInsteadOfBeingShed() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         final List<Registration> devices = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             devices.add(Registration.of("u" + i, "ACC-" + i, token(i), "com.apple.mobilemail", 2, Set.of("INBOX"),
@@ -145,7 +148,8 @@ class BurstRoutingTest {
 
     @Test
     void twentyThousandNewMailsAtOnceAreAllRoutedAndNoneShed() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         final List<Registration> devices = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
             devices.add(Registration.of("u" + i, "ACC-" + i, token(i), "com.apple.mobilemail", 2, Set.of("INBOX"),
@@ -171,7 +175,8 @@ class BurstRoutingTest {
 
     @Test
     void twentyThousandRegistrationsAtOnceAreAllStoredAndNoneShed() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         start(store, intent -> {
         });
         try (NotifyDatagramSender cyrus = new NotifyDatagramSender(dir.resolve("notify"))) {
@@ -192,11 +197,12 @@ class BurstRoutingTest {
      */
     @Test
     void newMailBehindAFullRegistrationBacklogIsRoutedFirst() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         store.register(Registration.of("reader", "ACC-R", token(999_999), "com.apple.mobilemail", 2,
                 Set.of("INBOX"), TOPIC, clock.instant()));
         final FirstCommitHeld held = new FirstCommitHeld();
-        final TokenStore gated = held.around(store);
+        final RegistrationStore gated = held.around(store);
         final List<String> order = new CopyOnWriteArrayList<>();
         router = new EventRouter(gated, intent -> order.add("push after " + held.commits.get() + " commit(s), "
                 + store.count() + " stored"), counters, TOPIC, 10, 1_000, clock);
@@ -224,7 +230,8 @@ class BurstRoutingTest {
      */
     @Test
     void mailForAUserWhoseRegistrationIsBeingCommittedWaitsForTheCommit() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Boolean> releasedAtPush = new CopyOnWriteArrayList<>();
         final FirstCommitHeld held = new FirstCommitHeld();
@@ -248,7 +255,8 @@ class BurstRoutingTest {
     /** A user's registration still waiting is stored before that user's mail is routed: the new device hears. */
     @Test
     void mailForAUserWhoseRegistrationWaitsReachesTheNewDevice() throws Exception {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Long> storedAtPush = new CopyOnWriteArrayList<>();
         final FirstCommitHeld held = new FirstCommitHeld();
@@ -297,7 +305,7 @@ class BurstRoutingTest {
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger commits = new AtomicInteger();
 
-        TokenStore around(final TokenStore real) {
+        RegistrationStore around(final RegistrationStore real) {
             return gatedRegisterAll(real, () -> {
                 if (commits.incrementAndGet() == 1) {
                     inCommit.countDown();
@@ -308,8 +316,9 @@ class BurstRoutingTest {
     }
 
     /** The real store, with {@code beforeCommit} run at the start of each group commit (to hold the writing thread). */
-    private static TokenStore gatedRegisterAll(final TokenStore real, final Runnable beforeCommit) {
-        return (TokenStore) Proxy.newProxyInstance(TokenStore.class.getClassLoader(), new Class<?>[]{TokenStore.class},
+    private static RegistrationStore gatedRegisterAll(final RegistrationStore real, final Runnable beforeCommit) {
+        return (RegistrationStore) Proxy.newProxyInstance(RegistrationStore.class.getClassLoader(),
+                new Class<?>[]{RegistrationStore.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("registerAll")) {
                         beforeCommit.run();

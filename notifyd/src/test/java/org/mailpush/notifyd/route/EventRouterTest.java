@@ -11,6 +11,7 @@ import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.intake.IntakeCounters;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -37,19 +38,21 @@ class EventRouterTest {
     @TempDir
     Path dir;
 
-    private TokenStore store;
+    private TokenStore tokenStore;
+    private RegistrationStore store;
     private final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
     private final IntakeCounters counters = new IntakeCounters();
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
 
     @BeforeEach
     void open() {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
     }
 
     @AfterEach
     void closeStore() {
-        store.close();
+        tokenStore.close();
     }
 
     private static DeviceRegistration device(final String token, final String... mailboxes) {
@@ -131,11 +134,12 @@ class EventRouterTest {
     @Test
     void aStoreFailureDoesNotStopRouting() {
         final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
-        store.close();                               // every store call now fails
+        tokenStore.close();                          // every store call now fails
         router.route(device(TOKEN_A, "INBOX"));
         router.route(event(EventType.MESSAGE_NEW, "test", "INBOX"));
         assertThat(pushes).isEmpty();
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         router.close();
     }
 
@@ -153,19 +157,21 @@ class EventRouterTest {
         assertThat(router.submit(event(EventType.MAILBOX_CREATE, "test", "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.IGNORED);
         assertThat(pushes).hasSize(1);
-        store.close();
+        tokenStore.close();
         // A user with no device is known to have none without asking the (closed) store.
         assertThat(router.submit(event(EventType.MESSAGE_NEW, "carol", "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.UNKNOWN_USER);
         router.close();
         // Without the routing cache every lookup reaches the store, here closed.
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens"))
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens"))
                 .cache(TokenStoreBuilder.CacheMode.OFF, 1, Duration.ofMinutes(1)).build();
+        store = tokenStore.registrations();
         final EventRouter uncached = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
-        store.close();
+        tokenStore.close();
         assertThat(uncached.submit(event(EventType.MESSAGE_NEW, "test", "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.STORE_FAILED);
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         uncached.close();
     }
 
@@ -196,8 +202,9 @@ class EventRouterTest {
 
     @Test
     void aNewDeviceBeyondTheUsersLimitIsRefusedAndCounted() throws Exception {
-        store.close();
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).maxDevicesPerUser(1).build();
+        tokenStore.close();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).maxDevicesPerUser(1).build();
+        store = tokenStore.registrations();
         final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
         assertThat(router.submit(device(TOKEN_A, "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.REGISTERED);

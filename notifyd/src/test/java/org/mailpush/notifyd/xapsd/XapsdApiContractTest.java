@@ -12,6 +12,7 @@ import org.mailpush.notifyd.route.EventRouter;
 import org.mailpush.notifyd.route.PushIntent;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.testing.RawHttpConnection;
@@ -41,7 +42,8 @@ class XapsdApiContractTest {
     @TempDir
     Path dir;
 
-    private TokenStore store;
+    private TokenStore tokenStore;
+    private RegistrationStore store;
     private EventRouter router;
     private HttpIntakeServer server;
     private HttpIntakeServer withSecret;
@@ -50,7 +52,8 @@ class XapsdApiContractTest {
 
     @BeforeEach
     void start() throws IOException {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
         router = new EventRouter(store, pushes::add, counters, TOPIC, 100, Clock.systemUTC());
         server = xapsd(new InetSocketAddress("::1", 0), null);
     }
@@ -75,7 +78,7 @@ class XapsdApiContractTest {
             withSecret.close();
         }
         router.close();
-        store.close();
+        tokenStore.close();
     }
 
     /** What xaps-imap-plugin.c sends for a phone's XAPPLEPUSHSERVICE command. */
@@ -223,11 +226,12 @@ class XapsdApiContractTest {
 
     @Test
     void aStoreFailureIsAnswered500() throws IOException {
-        store.close();
+        tokenStore.close();
         assertThat(post("/register", registerBody("alice", TOKEN, "com.apple.mobilemail", "\"INBOX\"")).status())
                 .isEqualTo(500);
         assertThat(post("/notify", notifyBody("alice", "INBOX", "\"MessageNew\"")).status()).isEqualTo(500);
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        store = tokenStore.registrations();
     }
 
     @Test

@@ -141,8 +141,8 @@ public final class InstallCheck {
                 results.add(new Result(Verdict.FAIL, "store", store.describe() + " does not answer"));
                 return;
             }
-            results.add(new Result(Verdict.PASS, "store", store.describe() + " reachable, " + store.count()
-                    + " registration(s)"));
+            results.add(new Result(Verdict.PASS, "store", store.describe() + " reachable, "
+                    + store.registrations().count() + " registration(s)"));
         } catch (final ConfigException | TokenStoreException e) {
             results.add(new Result(Verdict.FAIL, "store", e.getMessage()));
         }

@@ -97,11 +97,11 @@ final class DemoCommand implements Callable<Integer> {
                             + "\"mailboxes\":[\"INBOX\",\"Sent\"]}"));
                     out.println("4. Sent Cyrus's ApplePushService datagram: alice registers device "
                             + DeviceTokens.mask(token) + " for INBOX and Sent");
-                    if (!waitFor(() -> service.store().count() == 1, Duration.ofSeconds(10))) {
+                    if (!waitFor(() -> service.registrations().count() == 1, Duration.ofSeconds(10))) {
                         out.println("FAILED: the registration did not reach the token store");
                         return ExitCodes.FAILED;
                     }
-                    out.println("   token store: " + service.store().count() + " registration");
+                    out.println("   token store: " + service.registrations().count() + " registration");
 
                     cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"MessageNew\","
                             + "\"timestamp\":\"" + Instant.now() + "\",\"mailboxID\":\"demo\","

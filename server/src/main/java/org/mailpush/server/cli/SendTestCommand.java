@@ -76,14 +76,14 @@ final class SendTestCommand implements Callable<Integer> {
             return ExitCodes.CONFIG;
         }
         try (TokenStore store = StoreFactory.open(settings.store())) {
-            final List<Registration> devices = mailbox == null ? store.registrationsOf(user)
-                    : store.registrationsWatching(user, mailbox);
+            final List<Registration> devices = mailbox == null ? store.registrations().registrationsOf(user)
+                    : store.registrations().registrationsWatching(user, mailbox);
             if (devices.isEmpty()) {
                 err.println("mailpush: no device of " + user + " is registered"
                         + (mailbox != null ? " for " + mailbox : "") + " in " + store.describe());
                 return ExitCodes.FAILED;
             }
-            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store)) {
+            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store.registrations())) {
                 out.println("Pushing to " + devices.size() + " device(s) of " + user + " via "
                         + pusher.credentials().get(0).apnsHost() + " ...");
                 out.flush();

@@ -4,6 +4,7 @@ import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;
 import org.mailpush.store.transfer.ArchiveException;
@@ -51,7 +52,11 @@ final class TokensCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        abstract int work(TokenStore store, PrintWriter out) throws IOException;
+        /**
+         * @param store the registrations of the configuration's store
+         * @param where the store, as messages name it
+         */
+        abstract int work(RegistrationStore store, String where, PrintWriter out) throws IOException;
 
         @Override
         public Integer call() {
@@ -67,7 +72,7 @@ final class TokensCommand implements Runnable {
                 return ExitCodes.FAILED;
             }
             try (store) {
-                return work(store, spec.commandLine().getOut());
+                return work(store.registrations(), store.describe(), spec.commandLine().getOut());
             } catch (final IllegalArgumentException e) {
                 err.println("mailpush: " + e.getMessage());
                 return ExitCodes.FAILED;
@@ -97,7 +102,7 @@ final class TokensCommand implements Runnable {
         boolean full;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final List<Registration> registrations = new ArrayList<>();
             if (user != null) {
                 registrations.addAll(store.registrationsOf(user));
@@ -132,7 +137,7 @@ final class TokensCommand implements Runnable {
         boolean full;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final List<Registration> registrations = matching(store, user, device);
             if (registrations.isEmpty()) {
                 spec.commandLine().getErr().println("mailpush: no registration of " + user
@@ -167,7 +172,7 @@ final class TokensCommand implements Runnable {
         String device;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final List<Registration> registrations = matching(store, user, device);
             if (device != null && registrations.size() > 1
                     && registrations.stream().map(Registration::deviceToken).distinct().count() > 1) {
@@ -193,7 +198,7 @@ final class TokensCommand implements Runnable {
      *
      * @throws IllegalArgumentException for a prefix shorter than the 8 characters mailpush shows
      */
-    static List<Registration> matching(final TokenStore store, final String user, final String device) {
+    static List<Registration> matching(final RegistrationStore store, final String user, final String device) {
         if (device != null && device.length() < 8) {
             throw new IllegalArgumentException("--device needs at least the 8 characters 'tokens list' shows, not \""
                     + device + "\"");
@@ -216,9 +221,9 @@ final class TokensCommand implements Runnable {
         Path file;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) throws IOException {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) throws IOException {
             final long count = RegistrationArchive.write(store, file, true);
-            out.println("Backed up " + count + " registration(s) from " + store.describe() + " to " + file);
+            out.println("Backed up " + count + " registration(s) from " + where + " to " + file);
             return 0;
         }
     }
@@ -235,15 +240,15 @@ final class TokensCommand implements Runnable {
         boolean force;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final long before = store.count();
             if (before > 0 && !force) {
-                spec.commandLine().getErr().println("mailpush: " + store.describe() + " holds " + before
+                spec.commandLine().getErr().println("mailpush: " + where + " holds " + before
                         + " registration(s); restore replaces them all: add --force to go on");
                 return ExitCodes.FAILED;
             }
             final long restored = store.importRegistrations(RegistrationArchive.read(file, true),
-                    TokenStore.ImportMode.REPLACE);
+                    RegistrationStore.ImportMode.REPLACE);
             out.println("Restored " + restored + " registration(s) from " + file + " (replaced " + before + ")");
             return 0;
         }
@@ -256,7 +261,7 @@ final class TokensCommand implements Runnable {
         Path file;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) throws IOException {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) throws IOException {
             final long count = RegistrationArchive.write(store, file, false);
             out.println("Exported " + count + " registration(s) to " + file);
             return 0;
@@ -271,9 +276,9 @@ final class TokensCommand implements Runnable {
         Path file;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final long written = store.importRegistrations(RegistrationArchive.read(file, false),
-                    TokenStore.ImportMode.MERGE);
+                    RegistrationStore.ImportMode.MERGE);
             out.println("Imported " + written + " registration(s) from " + file + "; the store holds "
                     + store.count());
             return 0;
@@ -288,9 +293,10 @@ final class TokensCommand implements Runnable {
         Path file;
 
         @Override
-        int work(final TokenStore store, final PrintWriter out) {
+        int work(final RegistrationStore store, final String where, final PrintWriter out) {
             final XapsdDatabase.Contents contents = XapsdDatabase.read(file, null, Instant.now());
-            final long written = store.importRegistrations(contents.registrations(), TokenStore.ImportMode.MERGE);
+            final long written = store.importRegistrations(contents.registrations(),
+                    RegistrationStore.ImportMode.MERGE);
             out.println("Imported " + written + " of " + contents.registrations().size()
                     + " xapsd registration(s) from " + file + "; the store holds " + store.count());
             for (final String skipped : contents.skipped()) {

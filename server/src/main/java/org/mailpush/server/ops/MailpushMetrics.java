@@ -33,7 +33,7 @@ import java.util.function.ToDoubleFunction;
  * mailpush's metrics in one Prometheus registry, served at {@code /metrics}: the counters the parts keep
  * themselves (pusher, router, IMAP proxy) bound as functions, so the hot paths pay nothing for metrics; the
  * intake, push and store metrics recorded by {@link IntakeMetrics}, {@link PushMetrics} and
- * {@link MeteredTokenStore}; each credential's circuit breaker and expiry; JVM
+ * {@link MeteredRegistrationStore}; each credential's circuit breaker and expiry; JVM
  * and process basics. Names follow Prometheus conventions: {@code mailpush_} prefix, base units, {@code _total}
  * for counters.
  *
@@ -49,7 +49,7 @@ public final class MailpushMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final PushHistory history;
     private final PushMetrics pushes;
-    private volatile MeteredTokenStore store;
+    private volatile MeteredRegistrationStore store;
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
         final Thread thread = new Thread(runnable, "metrics-refresh");
         thread.setDaemon(true);
@@ -86,9 +86,9 @@ public final class MailpushMetrics implements AutoCloseable {
     }
 
     /** Exposes the number of registrations, recounted every {@link #COUNT_INTERVAL} on a thread of its own. */
-    public void bindStore(final MeteredTokenStore metered) {
+    public void bindStore(final MeteredRegistrationStore metered) {
         this.store = metered;
-        Gauge.builder("mailpush_registrations", metered, MeteredTokenStore::registrations)
+        Gauge.builder("mailpush_registrations", metered, MeteredRegistrationStore::registrations)
                 .description("registered devices (recounted every " + COUNT_INTERVAL.toSeconds() + " s)")
                 .register(registry);
         metered.recount();

@@ -19,11 +19,14 @@ import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.notifyd.intake.IntakeListener;
 import org.mailpush.server.ops.MailpushMetrics;
-import org.mailpush.server.ops.MeteredTokenStore;
+import org.mailpush.server.ops.MeteredPushQueue;
+import org.mailpush.server.ops.MeteredRegistrationStore;
 import org.mailpush.server.ops.IntakeMetrics;
 import org.mailpush.server.ops.OpsHttpServer;
 import org.mailpush.server.ops.StatusReport;
 import org.mailpush.server.ops.Readiness;
+import org.mailpush.store.PushQueue;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.RegistrationSweeper;
 import org.mailpush.store.TokenStoreException;
@@ -58,15 +61,16 @@ public final class MailpushService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MailpushService.class);
 
     private final Deque<AutoCloseable> started;
-    private final TokenStore store;
+    private final RegistrationStore registrations;
     private final IntakeCounters intake;
     private final OpsHttpServer ops;
     private final Map<String, HttpIntakeServer> httpDoors;
 
-    private MailpushService(final Deque<AutoCloseable> started, final TokenStore store, final IntakeCounters intake,
-                            final OpsHttpServer ops, final Map<String, HttpIntakeServer> httpDoors) {
+    private MailpushService(final Deque<AutoCloseable> started, final RegistrationStore registrations,
+                            final IntakeCounters intake, final OpsHttpServer ops,
+                            final Map<String, HttpIntakeServer> httpDoors) {
         this.started = started;
-        this.store = store;
+        this.registrations = registrations;
         this.intake = intake;
         this.ops = ops;
         this.httpDoors = httpDoors;
@@ -99,18 +103,20 @@ public final class MailpushService implements AutoCloseable {
             }
             final MailpushMetrics metrics = new MailpushMetrics(Clock.systemUTC());
             started.push(metrics);
-            final MeteredTokenStore store = new MeteredTokenStore(StoreFactory.open(config.store()),
-                    metrics.registry());
+            final TokenStore store = StoreFactory.open(config.store());
             started.push(store);
-            metrics.bindStore(store);
+            final MeteredRegistrationStore registrations = new MeteredRegistrationStore(store.registrations(),
+                    metrics.registry());
+            final PushQueue pushQueue = new MeteredPushQueue(store.pushQueue(), metrics.registry());
+            metrics.bindStore(registrations);
             if (role != Role.PUSHER) {
-                started.push(RegistrationSweeper.start(store, config.store().expireAfter(),
+                started.push(RegistrationSweeper.start(registrations, config.store().expireAfter(),
                         config.store().sweepInterval(), Clock.systemUTC()));
             }
 
             ApnsPusher pusherOrNull = null;
             if (role != Role.INTAKE) {
-                pusherOrNull = PusherFactory.build(config.apns(), store, metrics.pushes());
+                pusherOrNull = PusherFactory.build(config.apns(), registrations, metrics.pushes());
                 started.push(pusherOrNull);
                 metrics.bindPusher(pusherOrNull);
                 for (final CredentialStatus credential : pusherOrNull.credentials()) {
@@ -122,7 +128,7 @@ public final class MailpushService implements AutoCloseable {
             final ApnsPusher pusher = pusherOrNull;
             final IntakeCounters intake = new IntakeCounters();
             if (role == Role.PUSHER) {
-                final QueuedPushConsumer consumer = new QueuedPushConsumer(store, pusher);
+                final QueuedPushConsumer consumer = new QueuedPushConsumer(pushQueue, registrations, pusher);
                 // Closed before the pusher (stops reading); answered rows are removed after the pusher finished.
                 started.addLast(consumer::removeAnsweredNow);
                 started.push(consumer);
@@ -131,7 +137,7 @@ public final class MailpushService implements AutoCloseable {
                 started.push(ops);
                 LOG.info("mailpush started as the pusher of a split install; queued pushes come from {}",
                         store.describe());
-                return new MailpushService(started, store, intake, ops, Map.of());
+                return new MailpushService(started, registrations, intake, ops, Map.of());
             }
             final String topic = pusher != null ? pusher.defaultTopic() : config.apns().topic();
             if (topic == null) {
@@ -144,19 +150,19 @@ public final class MailpushService implements AutoCloseable {
             if (pusher != null) {
                 dispatcher = PushDispatchers.to(pusher);
             } else {
-                final QueuedPushDispatcher queue = new QueuedPushDispatcher(store,
+                final QueuedPushDispatcher queue = new QueuedPushDispatcher(pushQueue,
                         config.store().maxQueuedPushes(), Duration.ofSeconds(1));
                 metrics.bindPushQueue(queue::queuedEstimate, queue::shed);
                 dispatcher = queue;
             }
-            final EventRouter router = new EventRouter(store, dispatcher, counted, topic,
+            final EventRouter router = new EventRouter(registrations, dispatcher, counted, topic,
                     config.routing().maxQueuedMail(), config.routing().maxQueuedRegistrations(), Clock.systemUTC());
             started.push(() -> router.close(Duration.ofSeconds(10)));
             metrics.bindRouter(router);
 
             ImapProxyServer imapProxy = null;
             if (config.imapProxy().isPresent()) {
-                final TokenStoreRegistrationSink sink = new TokenStoreRegistrationSink(store, () -> topic);
+                final TokenStoreRegistrationSink sink = new TokenStoreRegistrationSink(registrations, () -> topic);
                 started.push(sink);
                 imapProxy = ImapProxyFactory.start(config.imapProxy().get(), sink);
                 started.push(imapProxy);
@@ -219,9 +225,9 @@ public final class MailpushService implements AutoCloseable {
                 httpDoors.put("xapsd", door);
                 metrics.bindHttpIntake("xapsd", door);
             }
-            LOG.info("mailpush started; {} registration(s) in {}; TLS {}", store.count(), store.describe(),
+            LOG.info("mailpush started; {} registration(s) in {}; TLS {}", registrations.count(), store.describe(),
                     tlsImplementation());
-            return new MailpushService(started, store, intake, ops, Map.copyOf(httpDoors));
+            return new MailpushService(started, registrations, intake, ops, Map.copyOf(httpDoors));
         } catch (final ConfigException e) {
             stopAll(started);
             throw new StartupException(e.getMessage(), e);
@@ -308,8 +314,9 @@ public final class MailpushService implements AutoCloseable {
         }
     }
 
-    public TokenStore store() {
-        return store;
+    /** The registrations, as every door and the pusher use them (counted). */
+    public RegistrationStore registrations() {
+        return registrations;
     }
 
     public IntakeCounters intake() {

@@ -4,7 +4,7 @@ import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushListener;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 
 import java.io.IOException;
 
@@ -17,15 +17,16 @@ public final class PusherFactory {
     /**
      * @throws IOException when a credential cannot be loaded or TLS cannot be set up; the message names the entry
      */
-    public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store) throws IOException {
-        return build(apns, store, PushListener.NONE);
+    public static ApnsPusher build(final MailpushConfig.Apns apns, final RegistrationStore registrations)
+            throws IOException {
+        return build(apns, registrations, PushListener.NONE);
     }
 
-    /** As {@link #build(MailpushConfig.Apns, TokenStore)}, telling {@code listener} how each push ended. */
-    public static ApnsPusher build(final MailpushConfig.Apns apns, final TokenStore store,
+    /** As {@link #build(MailpushConfig.Apns, RegistrationStore)}, telling {@code listener} how each push ended. */
+    public static ApnsPusher build(final MailpushConfig.Apns apns, final RegistrationStore registrations,
                                    final PushListener listener) throws IOException {
         final ApnsPusher.Builder builder = ApnsPusher.builder()
-                .registrations(store)
+                .registrations(registrations)
                 .listener(listener)
                 .delivery(apns.delivery());
         if (apns.host() != null) {

@@ -2,9 +2,10 @@ package org.mailpush.server.service;
 
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushKind;
+import org.mailpush.store.PushQueue;
 import org.mailpush.store.QueuedPush;
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,8 @@ final class QueuedPushConsumer implements AutoCloseable {
     static final Duration POLL = Duration.ofMillis(25);
     private static final int BATCH = 500;
 
-    private final TokenStore store;
+    private final PushQueue queue;
+    private final RegistrationStore registrations;
     private final ApnsPusher pusher;
     private final Thread thread;
     private final List<Long> answered = new ArrayList<>();
@@ -36,19 +38,21 @@ final class QueuedPushConsumer implements AutoCloseable {
     private long lastId;
     private long lastRemove = System.nanoTime();
 
-    QueuedPushConsumer(final TokenStore store, final ApnsPusher pusher) {
-        this.store = store;
+    /** @param registrations where the device of each queued push is looked up (it may have been removed since) */
+    QueuedPushConsumer(final PushQueue queue, final RegistrationStore registrations, final ApnsPusher pusher) {
+        this.queue = queue;
+        this.registrations = registrations;
         this.pusher = pusher;
         this.thread = new Thread(this::run, "push-queue");
         this.thread.setDaemon(true);
         this.thread.start();
-        LOG.info("Taking queued pushes from {}", store.describe());
+        LOG.info("Taking queued pushes from the token store");
     }
 
     private void run() {
         while (running) {
             try {
-                final List<QueuedPush> batch = store.queuedPushes(lastId, BATCH);
+                final List<QueuedPush> batch = queue.read(lastId, BATCH);
                 for (final QueuedPush push : batch) {
                     submit(push);
                     lastId = push.id();
@@ -67,7 +71,7 @@ final class QueuedPushConsumer implements AutoCloseable {
     }
 
     private void submit(final QueuedPush push) {
-        final Optional<Registration> registration = store.find(push.registration());
+        final Optional<Registration> registration = registrations.find(push.registration());
         if (registration.isEmpty()) {
             done(push.id()); // the device was removed since
             return;
@@ -97,7 +101,7 @@ final class QueuedPushConsumer implements AutoCloseable {
             answered.clear();
         }
         try {
-            store.removeQueuedPushes(ids);
+            queue.remove(ids);
         } catch (final TokenStoreException e) {
             synchronized (answered) {
                 answered.addAll(ids);

@@ -3,7 +3,7 @@ package org.mailpush.server.service;
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.route.PushDispatcher;
 import org.mailpush.notifyd.route.PushIntent;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.PushQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The intake process's side of a split install ({@code --role intake}): each routed push becomes a row of the token
- * store's push queue, which the pusher process drains ({@link QueuedPushConsumer}). The event is done once its row
- * is written.
+ * store's {@link PushQueue}, which the pusher process drains ({@link QueuedPushConsumer}). The event is done once its
+ * row is written.
  *
  * <p>The queue is bounded by {@code store.max-queued-pushes}: while the pusher is down it fills, and past the bound
  * new pushes are shed (counted, logged once per episode) rather than growing the database without end. Counting
@@ -27,7 +27,7 @@ final class QueuedPushDispatcher implements PushDispatcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueuedPushDispatcher.class);
 
-    private final TokenStore store;
+    private final PushQueue queue;
     private final long maxQueued;
     private final long recountNanos;
     private final LongAdder shed = new LongAdder();
@@ -36,8 +36,8 @@ final class QueuedPushDispatcher implements PushDispatcher {
     private boolean recounted;
     private boolean full;
 
-    QueuedPushDispatcher(final TokenStore store, final long maxQueued, final Duration recount) {
-        this.store = store;
+    QueuedPushDispatcher(final PushQueue queue, final long maxQueued, final Duration recount) {
+        this.queue = queue;
         this.maxQueued = maxQueued;
         this.recountNanos = recount.toNanos();
     }
@@ -59,7 +59,7 @@ final class QueuedPushDispatcher implements PushDispatcher {
             LOG.info("The push queue has room again; {} push(es) were shed while it was full", shed.sum());
         }
         final long age = Math.max(0, System.nanoTime() - intent.cause().receivedAt());
-        store.enqueuePush(intent.registration().key(),
+        queue.enqueue(intent.registration().key(),
                 intent.cause().type().kind() == EventType.Kind.NEW_MAIL, Instant.now().minusNanos(age));
         depth++;
     }
@@ -74,7 +74,7 @@ final class QueuedPushDispatcher implements PushDispatcher {
     private long depth() {
         final long now = System.nanoTime();
         if (!recounted || now - recountedAt >= recountNanos) {
-            depth = store.queuedPushCount();
+            depth = queue.size();
             recountedAt = now;
             recounted = true;
         }

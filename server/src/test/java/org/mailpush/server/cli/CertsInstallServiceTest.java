@@ -65,8 +65,8 @@ class CertsInstallServiceTest {
                 dir.resolve("notify"), null, port, old.caCertificateFile(), old.client().p12File(),
                 old.client().p12PasswordFile(), "  reload-interval: 200ms");
         service = MailpushService.start(ConfigLoader.load(config));
-        service.store().register(Registration.of("bob", "ACC", TOKEN, "com.apple.mobilemail", 2, Set.of("INBOX"),
-                topic, Instant.now()));
+        service.registrations().register(Registration.of("bob", "ACC", TOKEN, "com.apple.mobilemail", 2,
+                Set.of("INBOX"), topic, Instant.now()));
 
         newMail(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.receivedFor(TOKEN).size() == 1);

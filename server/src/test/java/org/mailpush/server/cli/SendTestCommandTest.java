@@ -54,7 +54,7 @@ class SendTestCommandTest {
     }
 
     private void register(final String user, final String account, final String token, final String... mailboxes) {
-        service.store().register(Registration.of(user, account, token, "com.apple.mobilemail", 2,
+        service.registrations().register(Registration.of(user, account, token, "com.apple.mobilemail", 2,
                 Set.of(mailboxes), pki.client().topic(), Instant.now()));
     }
 
@@ -87,7 +87,7 @@ class SendTestCommandTest {
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains("REJECTED  cdcdcdcd… (account ACC-OLD…", "410 Unregistered",
                 "registration removed");
-        assertThat(service.store().registrationsOf("carol")).isEmpty();
+        assertThat(service.registrations().registrationsOf("carol")).isEmpty();
     }
 
     @Test

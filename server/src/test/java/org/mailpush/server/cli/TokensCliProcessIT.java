@@ -33,8 +33,8 @@ class TokensCliProcessIT {
                     dir.resolve("notify"), null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
                     pki.client().p12PasswordFile());
             try (MailpushService service = MailpushService.start(ConfigLoader.load(config))) {
-                service.store().register(Registration.of("dave", "ACC-1", "e".repeat(64), "com.apple.mobilemail", 2,
-                        Set.of("INBOX"), pki.client().topic(), Instant.now()));
+                service.registrations().register(Registration.of("dave", "ACC-1", "e".repeat(64),
+                        "com.apple.mobilemail", 2, Set.of("INBOX"), pki.client().topic(), Instant.now()));
 
                 final Path export = dir.resolve("export.jsonl");
                 assertThat(jar("tokens", "export", "-c", config.toString(), export.toString()))
@@ -44,7 +44,7 @@ class TokensCliProcessIT {
                         + "\"RegistrationTime\":\"2026-11-26T10:00:00Z\"}}}}}");
                 assertThat(jar("tokens", "import-xapsd", "-c", config.toString(), xapsd.toString()))
                         .contains("the store holds 2");
-                assertThat(service.store().registrationsWatching("erin", "INBOX")).hasSize(1);
+                assertThat(service.registrations().registrationsWatching("erin", "INBOX")).hasSize(1);
             }
         }
     }

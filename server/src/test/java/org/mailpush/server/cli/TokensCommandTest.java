@@ -36,7 +36,7 @@ class TokensCommandTest {
                 null, apns.port(), pki.caCertificateFile(), pki.client().p12File(), pki.client().p12PasswordFile());
         service = MailpushService.start(ConfigLoader.load(config));
         for (int n = 0; n < 30; n++) {
-            service.store().register(Registration.of("user" + n % 3, "ACC-" + n, String.format("%064x", n),
+            service.registrations().register(Registration.of("user" + n % 3, "ACC-" + n, String.format("%064x", n),
                     "com.apple.mobilemail", 2, Set.of("INBOX"), pki.client().topic(), Instant.now()));
         }
     }
@@ -89,7 +89,7 @@ class TokensCommandTest {
         assertThat(imported.exit()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("Imported 1 of 1 xapsd registration(s)", "the store holds 31",
                 "skipped user Carol, account C-2: device token xyz… is not hex");
-        assertThat(service.store().registrationsWatching("carol", "Work")).hasSize(1);
+        assertThat(service.registrations().registrationsWatching("carol", "Work")).hasSize(1);
 
         final Cli.Run merged = mailpush("tokens", "import", "-c", config.toString(), export.toString());
         assertThat(merged.out()).as("the same registrations again: nothing newer").startsWith("Imported 0 ");
@@ -146,11 +146,11 @@ class TokensCommandTest {
         assertThat(one.exit()).as(one.err()).isZero();
         assertThat(one.out()).isEqualTo("Revoked 1 registration(s) of user1 for device " + token.substring(0, 8)
                 + "…\n");
-        assertThat(service.store().registrationsOf("user1")).hasSize(9);
+        assertThat(service.registrations().registrationsOf("user1")).hasSize(9);
 
         final Cli.Run all = mailpush("tokens", "revoke", "--user", "user2", "-c", config.toString());
         assertThat(all.out()).isEqualTo("Revoked 10 registration(s) of user2\n");
-        assertThat(service.store().registrationsOf("user2")).isEmpty();
-        assertThat(service.store().count()).isEqualTo(19);
+        assertThat(service.registrations().registrationsOf("user2")).isEmpty();
+        assertThat(service.registrations().count()).isEqualTo(19);
     }
 }

@@ -99,8 +99,8 @@ class CyrusPipelineIT {
                     "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + pki.client().topic() + "\"");
             phone.register(OLD_PHONE_ACCOUNT, OLD_PHONE, "INBOX");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> mailpush.store().count() == 2);
-        assertThat(mailpush.store().find(new RegistrationKey(PHONE_ACCOUNT, PHONE)).orElseThrow().mailboxes())
+        await().atMost(Duration.ofSeconds(10)).until(() -> mailpush.registrations().count() == 2);
+        assertThat(mailpush.registrations().find(new RegistrationKey(PHONE_ACCOUNT, PHONE)).orElseThrow().mailboxes())
                 .as("Cyrus drops the folder that does not exist").containsExactlyInAnyOrder("INBOX", "Sent");
         // The old phone's app is deleted after it registered: from now on APNs answers 410 Unregistered for it.
         apns.unregister(OLD_PHONE, Instant.now());
@@ -116,8 +116,8 @@ class CyrusPipelineIT {
         assertThat(push.payload()).isEqualTo("{\"aps\":{\"account-id\":\"" + PHONE_ACCOUNT + "\"}}");
         assertThat(push.pushType()).isEqualTo("background");
         assertThat(apns.receivedFor(OLD_PHONE).get(0).reason()).isEqualTo("Unregistered");
-        await().atMost(Duration.ofSeconds(5)).until(() -> mailpush.store().count() == 1);
-        assertThat(mailpush.store().find(new RegistrationKey(OLD_PHONE_ACCOUNT, OLD_PHONE))).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> mailpush.registrations().count() == 1);
+        assertThat(mailpush.registrations().find(new RegistrationKey(OLD_PHONE_ACCOUNT, OLD_PHONE))).isEmpty();
 
         LmtpClient.deliver(cyrus.lmtpPort(), "sender@example.org", "test",
                 "From: sender@example.org\r\nTo: test@localhost\r\nSubject: second\r\n\r\nHello again.\r\n");

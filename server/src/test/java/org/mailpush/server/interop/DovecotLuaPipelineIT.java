@@ -162,7 +162,7 @@ class DovecotLuaPipelineIT {
             phone.register("ACC-INBOX", INBOX_PHONE, "INBOX");
             phone.register("ACC-WORK", WORK_PHONE, "Work");
         }
-        assertThat(mailpush.store().registrationsOf("bob")).hasSize(2);
+        assertThat(mailpush.registrations().registrationsOf("bob")).hasSize(2);
 
         deliver("bob", "to INBOX");
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.receivedFor(INBOX_PHONE).size() == 1);
@@ -216,9 +216,9 @@ class DovecotLuaPipelineIT {
             assertThat(answers).containsSubsequence("n BAD Already logged in\r\n",
                     "q OK XAPPLEPUSHSERVICE completed.\r\n");
         }
-        assertThat(mailpush.store().registrationsOf("bob")).extracting(r -> r.deviceToken())
+        assertThat(mailpush.registrations().registrationsOf("bob")).extracting(r -> r.deviceToken())
                 .containsExactly(INBOX_PHONE);
-        assertThat(mailpush.store().registrationsOf("mallory")).extracting(r -> r.deviceToken())
+        assertThat(mailpush.registrations().registrationsOf("mallory")).extracting(r -> r.deviceToken())
                 .containsExactly(MALLORYS);
 
         deliver("bob", "for the victim");

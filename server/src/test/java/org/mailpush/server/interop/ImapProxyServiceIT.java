@@ -74,13 +74,13 @@ class ImapProxyServiceIT {
                             .startsWith("NO [LIMIT]");
                     assertThat(phone.register("ACC-BOB", TOKEN, "INBOX", "Trash")).hasSize(3);
                 }
-                assertThat(service.store().find(new RegistrationKey("ACC-BOB", TOKEN)).orElseThrow().mailboxes())
-                        .containsExactlyInAnyOrder("INBOX", "Trash");
+                assertThat(service.registrations().find(new RegistrationKey("ACC-BOB", TOKEN)).orElseThrow()
+                        .mailboxes()).containsExactlyInAnyOrder("INBOX", "Trash");
                 final HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + service.opsAddress().getPort() + "/readyz")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(ready.body()).contains("\"imapProxy\"");
-                assertThat(service.store().count()).isEqualTo(1);
+                assertThat(service.registrations().count()).isEqualTo(1);
                 try (RawImapClient reuser = new RawImapClient(proxyPort, true, pki.caCertificateFile())) {
                     reuser.line();
                     reuser.send("t NOOP\r\nt NOOP\r\n");

@@ -200,14 +200,14 @@ class LogScanIT {
             phone.register(CYRUS_ACCOUNT, CYRUS_PHONE, "INBOX");
             phone.register(GONE_ACCOUNT, GONE_PHONE, "INBOX");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> mailpush.store().count() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> mailpush.registrations().count() == 2);
         apns.unregister(GONE_PHONE, Instant.now());
         LmtpClient.deliver(cyrus.lmtpPort(), "sender@example.org", "test",
                 "From: sender@example.org\r\nTo: test@localhost\r\nSubject: scan\r\n\r\nHello.\r\n");
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 apns.receivedFor(CYRUS_PHONE).size() == 1 && apns.receivedFor(GONE_PHONE).size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() ->
-                mailpush.store().find(new RegistrationKey(GONE_ACCOUNT, GONE_PHONE)).isEmpty());
+                mailpush.registrations().find(new RegistrationKey(GONE_ACCOUNT, GONE_PHONE)).isEmpty());
     }
 
     private void proxyRegistersAPhoneAndRefusesBadCommands() throws Exception {
@@ -263,7 +263,7 @@ class LogScanIT {
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 apns.receivedFor(XAPS_PHONE).size() == 1 && apns.receivedFor(BAD_PHONE).size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() ->
-                mailpush.store().find(new RegistrationKey(BAD_ACCOUNT, BAD_PHONE)).isEmpty());
+                mailpush.registrations().find(new RegistrationKey(BAD_ACCOUNT, BAD_PHONE)).isEmpty());
     }
 
     private static String registerBody(final String account, final String token, final String user) {

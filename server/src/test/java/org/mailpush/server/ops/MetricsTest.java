@@ -100,13 +100,13 @@ class MetricsTest {
     void countsEveryStepOfTheTrafficExactly() throws Exception {
         start();
         send(register("ACC-PHONE", PHONE), register("ACC-IPAD", IPAD), register("ACC-OLD", OLD));
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 3);
         apns.unregister(OLD, Instant.now());
 
         // One message: a push to each of the three devices; the old one is refused and removed.
         send(newMail(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 2);
         // Three more within the new-mail window (1 s): one trailing push per device covers them.
         send(newMail(2), newMail(3), newMail(4));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 5);
@@ -170,7 +170,7 @@ class MetricsTest {
         final Map<String, String> createdOnFirstSample = Map.of(
                 "mailpush_pushes_failed_total", "PushMetrics.java",
                 "mailpush_events_shed_total", "IntakeMetrics.java",
-                "mailpush_store_errors_total", "MeteredTokenStore.java",
+                "mailpush_store_errors_total", "MeteredRegistrationStore.java",
                 "mailpush_imap_proxy_sessions_open", "MailpushMetrics.java",
                 "mailpush_imap_proxy_registrations_total", "MailpushMetrics.java");
         final Path root = Path.of("..").toAbsolutePath().normalize();
@@ -197,7 +197,7 @@ class MetricsTest {
     void pushesBeyondThePendingLimitAreShedAndCounted() throws Exception {
         start("  max-pending: 1");
         send(register("ACC-PHONE", PHONE), register("ACC-IPAD", IPAD), register("ACC-OLD", OLD));
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 3);
         send(newMail(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 1);
         final Map<String, Double> metrics = scrape();

@@ -87,14 +87,14 @@ class StatusPageBrowserIT {
                         + "\"user\":\"bob\",\"apsVersion\":2,\"apsAccountId\":\"" + device[0] + "\",\"apsDeviceToken\":\""
                         + device[1] + "\",\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\"]}"));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 2);
             // The old phone's app was deleted after it registered: APNs now answers 410 for it.
             apns.unregister(OLD, Instant.now());
             cyrus.send(NotifyDatagramSender.eventDatagram("pusher",
                     "{\"event\":\"MessageNew\",\"uri\":\"imap://h/user/bob;UIDVALIDITY=1/;UID=1\"}"));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.received().size() == 2);
-        await().atMost(Duration.ofSeconds(10)).until(() -> service.store().count() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 1);
         final String base = "http://127.0.0.1:" + service.opsAddress().getPort() + "/";
 
         browser = startBrowser();

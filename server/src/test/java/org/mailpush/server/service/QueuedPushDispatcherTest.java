@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.route.PushIntent;
+import org.mailpush.store.PushQueue;
 import org.mailpush.store.QueuedPush;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
@@ -27,10 +28,12 @@ class QueuedPushDispatcherTest {
     @TempDir
     Path dir;
     TokenStore store;
+    PushQueue pushQueue;
 
     @BeforeEach
     void open() {
         store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
+        pushQueue = store.pushQueue();
     }
 
     @AfterEach
@@ -40,14 +43,14 @@ class QueuedPushDispatcherTest {
 
     @Test
     void pushesAreQueuedWithTheirKindAndPastTheBoundShedAndCounted() {
-        final QueuedPushDispatcher queue = new QueuedPushDispatcher(store, 3, Duration.ofHours(1));
+        final QueuedPushDispatcher queue = new QueuedPushDispatcher(pushQueue, 3, Duration.ofHours(1));
         final AtomicInteger done = new AtomicInteger();
         queue.dispatch(intent(0, EventType.MESSAGE_NEW), done::incrementAndGet);
         queue.dispatch(intent(1, EventType.MESSAGE_READ), done::incrementAndGet);
         for (int n = 2; n < 7; n++) {
             queue.dispatch(intent(n, EventType.MESSAGE_NEW), done::incrementAndGet);
         }
-        final List<QueuedPush> queued = store.queuedPushes(0, 100);
+        final List<QueuedPush> queued = pushQueue.read(0, 100);
         assertThat(queued).extracting(p -> p.registration().accountId()).containsExactly("ACC-0", "ACC-1", "ACC-2");
         assertThat(queued).extracting(QueuedPush::newMail).containsExactly(true, false, true);
         assertThat(queue.shed()).isEqualTo(4);
@@ -57,15 +60,15 @@ class QueuedPushDispatcherTest {
 
     @Test
     void theDepthIsRecountedSoADrainedQueueTakesPushesAgain() {
-        final QueuedPushDispatcher queue = new QueuedPushDispatcher(store, 2, Duration.ZERO);
+        final QueuedPushDispatcher queue = new QueuedPushDispatcher(pushQueue, 2, Duration.ZERO);
         for (int n = 0; n < 3; n++) {
             queue.dispatch(intent(n, EventType.MESSAGE_NEW));
         }
         assertThat(queue.shed()).isEqualTo(1);
         // The pusher process drains the queue.
-        store.removeQueuedPushes(store.queuedPushes(0, 100).stream().map(QueuedPush::id).toList());
+        pushQueue.remove(pushQueue.read(0, 100).stream().map(QueuedPush::id).toList());
         queue.dispatch(intent(3, EventType.MESSAGE_NEW));
-        assertThat(store.queuedPushes(0, 100)).extracting(p -> p.registration().accountId()).containsExactly("ACC-3");
+        assertThat(pushQueue.read(0, 100)).extracting(p -> p.registration().accountId()).containsExactly("ACC-3");
         assertThat(queue.shed()).isEqualTo(1);
     }
 
@@ -73,12 +76,12 @@ class QueuedPushDispatcherTest {
     void pushesQueuedByAnotherProcessCountAgainstTheBound() {
         final Registration other = registration(99);
         for (int n = 0; n < 5; n++) {
-            store.enqueuePush(other.key(), true, Instant.now());
+            pushQueue.enqueue(other.key(), true, Instant.now());
         }
-        final QueuedPushDispatcher queue = new QueuedPushDispatcher(store, 5, Duration.ofHours(1));
+        final QueuedPushDispatcher queue = new QueuedPushDispatcher(pushQueue, 5, Duration.ofHours(1));
         queue.dispatch(intent(0, EventType.MESSAGE_NEW));
         assertThat(queue.shed()).isEqualTo(1);
-        assertThat(store.queuedPushCount()).isEqualTo(5);
+        assertThat(pushQueue.size()).isEqualTo(5);
     }
 
     private static PushIntent intent(final int n, final EventType type) {

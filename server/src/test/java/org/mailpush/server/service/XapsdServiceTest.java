@@ -145,7 +145,7 @@ class XapsdServiceTest {
             plugin.send(dovecotPost("/register", "h", register("ACC", TOKEN), false));
             assertThat(plugin.read().status()).as("the registered device renews").isEqualTo(200);
         }
-        assertThat(service.store().count()).isEqualTo(1);
+        assertThat(service.registrations().count()).isEqualTo(1);
         assertThat(metrics()).contains("mailpush_bad_input_total{kind=\"too_many_devices\",source=\"xapsd\"} 1.0",
                 "mailpush_registrations_refused_total{reason=\"too_many_devices\",source=\"xapsd\"} 1.0");
     }
@@ -161,7 +161,7 @@ class XapsdServiceTest {
             plugin.send(dovecotPost("/notify", "h", "{\"Username\":\"bob\"}", false));
             assertThat(plugin.read().status()).isEqualTo(400);
         }
-        assertThat(service.store().count()).isZero();
+        assertThat(service.registrations().count()).isZero();
         assertThat(metrics()).contains(
                 "mailpush_registrations_refused_total{reason=\"bad_device_token\",source=\"xapsd\"} 1.0",
                 "mailpush_bad_input_total{kind=\"bad_device_token\",source=\"xapsd\"} 1.0")

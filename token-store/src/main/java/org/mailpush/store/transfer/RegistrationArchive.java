@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mailpush.common.mail.DeviceTokens;
 import org.mailpush.store.Registration;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -60,7 +60,7 @@ public final class RegistrationArchive {
      * @param gzip compress (a backup) or not (an export)
      * @return how many registrations were written
      */
-    public static long write(final TokenStore store, final Path file, final boolean gzip) throws IOException {
+    public static long write(final RegistrationStore store, final Path file, final boolean gzip) throws IOException {
         final Path parent = file.toAbsolutePath().getParent();
         final Path temporary = Files.createTempFile(parent, "." + file.getFileName(), ".part",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.RegistrationStore;
+import org.mailpush.store.RegistrationStore.ImportMode;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -26,16 +28,18 @@ class RegistrationArchiveTest {
 
     @TempDir
     Path dir;
-    TokenStore store;
+    TokenStore source;
+    RegistrationStore store;
 
     @BeforeEach
     void open() {
-        store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("source")).build();
+        source = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("source")).build();
+        store = source.registrations();
     }
 
     @AfterEach
     void close() {
-        store.close();
+        source.close();
     }
 
     static Registration registration(final int n) {
@@ -68,10 +72,11 @@ class RegistrationArchiveTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backup))).isEqualTo("rw-------");
         assertThat(backedUp).isBetween(2_000L, (long) written.get());
 
-        try (TokenStore restored = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("restored")).build()) {
+        try (TokenStore opened = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("restored")).build()) {
+            final RegistrationStore restored = opened.registrations();
             restored.register(registration(999_999));
             assertThat(restored.importRegistrations(RegistrationArchive.read(backup, true),
-                    TokenStore.ImportMode.REPLACE)).isEqualTo(backedUp);
+                    ImportMode.REPLACE)).isEqualTo(backedUp);
             assertThat(restored.count()).isEqualTo(backedUp);
             // The writer added registrations in order: a consistent snapshot holds exactly the first k of them.
             for (int n = 0; n < backedUp; n++) {
@@ -111,16 +116,17 @@ class RegistrationArchiveTest {
                 List.of(lines.get(0), lines.get(1), "{\"end\":true,\"count\":5}"));
         final Path garbage = Files.write(dir.resolve("garbage.jsonl"), List.of(lines.get(0), lines.get(1), "{oops"));
 
-        try (TokenStore target = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("target")).build()) {
+        try (TokenStore opened = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("target")).build()) {
+            final RegistrationStore target = opened.registrations();
             target.register(registration(42));
             assertThatThrownBy(() -> target.importRegistrations(RegistrationArchive.read(truncated, true),
-                    TokenStore.ImportMode.REPLACE)).hasMessageContaining("truncated.jsonl: ends without its end marker"
+                    ImportMode.REPLACE)).hasMessageContaining("truncated.jsonl: ends without its end marker"
                     + " after 5 registrations");
             assertThatThrownBy(() -> target.importRegistrations(RegistrationArchive.read(wrongCount, true),
-                    TokenStore.ImportMode.REPLACE)).hasMessageContaining("wrong.jsonl line 3: the file says 5"
+                    ImportMode.REPLACE)).hasMessageContaining("wrong.jsonl line 3: the file says 5"
                     + " registrations but holds 1");
             assertThatThrownBy(() -> target.importRegistrations(RegistrationArchive.read(garbage, true),
-                    TokenStore.ImportMode.REPLACE)).hasMessageContaining("garbage.jsonl line 3: not JSON");
+                    ImportMode.REPLACE)).hasMessageContaining("garbage.jsonl line 3: not JSON");
             assertThat(target.count()).isEqualTo(1);
             assertThat(target.find(registration(42).key())).isPresent();
         }

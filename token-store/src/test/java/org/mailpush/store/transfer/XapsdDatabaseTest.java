@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
 
@@ -62,8 +63,10 @@ class XapsdDatabaseTest {
         assertThat(contents.registrations()).hasSize(3);
         assertThat(contents.skipped()).containsExactly(
                 "user bob@example.org, account BROKEN: device token not-a-to… is not hex");
-        try (TokenStore store = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build()) {
-            assertThat(store.importRegistrations(contents.registrations(), TokenStore.ImportMode.MERGE)).isEqualTo(3);
+        try (TokenStore opened = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build()) {
+            final RegistrationStore store = opened.registrations();
+            assertThat(store.importRegistrations(contents.registrations(), RegistrationStore.ImportMode.MERGE))
+                    .isEqualTo(3);
             final Registration alice = store.find(new RegistrationKey("0715A26B-CA09-4730-A419-793000CA982E",
                     "2918390218931890821908309283098109381029309829018310983092892829")).orElseThrow();
             assertThat(alice.mailboxes()).containsExactly("INBOX", "Notes");

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
-import org.mailpush.store.TokenStore;
+import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStoreException;
 
 import java.time.Instant;
@@ -14,15 +14,17 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The token store with its registration lifecycle counted: added, refreshed, expired, removed because APNs said
- * so, revoked by an admin; and its failures by operation. Every intake door and the pusher use the store through
- * this, so the counts cover them all. It also keeps the number of registrations: counted by {@link #recount()}
- * and kept current between counts from this process's own changes (another process's changes, e.g. an admin's
- * {@code tokens revoke}, show at the next count). Thread-safe as the store it wraps.
+ * The registrations with their lifecycle counted: added, refreshed, expired, removed because APNs said so, revoked
+ * by an admin; and the store's failures by operation ({@link #measured}, which {@link MeteredPushQueue} shares).
+ * Every intake door and the pusher use the registrations through this, so the counts cover them all. It also keeps
+ * the number of registrations: counted by {@link #recount()} and kept current between counts from this process's
+ * own changes (another process's changes, e.g. an admin's {@code tokens revoke}, show at the next count).
+ * {@link #registrationsWatching} is the interface's own (a filter of {@link #registrationsOf}, measured there).
+ * Thread-safe as the store it wraps.
  */
-public final class MeteredTokenStore implements TokenStore {
+public final class MeteredRegistrationStore implements RegistrationStore {
 
-    private final TokenStore store;
+    private final RegistrationStore store;
     private final MeterRegistry registry;
     private final Counter added;
     private final Counter refreshed;
@@ -31,7 +33,7 @@ public final class MeteredTokenStore implements TokenStore {
     private final Counter revoked;
     private final java.util.concurrent.atomic.AtomicLong registrations = new java.util.concurrent.atomic.AtomicLong(-1);
 
-    public MeteredTokenStore(final TokenStore store, final MeterRegistry registry) {
+    public MeteredRegistrationStore(final RegistrationStore store, final MeterRegistry registry) {
         this.store = store;
         this.registry = registry;
         this.added = changes("added", "a device registered for the first time");
@@ -47,6 +49,11 @@ public final class MeteredTokenStore implements TokenStore {
     }
 
     private <T> T measured(final String operation, final Supplier<T> call) {
+        return measured(registry, operation, call);
+    }
+
+    /** Runs {@code call}, counting a {@link TokenStoreException} in {@code mailpush_store_errors} by operation. */
+    static <T> T measured(final MeterRegistry registry, final String operation, final Supplier<T> call) {
         try {
             return call.get();
         } catch (final TokenStoreException e) {
@@ -90,11 +97,6 @@ public final class MeteredTokenStore implements TokenStore {
     @Override
     public String foldUsername(final String username) {
         return store.foldUsername(username);
-    }
-
-    @Override
-    public List<Registration> registrationsWatching(final String username, final String mailbox) {
-        return measured("lookup", () -> store.registrationsWatching(username, mailbox));
     }
 
     @Override
@@ -166,46 +168,5 @@ public final class MeteredTokenStore implements TokenStore {
 
     private void adjust(final long delta) {
         registrations.getAndUpdate(n -> n < 0 ? n : Math.max(0, n + delta));
-    }
-
-    @Override
-    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
-        measured("queue", () -> {
-            store.enqueuePush(registration, newMail, receivedAt);
-            return null;
-        });
-    }
-
-    @Override
-    public long queuedPushCount() {
-        return measured("queue", store::queuedPushCount);
-    }
-
-    @Override
-    public List<org.mailpush.store.QueuedPush> queuedPushes(final long afterId, final int limit) {
-        return measured("queue", () -> store.queuedPushes(afterId, limit));
-    }
-
-    @Override
-    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
-        measured("queue", () -> {
-            store.removeQueuedPushes(ids);
-            return null;
-        });
-    }
-
-    @Override
-    public boolean isReachable() {
-        return store.isReachable();
-    }
-
-    @Override
-    public String describe() {
-        return store.describe();
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

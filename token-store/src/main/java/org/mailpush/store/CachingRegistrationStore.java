@@ -1,6 +1,5 @@
 package org.mailpush.store;
 
-import org.mailpush.common.mail.MailboxNames;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Interner;
@@ -18,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * Keeps each user's registrations in memory so that routing an event costs no database round trip, and knows which
- * users have none ({@link KnownUsers}) so that mail for them costs none either.
+ * users have none ({@link KnownUsers}) so that mail for them costs none either. A decorator of the registrations
+ * only: what it does not cache ({@link #find}, {@link #count}, {@link #export}) it passes on.
  *
  * <p>Correctness: an entry is dropped after every write through this store (after the commit), and when another
  * process sharing the database changes that user's rows ({@link #invalidate}, fed by PostgreSQL's LISTEN/NOTIFY,
@@ -28,9 +28,9 @@ import java.util.function.Consumer;
  * staleness if everything else failed. A batch lookup ({@link #registrationsOfUsers}) loads what is missing in one
  * query and keeps it only if nothing was invalidated while the query ran. Thread-safe.</p>
  */
-final class CachingTokenStore implements TokenStore {
+final class CachingRegistrationStore implements RegistrationStore {
 
-    private final TokenStore delegate;
+    private final RegistrationStore delegate;
     private final UsernameFolding folding;
     private final Cache<String, List<Registration>> byUser;
     private final Interner<Set<String>> mailboxSets = Interner.newWeakInterner();
@@ -40,14 +40,13 @@ final class CachingTokenStore implements TokenStore {
     /** Counts invalidations, so that a batch load can tell whether one came while it read the database. */
     private final java.util.concurrent.atomic.AtomicLong invalidations = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.LongAdder knownAbsent = new java.util.concurrent.atomic.LongAdder();
-    private AutoCloseable changeListener;
 
     /**
      * @param knownUsers reads the users with registrations ({@code null}: no index, every miss is a query)
      * @param maxKnownUsers the most users with devices the index holds
      */
-    CachingTokenStore(final TokenStore delegate, final UsernameFolding folding, final long maxUsers,
-                      final Duration maxAge, final KnownUsers.Loader knownUsers, final long maxKnownUsers) {
+    CachingRegistrationStore(final RegistrationStore delegate, final UsernameFolding folding, final long maxUsers,
+                             final Duration maxAge, final KnownUsers.Loader knownUsers, final long maxKnownUsers) {
         this.delegate = delegate;
         this.folding = folding;
         this.byUser = Caffeine.newBuilder().maximumSize(maxUsers).expireAfterWrite(maxAge).recordStats().build();
@@ -57,11 +56,6 @@ final class CachingTokenStore implements TokenStore {
         if (indexed) {
             known.reload();
         }
-    }
-
-    /** What feeds {@link #invalidate} from other processes; closed with the store. */
-    void changeListener(final AutoCloseable listener) {
-        this.changeListener = listener;
     }
 
     /** Another process changed this user's registrations (maybe gave them their first). */
@@ -188,12 +182,6 @@ final class CachingTokenStore implements TokenStore {
     }
 
     @Override
-    public List<Registration> registrationsWatching(final String username, final String mailbox) {
-        final String wanted = MailboxNames.normalize(mailbox);
-        return registrationsOf(username).stream().filter(r -> r.mailboxes().contains(wanted)).toList();
-    }
-
-    @Override
     public RegisterOutcome register(final Registration registration) {
         final String user = folding.fold(registration.username());
         known.add(user); // before the commit: the index never lacks a user who has a registration
@@ -272,47 +260,5 @@ final class CachingTokenStore implements TokenStore {
         } finally {
             invalidateAll();
         }
-    }
-
-    @Override
-    public void enqueuePush(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
-        delegate.enqueuePush(registration, newMail, receivedAt);
-    }
-
-    @Override
-    public long queuedPushCount() {
-        return delegate.queuedPushCount();
-    }
-
-    @Override
-    public List<QueuedPush> queuedPushes(final long afterId, final int limit) {
-        return delegate.queuedPushes(afterId, limit);
-    }
-
-    @Override
-    public void removeQueuedPushes(final java.util.Collection<Long> ids) {
-        delegate.removeQueuedPushes(ids);
-    }
-
-    @Override
-    public boolean isReachable() {
-        return delegate.isReachable();
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe() + ", routing cache";
-    }
-
-    @Override
-    public void close() {
-        if (changeListener != null) {
-            try {
-                changeListener.close();
-            } catch (final Exception e) {
-                // Closing a LISTEN connection that already broke: nothing left to release.
-            }
-        }
-        delegate.close();
     }
 }
