@@ -141,7 +141,8 @@ public final class PipelineBenchmark {
         final int apnsPort = peer.start(0).get(10, TimeUnit.SECONDS);
 
         final String storeUrl = engine.equals("h2") ? "jdbc:h2:file:" + dir.resolve("tokens")
-                : System.getenv().getOrDefault("MAILPUSH_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/mailpush_test");
+                : System.getenv().getOrDefault("MAILPUSH_TEST_PG_URL",
+                        "jdbc:postgresql://127.0.0.1:5432/mailpush_test");
         seed(storeUrl, engine, credential.topic());
 
         final int opsPort = freePort();
@@ -431,7 +432,8 @@ public final class PipelineBenchmark {
 
         private void bareSend(final Semaphore inFlight, final AtomicLong done) throws InterruptedException {
             inFlight.acquire();
-            bare.sendNotification(new SimpleApnsPushNotification(token(BARE_FIRST + bareCounter++ % BARE_DEVICES), topic,
+            bare.sendNotification(new SimpleApnsPushNotification(token(BARE_FIRST + bareCounter++ % BARE_DEVICES),
+                    topic,
                     "{\"aps\":{\"account-id\":\"BENCH\"}}", Instant.now().plus(Duration.ofHours(1)), null,
                     PushType.BACKGROUND)).whenComplete((response, error) -> {
                         inFlight.release();

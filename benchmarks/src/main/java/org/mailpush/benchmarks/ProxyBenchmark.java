@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,7 +94,8 @@ public final class ProxyBenchmark {
         final Path dir = Files.createTempDirectory("mailpush-proxy-bench-");
         final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
         final DovecotServer.Tls dovecotTls = new DovecotServer.Tls(pki.serverCertificateFile(), pki.serverKeyFile());
-        try (DovecotServer dovecot = DovecotServer.start(Files.createDirectories(dir.resolve("dovecot")), List.of("bench"), List.of(),
+        try (DovecotServer dovecot = DovecotServer.start(Files.createDirectories(dir.resolve("dovecot")),
+                List.of("bench"), List.of(),
                 dovecotTls)) {
             deliverMessages(dovecot);
             final SocketFactory tls = clientTls(pki.caCertificateFile());
@@ -167,7 +167,8 @@ public final class ProxyBenchmark {
         }
         System.out.printf(Locale.ROOT, "%nmedians of %d rounds (ratio: throughput against the direct path of the same"
                 + " security, target >= 0.9; added: median latency, target <= 1000 µs)%n", rounds);
-        System.out.printf(Locale.ROOT, "| %s | whole mailbox in one FETCH | one FETCH per message | median FETCH (100 KB)"
+        System.out.printf(Locale.ROOT,
+                "| %s | whole mailbox in one FETCH | one FETCH per message | median FETCH (100 KB)"
                 + " | median NOOP | relay CPU per MB |%n|---|---|---|---|---|---|%n", "route");
         for (int r = 0; r < routes.size(); r++) {
             final Route route = routes.get(r);

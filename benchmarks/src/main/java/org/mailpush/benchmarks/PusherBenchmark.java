@@ -114,7 +114,8 @@ public final class PusherBenchmark {
         for (int round = 0; round < rounds; round++) {
             ratios[round] = pusherRates[round] / bareRates[round];
         }
-        System.out.printf(Locale.ROOT, "median: bare Pushy %,.0f pushes/s   pusher %,.0f pushes/s   ratio of medians %.3f"
+        System.out.printf(Locale.ROOT,
+                "median: bare Pushy %,.0f pushes/s   pusher %,.0f pushes/s   ratio of medians %.3f"
                 + "   median of round ratios %.3f (target >= 0.9)%n", bareMedian, pusherMedian,
                 pusherMedian / bareMedian, median(ratios));
         System.out.printf(Locale.ROOT, "pusher counters: requests %,d accepted %,d coalesced %,d shed %,d%n",

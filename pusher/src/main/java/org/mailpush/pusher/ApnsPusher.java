@@ -384,7 +384,8 @@ public final class ApnsPusher implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalArgumentException when a setting is out of range ({@link org.mailpush.common.settings.SettingException},
+         * @throws IllegalArgumentException when a setting is out of range ({@link
+         * org.mailpush.common.settings.SettingException},
          *                                  naming its key) or no credential is given
          * @throws IOException              when a credential does not load or its TLS context cannot be made
          */
@@ -451,7 +452,8 @@ public final class ApnsPusher implements AutoCloseable {
             final PusherCounters counters = new PusherCounters();
             final DeliveryEngine engine = new DeliveryEngine(
                     new PushCoalescer(delivery.newMailWindow().toNanos(), delivery.changeDelay().toNanos(),
-                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, counters, timers, results, ticker,
+                            delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener,
+                                    counters, timers, results, ticker,
                             jitter);
             final Duration reloadEvery = delivery.reloadInterval();
             if (!reloadEvery.isZero()) {

@@ -38,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threading: all state (coalescer, queues, counts) is guarded by one lock, held only for bookkeeping; requests
  * are started and answers handled outside it. Answers are handled on Pushy's I/O thread, except those that need the
  * store (removing a registration), which move to the {@code apns-results} thread so the event loop never waits for
- * the database; coalescing windows and back-off delays run on the {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one timer per
+ * the database; coalescing windows and back-off delays run on the {@code pusher-timers} thread. Every queue is bounded
+ * by the coalescer's capacity: one delivery and one timer per
  * device at most.</p>
  */
 final class DeliveryEngine {
@@ -67,7 +68,8 @@ final class DeliveryEngine {
     private boolean abandonedAll;
     private boolean closed;
 
-    DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots, final RegistrationStore registrations,
+    DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots,
+            final RegistrationStore registrations,
                    final Duration expiration, final Clock clock, final PushListener listener,
                    final PusherCounters counters, final ScheduledExecutorService timers, final ExecutorService results,
                    final java.util.function.LongSupplier ticker, final java.util.function.DoubleSupplier jitter) {

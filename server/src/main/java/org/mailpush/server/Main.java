@@ -1,7 +1,6 @@
 package org.mailpush.server;
 
 import org.mailpush.server.cli.MailpushCommand;
-import picocli.CommandLine;
 
 /** The {@code mailpush} command's entry point. */
 public final class Main {

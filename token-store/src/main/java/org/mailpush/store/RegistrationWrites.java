@@ -201,7 +201,8 @@ final class RegistrationWrites {
                     .bind("account", registration.accountId())
                     .bind("token", registration.deviceToken())
                     .execute();
-            handle.createUpdate("DELETE FROM registration_mailbox WHERE account_id = :account AND device_token = :token")
+            handle.createUpdate(
+                    "DELETE FROM registration_mailbox WHERE account_id = :account AND device_token = :token")
                     .bind("account", registration.accountId())
                     .bind("token", registration.deviceToken())
                     .execute();

@@ -80,7 +80,8 @@ class PostgresFailoverIT {
                 final Duration resumedAfter = Duration.ofNanos(ackTimes.get(acknowledgedBeforeCut) - cut);
                 System.out.printf("failover: %d registrations acknowledged before the cut, writes resumed %d ms after"
                         + " it, %d more acknowledged %d ms after it%n", acknowledgedBeforeCut, resumedAfter.toMillis(),
-                        acknowledged.size() - acknowledgedBeforeCut, Duration.ofNanos(System.nanoTime() - cut).toMillis());
+                        acknowledged.size() - acknowledgedBeforeCut, Duration.ofNanos(System.nanoTime() - cut)
+                                .toMillis());
             } finally {
                 writing.set(false);
                 writer.join(70_000);

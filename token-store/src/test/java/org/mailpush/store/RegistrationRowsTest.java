@@ -62,7 +62,8 @@ class RegistrationRowsTest {
         assertThat(handedOn.get(3).mailboxes()).isEmpty();
     }
 
-    /** Four registrations through the store (its schema, its SQL): two with two mailboxes, one with one, one with none. */
+    /** Four registrations through the store (its schema, its SQL): two with two mailboxes, one with one, one with none.
+     * */
     private static String seeded() {
         final String url = "jdbc:h2:mem:rows-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
         try (TokenStore store = new TokenStoreBuilder().url(url)

@@ -246,8 +246,10 @@ abstract class TokenStoreContract {
                 registration("test", "ACC-3", TOKEN_A, T0, "Fresh")), RegistrationStore.ImportMode.MERGE);
 
         assertThat(written).isEqualTo(2);
-        assertThat(store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("INBOX");
-        assertThat(store.find(new RegistrationKey("ACC-2", TOKEN_A)).orElseThrow().mailboxes()).containsExactly("Newer");
+        assertThat(store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow().mailboxes()).containsExactly(
+                "INBOX");
+        assertThat(store.find(new RegistrationKey("ACC-2", TOKEN_A)).orElseThrow().mailboxes()).containsExactly(
+                "Newer");
         assertThat(store.find(new RegistrationKey("ACC-3", TOKEN_A))).isPresent();
     }
 

@@ -105,7 +105,8 @@ public final class ExamplePki {
             Files.createDirectories(directory);
             final KeyPair caKeys = ecKeys();
             final X500Name caName = new X500NameBuilder(BCStyle.INSTANCE)
-                    .addRDN(BCStyle.O, "mailpush example").addRDN(BCStyle.CN, "mailpush example CA (throwaway)").build();
+                    .addRDN(BCStyle.O, "mailpush example").addRDN(BCStyle.CN, "mailpush example CA (throwaway)")
+                            .build();
             final Instant now = Instant.now();
             final X509v3CertificateBuilder caBuilder = new JcaX509v3CertificateBuilder(caName, serial(),
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(3650))), caName,
@@ -173,7 +174,8 @@ public final class ExamplePki {
                     Date.from(spec.notBefore()), Date.from(spec.notAfter()), subject.build(), keys.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                    KeyPurposeId.id_kp_clientAuth));
             for (final String oid : spec.environmentOids()) {
                 builder.addExtension(new ASN1ObjectIdentifier(oid), false, DERNull.INSTANCE);
             }

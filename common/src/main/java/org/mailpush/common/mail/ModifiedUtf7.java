@@ -107,8 +107,10 @@ public final class ModifiedUtf7 {
             for (int k = 0; k < decoded.length(); k++) {
                 final char c = decoded.charAt(k);
                 if (c >= 0x20 && c <= 0x7e) {
-                    // RFC 3501: printable ASCII must never be base64-encoded; accepting it would give one name two forms.
-                    throw new IllegalArgumentException("not modified UTF-7: encoded ASCII in the section at " + position);
+                    // RFC 3501: printable ASCII must never be base64-encoded; accepting it would give one name two
+                    // forms.
+                    throw new IllegalArgumentException("not modified UTF-7: encoded ASCII in the section at "
+                            + position);
                 }
             }
             return decoded;

@@ -36,7 +36,8 @@ import java.util.Objects;
 public record ImapProxySettings(SslContext serverTls, boolean allowPlainLogin, String upstreamHost, int upstreamPort,
                                 UpstreamSecurity upstreamSecurity, SslContext upstreamTls,
                                 boolean verifyUpstreamHostname, ClientAddress forwardClientAddress,
-                                boolean compress, int maxLineLength, long maxLiteralLength, int maxCommandLength, int maxRegistrations,
+                                boolean compress, int maxLineLength, long maxLiteralLength, int maxCommandLength,
+                                int maxRegistrations,
                                 int maxConnections, int maxConnectionsPerAddress, Duration loginTimeout,
                                 Duration idleTimeout, Duration connectTimeout) {
 

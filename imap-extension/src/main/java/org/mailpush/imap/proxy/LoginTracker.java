@@ -126,7 +126,8 @@ final class LoginTracker {
                 return null;
             }
             return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(user.text().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                    .decode(java.nio.ByteBuffer.wrap(user.text().getBytes(
+                            java.nio.charset.StandardCharsets.ISO_8859_1)))
                     .toString();
         } catch (final ImapSyntaxException | java.nio.charset.CharacterCodingException e) {
             return null;

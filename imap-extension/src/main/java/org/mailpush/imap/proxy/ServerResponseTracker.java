@@ -169,6 +169,7 @@ final class ServerResponseTracker {
     }
 
     private static String upper(final ByteBuf content, final int from, final int to) {
-        return to <= from ? "" : content.toString(from, to - from, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        return to <= from ? "" : content.toString(from, to - from, StandardCharsets.ISO_8859_1).toUpperCase(
+                Locale.ROOT);
     }
 }

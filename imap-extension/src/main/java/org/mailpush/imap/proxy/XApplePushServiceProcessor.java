@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 
 /**
  * Answers one {@code XAPPLEPUSHSERVICE} command in place of the server, which does not know it. Before confirming a

@@ -5,13 +5,17 @@ import org.mailpush.testing.CyrusServer;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Attacks on the proxy in front of Debian's Cyrus IMAP 3.6 (which speaks XAPPLEPUSHSERVICE itself; the proxy answers). */
+/**
+ * Attacks on the proxy in front of Debian's Cyrus IMAP 3.6 (which speaks XAPPLEPUSHSERVICE itself; the proxy
+ * answers).
+ */
 class CyrusProxyAttackIT extends ProxyAttackContract {
 
     @Override
     Upstream startUpstream(final Path folder) throws Exception {
         final CyrusServer cyrus = CyrusServer.start(folder, new CyrusServer.Settings(
-                "com.apple.mail.XServer.CYRUS-OWN", folder.resolve("notify").toString(), true, true, List.of(USER, VICTIM)));
+                "com.apple.mail.XServer.CYRUS-OWN", folder.resolve("notify").toString(), true, true, List.of(USER,
+                        VICTIM)));
         return new Upstream() {
             @Override
             public int imapPort() {

@@ -11,7 +11,8 @@ class CyrusProxyIT extends ProxyInteropContract {
     @Override
     Upstream startUpstream(final Path folder) throws Exception {
         final CyrusServer cyrus = CyrusServer.start(folder, new CyrusServer.Settings(
-                "com.apple.mail.XServer.CYRUS-OWN", folder.resolve("notify").toString(), true, true, List.of(USER, VICTIM)));
+                "com.apple.mail.XServer.CYRUS-OWN", folder.resolve("notify").toString(), true, true, List.of(USER,
+                        VICTIM)));
         return new Upstream() {
             @Override
             public int imapPort() {

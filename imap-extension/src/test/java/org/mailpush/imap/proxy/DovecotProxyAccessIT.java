@@ -96,7 +96,8 @@ class DovecotProxyAccessIT {
                 "  type = shared",
                 "  separator = /",
                 "  prefix = shared/%%u/",
-                "  location = maildir:" + base.resolve("mail") + "/%%u:INDEXPVT=" + base.resolve("home") + "/%u/shared/%%u",
+                "  location = maildir:" + base.resolve("mail") + "/%%u:INDEXPVT=" + base.resolve("home")
+                        + "/%u/shared/%%u",
                 "  subscriptions = no",
                 "  list = children",
                 "}",
@@ -144,7 +145,8 @@ class DovecotProxyAccessIT {
                     + " \"shared/bob/Readable\" Missing)\r\n");
             assertThat(phone.until("r")).containsExactly(
                     "* XAPPLEPUSHSERVICE \"mailbox\" \"INBOX\"\r\n",
-                    "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"com.apple.mail.XServer.ACCESS-TEST\"\r\n",
+                    "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" "
+                            + "\"com.apple.mail.XServer.ACCESS-TEST\"\r\n",
                     "r OK XAPPLEPUSHSERVICE completed.\r\n");
         }
         assertThat(store.registrationsOf("alice")).singleElement()

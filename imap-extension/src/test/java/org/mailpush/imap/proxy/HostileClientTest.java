@@ -342,7 +342,8 @@ class HostileClientTest {
             many.append(" X-EXT-").append(i);
         }
         final java.util.List<Throwable> thrown = new java.util.ArrayList<>();
-        proxy.server.pipeline().addBefore("upstream-events", "spy", new io.netty.channel.ChannelInboundHandlerAdapter() {
+        proxy.server.pipeline().addBefore("upstream-events", "spy",
+                new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void exceptionCaught(final io.netty.channel.ChannelHandlerContext ctx, final Throwable cause) {
                 thrown.add(cause);
@@ -353,7 +354,8 @@ class HostileClientTest {
         assertThat(thrown).as("exceptions in the upstream pipeline").isEmpty();
         assertThat(proxy.server.isOpen()).isTrue();
         assertThat(proxy.client.isOpen()).isTrue();
-        assertThat(proxy.toServer()).as("no ACL known: STATUS alone").isEqualTo("mailpush2 STATUS \"INBOX\" (MESSAGES)\r\n");
+        assertThat(proxy.toServer()).as("no ACL known: STATUS alone").isEqualTo(
+                "mailpush2 STATUS \"INBOX\" (MESSAGES)\r\n");
         proxy.serverSends("* STATUS \"INBOX\" (MESSAGES 1)\r\nmailpush2 OK done\r\n");
         assertThat(proxy.toClient()).endsWith("r OK XAPPLEPUSHSERVICE completed.\r\n");
     }
@@ -394,7 +396,8 @@ class HostileClientTest {
         final ConnectionAdmission admission = new ConnectionAdmission(100, 10);
         int admitted = 0;
         for (int i = 1; i <= 100; i++) {
-            final java.net.InetAddress address = java.net.InetAddress.getByName("2001:db8:1:2::" + Integer.toHexString(i));
+            final java.net.InetAddress address =
+                    java.net.InetAddress.getByName("2001:db8:1:2::" + Integer.toHexString(i));
             if (admission.admit(address) == ConnectionAdmission.Verdict.ADMITTED) {
                 admitted++;
             }

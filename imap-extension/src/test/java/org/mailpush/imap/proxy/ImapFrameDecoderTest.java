@@ -31,7 +31,8 @@ class ImapFrameDecoderTest {
     private List<String> frames() {
         final List<String> frames = new ArrayList<>();
         for (ImapFrame frame; (frame = channel.readInbound()) != null; ) {
-            frames.add((frame instanceof ImapFrame.Literal ? "L:" : "") + frame.content().toString(StandardCharsets.UTF_8));
+            frames.add((frame instanceof ImapFrame.Literal ? "L:" : "") + frame.content().toString(
+                    StandardCharsets.UTF_8));
             frame.release();
         }
         return frames;

@@ -253,7 +253,8 @@ class ImapProxySessionFuzzTest {
             final String arguments = line.split(" ", 3)[2];
             try {
                 // Only the arguments: a tag may hold "[", which a reader of responses takes for a section.
-                return new org.mailpush.imap.codec.ImapReader((arguments + "\r\n").getBytes(StandardCharsets.ISO_8859_1))
+                return new org.mailpush.imap.codec.ImapReader((arguments + "\r\n").getBytes(
+                        StandardCharsets.ISO_8859_1))
                         .next().text();
             } catch (final org.mailpush.imap.codec.ImapSyntaxException e) {
                 return arguments.split(" ", 2)[0];

@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The session between an in-memory phone and an in-memory server ({@link SessionHarness}): what reaches the server,
  * what reaches the phone and who the session belongs to, for the ordinary sequences and for the hostile ones the
- * proxy must survive facing the internet. No sockets, no sleeps; time moves only in {@link #aSessionThatDoesNotLogInIsClosedAtTheDeadline}.
+ * proxy must survive facing the internet. No sockets, no sleeps; time moves only in {@link
+ * #aSessionThatDoesNotLogInIsClosedAtTheDeadline}.
  */
 class ImapProxySessionTest {
 
@@ -38,7 +39,8 @@ class ImapProxySessionTest {
         proxy = new SessionHarness(SessionHarness.plain().build());
         assertThat(proxy.toClient()).as("nothing before the server greets").isEmpty();
         proxy.serverSends("* OK [CAPABILITY IMAP4rev1 STARTTLS COMPRESS=DEFLATE UNAUTHENTICATE AUTH=PLAIN] hi\r\n");
-        assertThat(proxy.toClient()).isEqualTo("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE]"
+        assertThat(proxy.toClient()).isEqualTo(
+                "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE]"
                 + " hi\r\n");
     }
 
@@ -283,7 +285,8 @@ class ImapProxySessionTest {
             phone.send("c CAPABILITY\r\n");
             assertThat(proxy.toServer()).isEqualTo("c CAPABILITY\r\n");
             proxy.serverSends("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nc OK done\r\n");
-            assertThat(phone.received()).isEqualTo("* CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE"
+            assertThat(phone.received()).isEqualTo(
+                    "* CAPABILITY IMAP4rev1 AUTH=PLAIN XAPPLEPUSHSERVICE COMPRESS=DEFLATE"
                     + "\r\nc OK done\r\n");
             phone.send("l LOGIN alice pw\r\n");
             assertThat(proxy.toServer()).isEqualTo("l LOGIN alice pw\r\n");
@@ -466,7 +469,8 @@ class ImapProxySessionTest {
         assertThat(proxy.toServer()).as("no capabilities since login: asked").isEqualTo("mailpush1 CAPABILITY\r\n");
         proxy.serverSends("* CAPABILITY IMAP4rev1 IDLE\r\nmailpush1 OK done\r\n");
         assertThat(proxy.toServer()).isEqualTo("mailpush2 STATUS \"INBOX\" (MESSAGES)\r\n");
-        proxy.serverSends("* STATUS \"Other\" (MESSAGES 9)\r\n* STATUS \"INBOX\" (MESSAGES 2)\r\nmailpush2 OK done\r\n");
+        proxy.serverSends(
+                "* STATUS \"Other\" (MESSAGES 9)\r\n* STATUS \"INBOX\" (MESSAGES 2)\r\nmailpush2 OK done\r\n");
         assertThat(proxy.toServer()).isEqualTo("mailpush3 STATUS \"Sent\" (MESSAGES)\r\n");
         proxy.serverSends("mailpush3 NO [NOPERM] Permission denied\r\n");
         assertThat(proxy.toClient()).startsWith("l1 OK Logged in\r\n* STATUS \"Other\" (MESSAGES 9)\r\n"
@@ -531,7 +535,8 @@ class ImapProxySessionTest {
         proxy.serverSends("* OK ready\r\n");
         assertThat(proxy.toClient()).isEmpty();
         assertThat(proxy.toServer()).isEqualTo("mailpush-id ID (\"x-originating-ip\" \"203.0.113.7\""
-                + " \"x-originating-port\" \"50123\" \"x-connected-ip\" \"192.0.2.10\" \"x-connected-port\" \"993\")\r\n");
+                + " \"x-originating-port\" \"50123\" \"x-connected-ip\" \"192.0.2.10\" \"x-connected-port\" "
+                        + "\"993\")\r\n");
         proxy.serverSends("* ID (\"name\" \"Dovecot\")\r\nmailpush-id OK ID completed\r\n");
         assertThat(proxy.toClient()).isEqualTo("* OK ready\r\n");
     }

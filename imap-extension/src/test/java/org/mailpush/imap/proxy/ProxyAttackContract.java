@@ -109,7 +109,8 @@ abstract class ProxyAttackContract extends ProxyFixture {
             assertThat(client.line()).startsWith("* OK");
             client.send("i IDLE\r\nx LOGIN " + USER + " " + PASSWORD + "\r\n");
             final List<String> lines = client.until("x");
-            assertThat(last(lines)).isEqualTo("x NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in\r\n");
+            assertThat(last(lines)).isEqualTo(
+                    "x NO [PRIVACYREQUIRED] Use STARTTLS (or port 993) before logging in\r\n");
         }
         assertThat(proxy.counters().loginsWithUser()).isZero();
     }

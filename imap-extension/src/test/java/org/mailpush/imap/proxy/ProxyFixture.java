@@ -2,41 +2,25 @@ package org.mailpush.imap.proxy;
 
 import org.mailpush.testing.RawImapClient;
 
-import org.mailpush.testing.Heap;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import jakarta.mail.Flags;
-import jakarta.mail.Folder;
-import jakarta.mail.Message;
-import jakarta.mail.Session;
-import jakarta.mail.internet.MimeMessage;
-import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.certs.example.ExamplePki;
-import org.mailpush.store.Registration;
-import org.mailpush.store.RegistrationKey;
 import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreBuilder;
-import org.mailpush.testing.LmtpClient;
-import org.mailpush.testing.XApplePushClient;
 
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The proxy in front of a real IMAP server, with a store for its registrations, listening plain (STARTTLS) and with

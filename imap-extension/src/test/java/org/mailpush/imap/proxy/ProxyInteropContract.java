@@ -3,8 +3,6 @@ package org.mailpush.imap.proxy;
 import org.mailpush.testing.RawImapClient;
 
 import org.mailpush.testing.Heap;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
@@ -14,25 +12,14 @@ import org.eclipse.angus.mail.iap.ProtocolException;
 import org.eclipse.angus.mail.iap.Response;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mailpush.certs.example.ExamplePki;
 import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationKey;
-import org.mailpush.store.TokenStore;
-import org.mailpush.store.TokenStoreBuilder;
 import org.mailpush.testing.LmtpClient;
 import org.mailpush.testing.XApplePushClient;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -291,7 +278,8 @@ abstract class ProxyInteropContract extends ProxyFixture {
             try (RawImapClient garbage = tls()) {
                 garbage.send("\u0001\u0002 \u00ff garbage\r\n");
                 final String answer = garbage.line();
-                assertThat(answer).as("the server's own answer, relayed").matches("^(\\S+ )?(\\* )?BAD.*\r\n$|^\\* BYE.*");
+                assertThat(answer).as("the server's own answer, relayed").matches(
+                        "^(\\S+ )?(\\* )?BAD.*\r\n$|^\\* BYE.*");
             }
             try (RawImapClient greedy = loggedIn()) {
                 for (int i = 0; i < 4; i++) {

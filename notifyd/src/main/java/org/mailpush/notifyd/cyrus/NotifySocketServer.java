@@ -181,9 +181,11 @@ public final class NotifySocketServer implements AutoCloseable {
                                         new NotifyDatagramHandler(datagrams, events, listener, sink));
                             }
                         });
-                final ChannelFuture bound = bootstrap.bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
+                final ChannelFuture bound = bootstrap.bind(new DomainSocketAddress(path.toFile()))
+                        .awaitUninterruptibly();
                 if (!bound.isSuccess()) {
-                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(), bound.cause());
+                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(),
+                            bound.cause());
                 }
                 try {
                     SocketFile.applyModeAndGroup(path, mode, groupPrincipal);
@@ -193,7 +195,8 @@ public final class NotifySocketServer implements AutoCloseable {
                     throw e;
                 }
                 LOG.info("Listening for Cyrus events on {} (mode {}, group {}, method \"{}\")", path,
-                        java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged" : group,
+                        java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged"
+                                : group,
                         method);
                 return new NotifySocketServer(path, bound.channel(), loop);
             } catch (final IOException | RuntimeException e) {

@@ -257,7 +257,8 @@ public final class NotifyStreamServer implements AutoCloseable {
                         })
                         .bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
                 if (!bound.isSuccess()) {
-                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(), bound.cause());
+                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(),
+                            bound.cause());
                 }
                 try {
                     SocketFile.applyModeAndGroup(path, mode, groupPrincipal);
@@ -268,7 +269,8 @@ public final class NotifyStreamServer implements AutoCloseable {
                 }
                 LOG.info("Listening for Cyrus events on dlist:{} (stream mode; events queued in {} before they are"
                         + " acknowledged; mode {}, group {}, method \"{}\")", path, queueDirectory,
-                        java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged" : group,
+                        java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged"
+                                : group,
                         method);
                 return new NotifyStreamServer(path, bound.channel(), loop, writer, persister, queue);
             } catch (final IOException | RuntimeException e) {

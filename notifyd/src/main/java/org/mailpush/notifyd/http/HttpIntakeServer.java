@@ -194,7 +194,8 @@ public final class HttpIntakeServer implements AutoCloseable {
             final long idleSeconds = Math.max(1, idleTimeout.toSeconds());
             final boolean epoll = Epoll.isAvailable();
             final DefaultThreadFactory threads = new DefaultThreadFactory(name, true);
-            final EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
+            final EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1,
+                    threads);
             final Class<? extends ServerChannel> channelType =
                     epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
             final Channel channel;

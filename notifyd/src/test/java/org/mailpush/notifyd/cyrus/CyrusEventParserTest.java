@@ -97,7 +97,8 @@ class CyrusEventParserTest {
     @Test
     void registrationMailboxesInModifiedUtf7AreDecoded() throws Exception {
         final String json = "{\"event\":\"ApplePushService\",\"pid\":1,\"user\":\"test\",\"apsVersion\":2,"
-                + "\"apsAccountId\":\"ACC-1\",\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
+                + "\"apsAccountId\":\"ACC-1\","
+                + "\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
                 + "\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\",\"Work Stuff\",\"Entw&APw-rfe\"]}";
         final DeviceRegistration event = (DeviceRegistration) parser.parse(datagram("pusher", "EVENT", json), 0)
                 .event().orElseThrow();
@@ -107,7 +108,8 @@ class CyrusEventParserTest {
     @Test
     void versionOneMeansInboxOnly() throws Exception {
         final String json = "{\"event\":\"ApplePushService\",\"user\":\"test\",\"apsVersion\":1,"
-                + "\"apsAccountId\":\"ACC-1\",\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
+                + "\"apsAccountId\":\"ACC-1\","
+                + "\"apsDeviceToken\":\"ab6e354b99df9f0ef85f8ab650ad4bc816176d0d3b0d1e479f3b9570c2f7d8ef\","
                 + "\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"Sent\"]}";
         final DeviceRegistration event = (DeviceRegistration) parser.parse(datagram("pusher", "EVENT", json), 0)
                 .event().orElseThrow();

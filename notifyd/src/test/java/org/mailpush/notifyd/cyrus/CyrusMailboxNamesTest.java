@@ -28,7 +28,8 @@ class CyrusMailboxNamesTest {
                 "test", "Work Stuff", 1795736970L, 1);
         assertLocation(DEFAULT, "imap://localhost/user/test/Entw%C3%BCrfe;UIDVALIDITY=1795736970/;UID=1",
                 "test", "Entwürfe", 1795736970L, 1);
-        assertLocation(DEFAULT, "imap://vm/user/alice/Work%20Stuff/2026;UIDVALIDITY=9", "alice", "Work Stuff/2026", 9, 0);
+        assertLocation(DEFAULT, "imap://vm/user/alice/Work%20Stuff/2026;UIDVALIDITY=9", "alice", "Work Stuff/2026", 9,
+                0);
     }
 
     @Test

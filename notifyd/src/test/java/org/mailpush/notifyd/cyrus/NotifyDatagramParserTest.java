@@ -34,7 +34,8 @@ class NotifyDatagramParserTest {
 
     @Test
     void readsOptionsAndTheOptionalFileName() throws Exception {
-        final NotifyDatagram datagram = parser.parse(bytes("mailto\0MAIL\0normal\0bob\0INBOX\0002\0a\0b\0hello\0/tmp/f\0"));
+        final NotifyDatagram datagram = parser.parse(bytes(
+                "mailto\0MAIL\0normal\0bob\0INBOX\0002\0a\0b\0hello\0/tmp/f\0"));
         assertThat(datagram.options()).containsExactly("a", "b");
         assertThat(datagram.message()).isEqualTo("hello");
         assertThat(datagram.fileName()).isEqualTo("/tmp/f");

@@ -88,10 +88,14 @@ class DovecotEventsParserTest {
             "{\"user\":\"a\",\"events\":[1]}                       | BAD_VALUE     | events[0] must be an object",
             "{\"user\":\"a\",\"events\":[{\"mailbox\":\"INBOX\"}]} | MISSING_FIELD | events[0].event is missing",
             "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\"}]} | MISSING_FIELD | events[0].mailbox is missing",
-            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uid\":-1}]} | BAD_VALUE | events[0].uid must be in 0..4294967295",
-            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uid\":1.5}]} | BAD_VALUE | events[0].uid must be a whole number",
-            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uidvalidity\":\"7\"}]} | BAD_VALUE | events[0].uidvalidity must be a whole number",
-            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uid\":99999999999999999999999}]} | BAD_VALUE | events[0].uid must be in",
+            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uid\":-1}]} | BAD_VALUE | "
+                    + "events[0].uid must be in 0..4294967295",
+            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uid\":1.5}]} | BAD_VALUE | "
+                    + "events[0].uid must be a whole number",
+            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\",\"uidvalidity\":\"7\"}]} | "
+                    + "BAD_VALUE | events[0].uidvalidity must be a whole number",
+            "{\"user\":\"a\",\"events\":[{\"event\":\"MessageNew\",\"mailbox\":\"I\","
+                    + "\"uid\":99999999999999999999999}]} | BAD_VALUE | events[0].uid must be in",
     })
     void refusesMalformedBatchesNamingWhatIsWrong(final String json, final BadInputKind kind, final String message) {
         assertThatThrownBy(() -> parse(json))

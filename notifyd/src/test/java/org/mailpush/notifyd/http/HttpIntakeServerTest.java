@@ -146,7 +146,8 @@ class HttpIntakeServerTest {
     @Test
     void withASecretOnlyRequestsCarryingItAreServed() throws IOException {
         server = echo().sharedSecret("s3cret-value").bind();
-        final String basic = Base64.getEncoder().encodeToString("dovecot:s3cret-value".getBytes(StandardCharsets.UTF_8));
+        final String basic = Base64.getEncoder().encodeToString("dovecot:s3cret-value".getBytes(
+                StandardCharsets.UTF_8));
         try (RawHttpConnection http = new RawHttpConnection(server.address())) {
             http.send(dovecotPost("/v1/events", "h", "{}", false));
             final RawHttpConnection.Response missing = http.read();

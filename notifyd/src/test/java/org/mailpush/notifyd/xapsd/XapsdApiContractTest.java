@@ -64,7 +64,8 @@ class XapsdApiContractTest {
                 .listen(listen)
                 .listener(counters)
                 .endpoint("POST", XapsRegisterEndpoint.PATH, new XapsRegisterEndpoint("xapsd", router, counters))
-                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", Clock.systemUTC(), router, counters));
+                .endpoint("POST", XapsNotifyEndpoint.PATH, new XapsNotifyEndpoint("xapsd", Clock.systemUTC(), router,
+                        counters));
         if (secret != null) {
             builder.sharedSecret(secret);
         }

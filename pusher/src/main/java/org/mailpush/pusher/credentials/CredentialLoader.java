@@ -76,7 +76,8 @@ public final class CredentialLoader {
         } catch (final NoSuchFileException e) {
             throw new CredentialException(file + ": no such file");
         } catch (final IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains(
+                    "password")) {
                 if (password == null || password.length == 0) {
                     throw new CredentialException(file + ": the PKCS#12 file is protected by a password; give its"
                             + " password file");

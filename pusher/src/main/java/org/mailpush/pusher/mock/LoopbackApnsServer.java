@@ -94,7 +94,8 @@ public final class LoopbackApnsServer implements AutoCloseable {
         } catch (final ExecutionException | TimeoutException e) {
             server.shutdown();
             eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalStateException("mock APNs server did not start on port " + port + ": " + e.getMessage(), e);
+            throw new IllegalStateException("mock APNs server did not start on port " + port + ": " + e.getMessage(),
+                    e);
         }
     }
 

@@ -120,7 +120,8 @@ final class DemoCommand implements Callable<Integer> {
                     out.println("   POST /3/device/" + DeviceTokens.mask(push.token()));
                     out.println("   apns-topic: " + push.topic());
                     out.println("   apns-push-type: " + push.pushType()
-                            + (push.priority() == null ? " (no apns-priority)" : ", apns-priority: " + push.priority()));
+                            + (push.priority() == null ? " (no apns-priority)" : ", apns-priority: "
+                                    + push.priority()));
                     out.println("   apns-expiration: " + push.expiration());
                     out.println("   payload: " + push.payload());
                     out.println("   answer: " + (push.accepted() ? "200 accepted" : "rejected " + push.reason()));

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = MailpushCommand.Version.class,
         description = {
                 "Instant new-mail pushes to iPhone and iPad Mail from a self-hosted IMAP server.",
-                "Takes XAPPLEPUSHSERVICE registrations and mailbox events from Cyrus or Dovecot and sends APNs pushes."},
+                "Takes XAPPLEPUSHSERVICE registrations and mailbox events from Cyrus or Dovecot and sends APNs "
+                        + "pushes."},
         subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, ConfigCommand.class, CertsCommand.class,
                 TokensCommand.class, SendTestCommand.class, ServerConfigCommands.CyrusConfig.class,
                 ServerConfigCommands.DovecotConfig.class, CommandLine.HelpCommand.class})

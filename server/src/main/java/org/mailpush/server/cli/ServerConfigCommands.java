@@ -83,7 +83,8 @@ final class ServerConfigCommands {
             out.println();
             out.println("# cyrus.conf: in SERVICES, remove or comment out Cyrus's own notify service, which binds"
                     + " the same socket:");
-            out.println("#  notify  cmd=\"notifyd\" listen=\"" + cyrus.notifySocket().path() + "\" proto=\"udp\" prefork=1");
+            out.println("#  notify  cmd=\"notifyd\" listen=\"" + cyrus.notifySocket().path()
+                    + "\" proto=\"udp\" prefork=1");
             out.println();
             out.println("# mailpush creates " + cyrus.notifySocket().path() + " with mode "
                     + PosixFilePermissions.toString(cyrus.socketPermissions())

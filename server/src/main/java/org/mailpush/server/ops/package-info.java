@@ -1,7 +1,7 @@
 /**
  * The operator's view: {@link OpsHttpServer} ({@code /healthz}, {@code /readyz}, {@code /metrics}, the status page) and
  * the Micrometer-backed metrics behind it, in one Prometheus registry ({@link MailpushMetrics}, with
- * {@link IntakeMetrics}, {@link PushMetrics} and {@link MeteredTokenStore}).
+ * {@link IntakeMetrics}, {@link PushMetrics} and {@link MeteredRegistrationStore} and {@link MeteredPushQueue}).
  *
  * <p>In: the parts' counters, bound as functions, and the intake and push observers' events. Out: Prometheus text,
  * {@code /status.json} and readiness; no account id or whole device token on any page. The metric classes are

@@ -9,13 +9,11 @@ import org.mailpush.imap.proxy.ImapProxySettings;
 import org.mailpush.imap.proxy.RegistrationSink;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.FilePermissions;
-import org.mailpush.server.config.MailpushConfig;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** Starts the IMAP proxy an {@code imap-proxy:} section describes. */
 final class ImapProxyFactory {
@@ -31,7 +29,8 @@ final class ImapProxyFactory {
         }
         final SslContext serverTls;
         try {
-            serverTls = tls == null ? null : SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile()).build();
+            serverTls = tls == null ? null : SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile())
+                    .build();
         } catch (final SSLException | IllegalArgumentException e) {
             throw new ConfigException("imap-proxy.tls: cannot use " + tls.cert() + " and " + tls.key() + ": "
                     + e.getMessage(), e);

@@ -28,9 +28,9 @@ import java.util.function.Supplier;
  *
  * <p>{@link #start} starts the parts in dependency order ({@link CoreParts}: metrics, store, sweeper, credentials
  * and pusher; {@link IntakeSide}: router and IMAP proxy; the ops endpoint; then the doors that let events in), each
- * registered by name with a {@link Lifecycle}, and either all of them run or none does: a failure stops what was started and is
- * reported as one {@link StartupException} naming the key or resource at fault. {@link #close()} stops them in
- * reverse order, draining queued events first.</p>
+ * registered by name with a {@link Lifecycle}, and either all of them run or none does: a failure stops what was
+ * started and is reported as one {@link StartupException} naming the key or resource at fault. {@link #close()}
+ * stops them in reverse order, draining queued events first.</p>
  */
 public final class MailpushService implements AutoCloseable {
 

@@ -67,7 +67,8 @@ class DovecotWiringCheckTest {
                 "  case \"$1\" in",
                 "    -c) shift ;;",
                 "    -n) cat '" + dir.resolve("effective.conf") + "'; exit 0 ;;",
-                "    -h) [ \"$2\" = plugin/xaps_config ] && { cat '" + dir.resolve("xaps_config.value") + "'; exit 0; }",
+                "    -h) [ \"$2\" = plugin/xaps_config ] && { cat '" + dir.resolve("xaps_config.value")
+                        + "'; exit 0; }",
                 "        echo \"doveconf: Fatal: Unknown setting: $2\" >&2; exit 1 ;;",
                 "  esac",
                 "  shift",
@@ -80,7 +81,8 @@ class DovecotWiringCheckTest {
 
     private MailpushConfig mailpush(final String... sections) throws Exception {
         final Path config = Files.writeString(dir.resolve("mailpush.yaml"), String.join("\n", sections)
-                + "\nstore:\n  url: jdbc:h2:mem:unused\napns:\n  topic: com.apple.mail.XServer.3a8e1f52-6d7b-4c1e-9a0f-2b4c6d8e0f12\n");
+                + "\nstore:\n  url: jdbc:h2:mem:unused\napns:\n  topic: "
+                        + "com.apple.mail.XServer.3a8e1f52-6d7b-4c1e-9a0f-2b4c6d8e0f12\n");
         return ConfigLoader.load(config);
     }
 

@@ -111,7 +111,8 @@ class CheckCommandTest {
         final Cli.Run run = check(broken);
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).isEqualTo("FAIL  configuration: " + broken
-                + ": cyrus.notify_socket: unknown key (did you mean notify-socket?)\n0 passed, 0 warning(s), 1 failed\n");
+                + ": cyrus.notify_socket: unknown key (did you mean notify-socket?)\n0 passed, 0 warning(s), 1 "
+                        + "failed\n");
     }
 
     @Test

@@ -45,7 +45,8 @@ class ServerConfigCommandsTest {
     @Test
     void dovecotConfigHasTheLuaDriverAndTheXapsPluginsOwnSettingNames() throws Exception {
         Secrets.write(dir.resolve("intake.secret"), "s3cret\n");
-        final Path config = config("intake:", "  listen: 0.0.0.0:9181", "  secret-file: " + dir.resolve("intake.secret"),
+        final Path config = config("intake:", "  listen: 0.0.0.0:9181", "  secret-file: " + dir.resolve(
+                "intake.secret"),
                 "xapsd:", "  listen: \"[::1]:11619\"");
         final Cli.Run run = mailpush("dovecot-config", "-c", config.toString());
         assertThat(run.exit()).as(run.all()).isZero();
@@ -79,7 +80,8 @@ class ServerConfigCommandsTest {
     @Test
     void dovecotConfigForTheXapsPluginWithASecretPutsItInTheUrlsUserPart() throws Exception {
         Secrets.write(dir.resolve("xapsd.secret"), "plugin-secret\n");
-        final Path config = config("xapsd:", "  listen: 0.0.0.0:11619", "  secret-file: " + dir.resolve("xapsd.secret"));
+        final Path config = config("xapsd:", "  listen: 0.0.0.0:11619", "  secret-file: " + dir.resolve(
+                "xapsd.secret"));
         final Cli.Run run = mailpush("dovecot-config", "-c", config.toString());
         assertThat(run.exit()).as(run.all()).isZero();
         assertXapsPluginSettings(run.out(), "  xaps_config = url=http://xaps:SECRET@127.0.0.1:11619\n");

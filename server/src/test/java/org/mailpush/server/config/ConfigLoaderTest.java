@@ -161,7 +161,9 @@ class ConfigLoaderTest {
     @Test
     void eachProblemIsOneLineNamingTheKey() {
         assertRefused("", "is empty; it needs at least apns.credentials and an event source (cyrus)");
-        assertRefused("cyrus: [", "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream end>'");
+        assertRefused("cyrus: [",
+                "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream "
+                        + "end>'");
         assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (did you mean apns?)");
         assertRefused(MINIMAL + "pusher:\n  host: x\n", "pusher: unknown key (known here: apns, cyrus, http,"
                 + " imap-proxy, intake, routing, store, xapsd)");
@@ -169,7 +171,8 @@ class ConfigLoaderTest {
                 + " 1..10000000, not 0");
         assertRefused(MINIMAL.replace("notify-socket", "notify_socket"),
                 "cyrus.notify_socket: unknown key (did you mean notify-socket?)");
-        assertRefused("cyrus:\n  notify-socket: /x\n", "apns: is required (at least one credential under apns.credentials)");
+        assertRefused("cyrus:\n  notify-socket: /x\n",
+                "apns: is required (at least one credential under apns.credentials)");
 
         assertRefused(MINIMAL + "http:\n  listen: localhost\n",
                 "http.listen: must be host:port, like 127.0.0.1:9180, not \"localhost\"");
@@ -187,18 +190,22 @@ class ConfigLoaderTest {
                 "store.cache-max-age: must be between 1s and 1d, not 0ms");
         assertRefused(MINIMAL + "store:\n  cache-size: [1]\n", "store.cache-size: must be a number");
         assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
-                "notify-socket: /x\n  altnamespace: maybe"), "cyrus.altnamespace: must be true or false, not \"maybe\"");
+                "notify-socket: /x\n  altnamespace: maybe"),
+                        "cyrus.altnamespace: must be true or false, not \"maybe\"");
         assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
-                "notify-socket: /x\n  socket-mode: \"660x\""), "cyrus.socket-mode: must be an octal mode like \"0660\", not \"660x\"");
+                "notify-socket: /x\n  socket-mode: \"660x\""),
+                        "cyrus.socket-mode: must be an octal mode like \"0660\", not \"660x\"");
         assertRefused(MINIMAL.replace("- p12: /etc/mailpush/mail.p12", "- p12: /a.p12\n      pem: /b.pem"),
                 "apns.credentials[0]: must have exactly one of p12, pem or p8");
         assertRefused("cyrus:\n  notify-socket: /x\napns:\n  credentials: []\n",
                 "apns.credentials: is required: at least one of p12, pem or p8 (only the intake of a split install,"
                         + " --role intake, runs without, given apns.topic)");
-        assertRefused(MINIMAL + "store:\n  url: jdbc:mysql://x/y\n", "store.url: must start with jdbc:h2: or jdbc:postgresql:");
+        assertRefused(MINIMAL + "store:\n  url: jdbc:mysql://x/y\n",
+                "store.url: must start with jdbc:h2: or jdbc:postgresql:");
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",
                 "password-file: /etc/mailpush/mail.p12.pass\n      p8-team: x"),
-                "apns.credentials[0].p8-team: unknown key (known here: environment, key, key-id, p12, p8, password-file,"
+                "apns.credentials[0].p8-team: unknown key (known here: environment, key, key-id, p12, p8, "
+                        + "password-file,"
                         + " pem, team-id, topic)");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  change-delay: 30"),
                 "apns.change-delay: must be a duration like 500ms, 30s, 5m, 24h or 30d, not \"30\"");

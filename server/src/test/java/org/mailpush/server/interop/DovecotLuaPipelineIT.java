@@ -167,7 +167,8 @@ class DovecotLuaPipelineIT {
         deliver("bob", "to INBOX");
         await().atMost(Duration.ofSeconds(10)).until(() -> apns.receivedFor(INBOX_PHONE).size() == 1);
         assertThat(apns.receivedFor(WORK_PHONE)).isEmpty();
-        assertThat(apns.receivedFor(INBOX_PHONE).get(0).payload()).isEqualTo("{\"aps\":{\"account-id\":\"ACC-INBOX\"}}");
+        assertThat(apns.receivedFor(INBOX_PHONE).get(0).payload()).isEqualTo(
+                "{\"aps\":{\"account-id\":\"ACC-INBOX\"}}");
         assertThat(apns.receivedFor(INBOX_PHONE).get(0).topic()).isEqualTo(pki.client().topic());
 
         deliver("bob+Work", "to Work");

@@ -70,7 +70,8 @@ class ImapProxyServiceIT {
                             "* XAPPLEPUSHSERVICE \"aps-version\" \"2\" \"aps-topic\" \"" + pki.client().topic() + "\"");
                     // store.max-devices-per-user: 1, so bob's second device is refused; his first may re-register.
                     assertThat(phone.command("XAPPLEPUSHSERVICE aps-version 2 aps-account-id ACC-BOB-2"
-                            + " aps-device-token " + OTHER_TOKEN + " aps-subtopic com.apple.mobilemail mailboxes (INBOX)"))
+                            + " aps-device-token " + OTHER_TOKEN
+                                    + " aps-subtopic com.apple.mobilemail mailboxes (INBOX)"))
                             .startsWith("NO [LIMIT]");
                     assertThat(phone.register("ACC-BOB", TOKEN, "INBOX", "Trash")).hasSize(3);
                 }
@@ -84,7 +85,8 @@ class ImapProxyServiceIT {
                 try (RawImapClient reuser = new RawImapClient(proxyPort, true, pki.caCertificateFile())) {
                     reuser.line();
                     reuser.send("t NOOP\r\nt NOOP\r\n");
-                    assertThat(reuser.until("t")).contains("t BAD Tag t is already in use by a command in progress\r\n");
+                    assertThat(reuser.until("t")).contains(
+                            "t BAD Tag t is already in use by a command in progress\r\n");
                 }
                 assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                         + service.opsAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())

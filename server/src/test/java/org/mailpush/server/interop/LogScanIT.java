@@ -59,7 +59,8 @@ import static org.mailpush.testing.RawHttpConnection.dovecotPost;
  * Every door of mailpush used as in production, good and bad input alike, with every logger at DEBUG (mailpush's at
  * TRACE): a real Cyrus registering phones and delivering mail on the notify socket, the IMAP proxy in front of that
  * Cyrus, the xapsd API and the Dovecot HTTP intake with right and wrong secrets, malformed input carrying whole
- * tokens, APNs answering 410 Unregistered and DeviceTokenNotForTopic, the ops endpoint, and the admin commands. Then every captured log
+ * tokens, APNs answering 410 Unregistered and DeviceTokenNotForTopic, the ops endpoint, and the admin commands. Then
+ * every captured log
  * line (message, arguments, stack traces, MDC) is scanned: no whole device token, no account id, no password or
  * shared secret may appear; nor may the status page or the metrics carry a token or an account id.
  */
@@ -178,7 +179,8 @@ class LogScanIT {
         System.out.printf("log scan: %d log lines captured (%d at WARN or above), %d ops pages, %d command outputs%n",
                 lines.size(), captured.warningsOrWorse(), opsPages.size(), cliOutput.size());
         // The run must have exercised the paths that log about devices: otherwise the scan proves nothing.
-        assertThat(lines).anyMatch(l -> l.contains("Removed device " + GONE_PHONE.substring(0, 8)) && l.contains("Unregistered"));
+        assertThat(lines).anyMatch(l -> l.contains("Removed device " + GONE_PHONE.substring(0, 8)) && l.contains(
+                "Unregistered"));
         assertThat(lines).anyMatch(l -> l.contains("Removed device " + BAD_PHONE.substring(0, 8)));
         assertThat(lines).anyMatch(l -> l.contains("Refused input on"));
         assertThat(lines).anyMatch(l -> l.contains("IMAP proxy: device " + PROXY_PHONE.substring(0, 8)));
@@ -216,7 +218,8 @@ class LogScanIT {
             phone.register(PROXY_ACCOUNT, PROXY_PHONE, "INBOX");
             // Well-framed but wrong: a whole token next to a version that is no number, a bad mailbox list, no account.
             assertThat(phone.command("XAPPLEPUSHSERVICE aps-version x aps-account-id \"" + PROXY_ACCOUNT
-                    + "\" aps-device-token \"" + PROXY_PHONE + "\" aps-subtopic com.apple.mobilemail mailboxes (INBOX)"))
+                    + "\" aps-device-token \"" + PROXY_PHONE
+                            + "\" aps-subtopic com.apple.mobilemail mailboxes (INBOX)"))
                     .matches("(BAD|NO) .*");
             assertThat(phone.command("XAPPLEPUSHSERVICE aps-version 2 aps-account-id \"" + PROXY_ACCOUNT
                     + "\" aps-device-token \"" + PROXY_PHONE + "\" aps-subtopic com.apple.mobilemail mailboxes INBOX"))
@@ -268,7 +271,8 @@ class LogScanIT {
 
     private static String registerBody(final String account, final String token, final String user) {
         return "{\"ApsAccountId\":\"" + account + "\",\"ApsDeviceToken\":\"" + token
-                + "\",\"ApsSubtopic\":\"com.apple.mobilemail\",\"Username\":\"" + user + "\",\"Mailboxes\":[\"INBOX\"]}";
+                + "\",\"ApsSubtopic\":\"com.apple.mobilemail\",\"Username\":\"" + user
+                        + "\",\"Mailboxes\":[\"INBOX\"]}";
     }
 
     private void dovecotIntakeTakesEventsAndRefusesBadOnes() throws Exception {

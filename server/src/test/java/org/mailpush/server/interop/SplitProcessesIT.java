@@ -149,7 +149,8 @@ class SplitProcessesIT {
             assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE registration SET device_token = 'x'"))
                     .contains("permission denied for table registration");
             assertThat(refusedSql(database, PUSHER_ROLE, "INSERT INTO push_queue (account_id, device_token, new_mail,"
-                    + " received_at) VALUES ('a', 'b', true, now())")).contains("permission denied for table push_queue");
+                    + " received_at) VALUES ('a', 'b', true, now())")).contains(
+                            "permission denied for table push_queue");
             assertThat(refusedSql(database, PUSHER_ROLE, "CREATE TABLE planted (x int)"))
                     .contains("permission denied for schema public");
         }

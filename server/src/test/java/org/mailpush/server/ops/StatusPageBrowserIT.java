@@ -84,7 +84,8 @@ class StatusPageBrowserIT {
         try (NotifyDatagramSender cyrus = new NotifyDatagramSender(dir.resolve("notify"))) {
             for (final String[] device : new String[][]{{"ACC-1", PHONE}, {"ACC-2", OLD}}) {
                 cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"ApplePushService\","
-                        + "\"user\":\"bob\",\"apsVersion\":2,\"apsAccountId\":\"" + device[0] + "\",\"apsDeviceToken\":\""
+                        + "\"user\":\"bob\",\"apsVersion\":2,\"apsAccountId\":\"" + device[0]
+                                + "\",\"apsDeviceToken\":\""
                         + device[1] + "\",\"apsSubtopic\":\"com.apple.mobilemail\",\"mailboxes\":[\"INBOX\"]}"));
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> service.registrations().count() == 2);
