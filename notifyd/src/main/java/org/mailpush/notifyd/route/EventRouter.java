@@ -1,33 +1,22 @@
 package org.mailpush.notifyd.route;
 
 import org.mailpush.notifyd.event.DeviceRegistration;
-import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.IntakeEvent;
-import org.mailpush.notifyd.event.MailboxEvent;
-import org.mailpush.notifyd.intake.BadInputException;
-import org.mailpush.notifyd.intake.BadInputKind;
 import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
-import org.mailpush.common.mail.DeviceTokens;
-import org.mailpush.store.Registration;
 import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +39,9 @@ import java.util.function.Consumer;
  *
  * <p>Lifecycle: the routing and writing threads start with the router; {@link #close(Duration)} stops taking
  * events, routes and stores what is queued for up to the drain timeout, then stops.</p>
+ *
+ * <p>This class queues and runs the two threads; what they do with a batch is {@link MailRouting} and
+ * {@link RegistrationWriting}, and how each job ends (counted, its waiter told) {@link JobOutcomes}.</p>
  */
 public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, AutoCloseable {
 
@@ -58,24 +50,20 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
     /** Registrations stored per group commit, in one transaction. */
     static final int REGISTRATION_BATCH = 200;
 
-    private static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
-
-    /** One event waiting, with whoever waits for its outcome. */
-    private record Job(IntakeEvent event, CompletableFuture<RouteOutcome> outcome, Runnable done) {
-    }
+    /** Where the router's parts log: one category for routing, as when it was one class. */
+    static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
 
     private final RegistrationStore store;
-    private final PushDispatcher dispatcher;
     private final IntakeListener listener;
     private final String registrationTopic;
-    private final Clock clock;
-    private final RoutingLanes<Job> lanes;
+    private final RoutingLanes<RouteJob> lanes;
+    private final JobOutcomes outcomes = new JobOutcomes();
+    private final MailRouting mail;
+    private final RegistrationWriting registrations;
     private final Thread routing;
     /** Stores registrations, so that a group commit never holds mail back (the routing thread's job). */
     private final Thread writing;
     private volatile boolean closing;
-    private final java.util.concurrent.atomic.LongAdder[] routed = new java.util.concurrent.atomic.LongAdder[
-            RouteOutcome.values().length];
     /** Routes durable-queue events again after a store failure; one thread, scheduled, never busy for long. */
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
         final Thread thread = new Thread(runnable, "event-router-retry");
@@ -103,14 +91,14 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                        final String registrationTopic, final int mailCapacity, final int registrationCapacity,
                        final Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
-        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        Objects.requireNonNull(dispatcher, "dispatcher");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.registrationTopic = registrationTopic;
-        this.clock = Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(clock, "clock");
         this.lanes = new RoutingLanes<>(mailCapacity, registrationCapacity);
-        for (int i = 0; i < routed.length; i++) {
-            routed[i] = new java.util.concurrent.atomic.LongAdder();
-        }
+        this.mail = new MailRouting(store, dispatcher, outcomes, this::failed);
+        this.registrations = new RegistrationWriting(store, listener, registrationTopic, clock, outcomes,
+                this::failed);
         this.routing = new Thread(this::routeUntilClosed, "event-router");
         routing.setDaemon(true);
         this.writing = new Thread(this::writeUntilClosed, "event-router-registrations");
@@ -127,8 +115,8 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
 
     /** Queues the event for routing; never blocks. {@code false} when its lane was full and the event was shed. */
     public boolean offer(final IntakeEvent event) {
-        if (!enqueue(new Job(event, null, null))) {
-            routed[RouteOutcome.SHED.ordinal()].increment();
+        if (!enqueue(new RouteJob(event, null, null))) {
+            outcomes.count(RouteOutcome.SHED);
             listener.eventShed(event);
             return false;
         }
@@ -143,8 +131,8 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
      */
     public CompletableFuture<RouteOutcome> submit(final IntakeEvent event) {
         final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
-        if (!enqueue(new Job(event, outcome, null))) {
-            routed[RouteOutcome.SHED.ordinal()].increment();
+        if (!enqueue(new RouteJob(event, outcome, null))) {
+            outcomes.count(RouteOutcome.SHED);
             listener.eventShed(event);
             outcome.complete(RouteOutcome.SHED);
         }
@@ -159,11 +147,11 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
      * (the event stays in its durable queue, replayed after the restart).
      */
     public void acceptTracked(final IntakeEvent event, final Runnable done) {
-        final Job job = new Job(event, null, done);
+        final RouteJob job = new RouteJob(event, null, done);
         lanes.put(laneKey(event), job);
     }
 
-    private boolean enqueue(final Job job) {
+    private boolean enqueue(final RouteJob job) {
         final String user = laneKey(job.event());
         return user == null ? lanes.offerMail(job) : lanes.offerRegistration(user, job);
     }
@@ -209,11 +197,11 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
      */
     public RouteOutcome route(final IntakeEvent event) {
         final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
-        final Job job = new Job(event, outcome, null);
+        final RouteJob job = new RouteJob(event, outcome, null);
         if (event instanceof DeviceRegistration) {
-            storeRegistrations(List.of(job));
+            registrations.storeRegistrations(List.of(job));
         } else {
-            routeMail(List.of(job));
+            mail.routeMail(List.of(job));
         }
         return outcome.getNow(RouteOutcome.STORE_FAILED);
     }
@@ -229,11 +217,11 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                     }
                     continue;
                 }
-                final List<Job> mail = lanes.takeMail(MAIL_BATCH);
+                final List<RouteJob> batch = lanes.takeMail(MAIL_BATCH);
                 // A registration that came before this mail is stored first, wherever it waits: in its lane (stored
                 // here), or in the writing thread's batch (waited for).
-                storeRegistrations(lanes.takeRegistrationsOf(owners(mail)));
-                routeMail(mail);
+                registrations.storeRegistrations(lanes.takeRegistrationsOf(mail.owners(batch)));
+                mail.routeMail(batch);
             } catch (final InterruptedException e) {
                 return;
             }
@@ -253,154 +241,22 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                 return;
             }
             try {
-                storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
+                registrations.storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
             } finally {
                 lanes.doneWriting();
             }
         }
     }
 
-    private Set<String> owners(final List<Job> mail) {
-        final Set<String> owners = new LinkedHashSet<>();
-        for (final Job job : mail) {
-            if (job.event() instanceof MailboxEvent change) {
-                owners.add(store.foldUsername(change.owner()));
-            }
-        }
-        return owners;
-    }
-
-    private void storeRegistrations(final List<Job> jobs) {
-        if (jobs.isEmpty()) {
-            return;
-        }
-        final List<Registration> registrations = new ArrayList<>(jobs.size());
-        for (final Job job : jobs) {
-            final DeviceRegistration device = (DeviceRegistration) job.event();
-            registrations.add(Registration.of(device.username(), device.accountId(), device.deviceToken(),
-                    device.subtopic(), device.apsVersion(), device.mailboxes(), registrationTopic, clock.instant()));
-        }
-        final List<RegistrationStore.RegisterResult> results;
-        try {
-            results = store.registerAll(registrations);
-        } catch (final RuntimeException e) {
-            LOG.error("Token store failed while storing {} registration(s): {}", jobs.size(), e.getMessage());
-            jobs.forEach(this::failed);
-            return;
-        }
-        for (int i = 0; i < jobs.size(); i++) {
-            final Job job = jobs.get(i);
-            final DeviceRegistration device = (DeviceRegistration) job.event();
-            final RegistrationStore.RegisterResult result = results.get(i);
-            if (result.refused() != null) {
-                listener.badInput(device.source(), BadInputException.refusedRegistration(
-                        BadInputKind.TOO_MANY_DEVICES, "device " + DeviceTokens.mask(device.deviceToken())
-                                + " refused: " + result.refused().getMessage()));
-                finish(job, RouteOutcome.REFUSED);
-            } else {
-                LOG.info("Device {} of {} {} for {}", DeviceTokens.mask(device.deviceToken()), device.username(),
-                        result.outcome() == RegistrationStore.RegisterOutcome.ADDED ? "registered" : "re-registered",
-                        device.mailboxes());
-                finish(job, RouteOutcome.REGISTERED);
-            }
-        }
-    }
-
-    private void routeMail(final List<Job> jobs) {
-        final List<Job> changes = new ArrayList<>(jobs.size());
-        final Set<String> owners = new LinkedHashSet<>();
-        for (final Job job : jobs) {
-            final MailboxEvent change = (MailboxEvent) job.event();
-            if (change.type().kind() != EventType.Kind.NEW_MAIL
-                    && change.type().kind() != EventType.Kind.MAILBOX_CHANGE) {
-                finish(job, RouteOutcome.IGNORED);
-            } else {
-                changes.add(job);
-                owners.add(change.owner());
-            }
-        }
-        if (changes.isEmpty()) {
-            return;
-        }
-        final Map<String, List<Registration>> byOwner;
-        try {
-            byOwner = store.registrationsOfUsers(owners);
-        } catch (final RuntimeException e) {
-            LOG.error("Token store failed while routing {} event(s): {}", changes.size(), e.getMessage());
-            changes.forEach(this::failed);
-            return;
-        }
-        for (final Job job : changes) {
-            try {
-                dispatch(job, byOwner.getOrDefault(((MailboxEvent) job.event()).owner(), List.of()));
-            } catch (final RuntimeException e) {
-                LOG.error("Could not route a {} event", job.event().type().wireName(), e);
-                finish(job, RouteOutcome.STORE_FAILED);
-            }
-        }
-    }
-
-    /**
-     * Hands the pushes for one event to the dispatcher and finishes the job: at once, or, for a durable-queue event
-     * with pushes, when their answers came ({@code done} waits for them).
-     */
-    private void dispatch(final Job job, final List<Registration> ownersRegistrations) {
-        final MailboxEvent change = (MailboxEvent) job.event();
-        final List<Registration> watching = new ArrayList<>(ownersRegistrations.size());
-        for (final Registration registration : ownersRegistrations) {
-            if (registration.mailboxes().contains(change.mailbox())) {
-                watching.add(registration);
-            }
-        }
-        if (watching.isEmpty()) {
-            LOG.debug("{} in {} of {}: no registered device watches it", change.type().wireName(), change.mailbox(),
-                    change.owner());
-            finish(job, ownersRegistrations.isEmpty() ? RouteOutcome.UNKNOWN_USER : RouteOutcome.NOT_WATCHED);
-            return;
-        }
-        if (job.done() == null) {
-            for (final Registration registration : watching) {
-                dispatcher.dispatch(new PushIntent(registration, change));
-            }
-            finish(job, RouteOutcome.DISPATCHED);
-            return;
-        }
-        final Runnable done = job.done();
-        final AtomicInteger outstanding = new AtomicInteger(watching.size());
-        final Runnable onePushed = () -> {
-            if (outstanding.decrementAndGet() == 0) {
-                done.run();
-            }
-        };
-        for (final Registration registration : watching) {
-            dispatcher.dispatch(new PushIntent(registration, change), onePushed);
-        }
-        routed[RouteOutcome.DISPATCHED.ordinal()].increment();
-        if (job.outcome() != null) {
-            job.outcome().complete(RouteOutcome.DISPATCHED);
-        }
-    }
-
-    /** The job is done: counted, and whoever waits is told. */
-    private void finish(final Job job, final RouteOutcome result) {
-        routed[result.ordinal()].increment();
-        if (job.outcome() != null) {
-            job.outcome().complete(result);
-        }
-        if (job.done() != null) {
-            job.done().run();
-        }
-    }
-
     /** How many events routing has finished with this outcome, since start. */
     public long routed(final RouteOutcome outcome) {
-        return routed[outcome.ordinal()].sum();
+        return outcomes.routed(outcome);
     }
 
     /** Routing failed for this job: a durable-queue event is routed again later, others are told. */
-    private void failed(final Job job) {
+    private void failed(final RouteJob job) {
         if (job.done() == null) {
-            finish(job, RouteOutcome.STORE_FAILED);
+            outcomes.finish(job, RouteOutcome.STORE_FAILED);
             return;
         }
         try {
