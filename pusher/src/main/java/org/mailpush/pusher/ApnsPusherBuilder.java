@@ -334,7 +334,7 @@ public final class ApnsPusherBuilder {
                 .minimumNumberOfCalls(Math.min(settings.minimumCalls(), settings.window()))
                 .failureRateThreshold(settings.failureRate())
                 .waitIntervalFunctionInOpenState(openPeriods.intervalFunction())
-                .permittedNumberOfCallsInHalfOpenState(DeliveryEngine.PROBES)
+                .permittedNumberOfCallsInHalfOpenState(BreakerGate.PROBES)
                 .clock(clock)
                 .build();
     }
