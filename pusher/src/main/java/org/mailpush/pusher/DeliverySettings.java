@@ -9,7 +9,7 @@ import static org.mailpush.common.settings.Settings.orDefault;
 
 /**
  * How delivery behaves, the tunables under {@code apns:}: the one place their defaults and ranges are written. A
- * value left out ({@code null}) takes its default, and {@link ApnsPusher.Builder} validates what it is given by
+ * value left out ({@code null}) takes its default, and {@link ApnsPusherBuilder} validates what it is given by
  * making one of these. The defaults suit a site of any size. Immutable.
  *
  * @param maxPending      devices with a push pending at most; beyond, new requests are shed (counted); about 200

@@ -1,7 +1,9 @@
 /**
- * Delivery to APNs through Pushy: {@link ApnsPusher} (built with its builder: credentials, the token store, limits, a
- * {@link PushListener}) coalesces per device, bounds what is pending and in flight, retries, and opens a circuit per
- * credential. The engine behind it is package-private.
+ * Delivery to APNs through Pushy: {@link ApnsPusher} (built with {@link ApnsPusherBuilder}: credentials, the token
+ * store, limits, a {@link PushListener}) coalesces per device, bounds what is pending and in flight, retries, and opens
+ * a circuit per credential. The engine behind it is package-private: {@code DeliveryEngine} and its parts, one job
+ * each ({@code DeliverySender}, {@code AnswerHandler}, {@code RetryScheduler}, {@code BreakerGate},
+ * {@code ActiveDeliveries}).
  *
  * <p>In: {@code submit} of a registration and a {@link PushKind} (answered at once with a {@link SubmitOutcome}), or
  * {@code send} for one push now. Out: HTTP/2 requests to APNs; each push's {@link PushResult} to the listener;

@@ -70,8 +70,8 @@ abstract class MockApnsTestBase {
     }
 
     /** A pusher to the mock with the example credential, short back-off, and the given changes. */
-    ApnsPusher pusher(final Consumer<ApnsPusher.Builder> customize) throws Exception {
-        final ApnsPusher.Builder builder = ApnsPusher.builder()
+    ApnsPusher pusher(final Consumer<ApnsPusherBuilder> customize) throws Exception {
+        final ApnsPusherBuilder builder = ApnsPusher.builder()
                 .apnsServer("localhost", apns.port())
                 .trustedServerCertificates(pki.caCertificateFile())
                 .credential(CredentialLoader.loadPkcs12(pki.client().p12File(), ExamplePki.PASSWORD.toCharArray()))
@@ -89,7 +89,7 @@ abstract class MockApnsTestBase {
      * Runs the pusher on {@link #time} (windows, back-offs, the breaker, credential reloads), with no jitter, and
      * stamps the mock's requests with it too.
      */
-    ApnsPusher.Builder onManualTime(final ApnsPusher.Builder builder) {
+    ApnsPusherBuilder onManualTime(final ApnsPusherBuilder builder) {
         script.ticker(time.ticker());
         return builder.time(time.ticker(), time.scheduler()).clock(time.clock()).jitter(() -> 0.5);
     }

@@ -1,6 +1,7 @@
 package org.mailpush.server.service;
 
 import org.mailpush.pusher.ApnsPusher;
+import org.mailpush.pusher.ApnsPusherBuilder;
 import org.mailpush.pusher.PushListener;
 import org.mailpush.server.config.ConfigCredentialSource;
 import org.mailpush.server.config.MailpushConfig;
@@ -25,7 +26,7 @@ public final class PusherFactory {
     /** As {@link #build(MailpushConfig.Apns, RegistrationStore)}, telling {@code listener} how each push ended. */
     public static ApnsPusher build(final MailpushConfig.Apns apns, final RegistrationStore registrations,
                                    final PushListener listener) throws IOException {
-        final ApnsPusher.Builder builder = ApnsPusher.builder()
+        final ApnsPusherBuilder builder = ApnsPusher.builder()
                 .registrations(registrations)
                 .listener(listener)
                 .delivery(apns.delivery());
