@@ -14,7 +14,8 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * written. A value left out ({@code null}) takes its default; {@link TokenStoreBuilder} starts from
  * {@link #DEFAULTS}. Immutable.
  *
- * @param url               JDBC URL: {@code jdbc:h2:file:...} (default, next to the configuration) or
+ * @param url               JDBC URL: {@code jdbc:h2:file:...} (default {@code ./data/tokens}, relative to the working
+ *                          folder, as the H2 driver reads it) or
  *                          {@code jdbc:postgresql://...}
  * @param user              the database user, {@code null} for none
  * @param passwordFile      a file holding the database password, {@code null} for none

@@ -49,9 +49,17 @@ public record CyrusSettings(NotifySocket notifySocket, String socketMode, String
             required("notify-socket", path);
         }
 
-        /** Reads imapd.conf's form; the path is as written (relative paths are resolved later, by the loader). */
+        /**
+         * Reads imapd.conf's form; the path is as written (relative paths are resolved later, by the loader).
+         *
+         * @throws IllegalArgumentException when there is no path
+         */
         public static NotifySocket parse(final String text) {
             final boolean stream = text.startsWith(STREAM_PREFIX);
+            if ((stream ? text.substring(STREAM_PREFIX.length()) : text).isBlank()) {
+                throw new IllegalArgumentException("needs a path, like /run/cyrus/socket/notify or"
+                        + " dlist:/run/cyrus/socket/notify");
+            }
             return new NotifySocket(Path.of(stream ? text.substring(STREAM_PREFIX.length()) : text), stream);
         }
 

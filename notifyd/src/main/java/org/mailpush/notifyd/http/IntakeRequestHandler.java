@@ -41,6 +41,8 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
     private final SharedSecret secret;
     private final IntakeListener listener;
     private CompletableFuture<Void> previousWrite = CompletableFuture.completedFuture(null);
+    /** Requests read and not yet answered; reading resumes only at 0. Touched on the channel's thread only. */
+    private int pending;
 
     IntakeRequestHandler(final String source, final Map<String, HttpIntakeServer.Route> routes,
                          final SharedSecret secret, final IntakeListener listener) {
@@ -55,10 +57,18 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
         final boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         final CompletableFuture<HttpAnswer> answer = answer(request);
         ctx.channel().config().setAutoRead(false);
+        pending++;
         // Written on the channel's own thread, one after the other: an answer completed there could otherwise be
         // written at once, ahead of an earlier answer another thread has only queued for it (answers out of order).
         previousWrite = previousWrite.thenCombine(answer, (ignored, reply) -> reply)
-                .thenAcceptAsync(reply -> write(ctx, reply, keepAlive), ctx.executor());
+                .thenAcceptAsync(reply -> write(ctx, reply, keepAlive), ctx.executor())
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        // Every later answer on this connection would wait on this one: close it instead.
+                        LOG.error("{}: could not answer a request; closing the connection", source, error);
+                        ctx.close();
+                    }
+                });
     }
 
     private CompletableFuture<HttpAnswer> answer(final FullHttpRequest request) {
@@ -102,7 +112,7 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
         return CompletableFuture.completedFuture(HttpAnswer.error(status, message));
     }
 
-    private static void write(final ChannelHandlerContext ctx, final HttpAnswer answer, final boolean keepAlive) {
+    private void write(final ChannelHandlerContext ctx, final HttpAnswer answer, final boolean keepAlive) {
         final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 answer.reason() == null ? HttpResponseStatus.valueOf(answer.status())
                         : new HttpResponseStatus(answer.status(), answer.reason()),
@@ -117,8 +127,11 @@ final class IntakeRequestHandler extends SimpleChannelInboundHandler<FullHttpReq
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(response).addListener(written -> {
-                ctx.channel().config().setAutoRead(true);
-                ctx.read();
+                // Several requests decoded from one read are answered one by one: read on after the last.
+                if (--pending == 0) {
+                    ctx.channel().config().setAutoRead(true);
+                    ctx.read();
+                }
             });
         }
     }

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -43,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -64,8 +67,14 @@ final class ConfigBinding {
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // cache-size: "" must not read as "left out": a value written is a value checked.
+            .withCoercionConfigDefaults(coercion -> coercion.setCoercion(CoercionInputShape.EmptyString,
+                    CoercionAction.Fail))
             .addModule(settingsModule())
             .build();
+
+    /** Records written as one text ({@code 127.0.0.1:9180}, {@code dlist:/path}): values, not sections. */
+    private static final Set<Class<?>> TEXT_TYPES = Set.of(HostPort.class, CyrusSettings.NotifySocket.class);
 
     private ConfigBinding() {
     }
@@ -130,7 +139,7 @@ final class ConfigBinding {
             if (component == null) {
                 throw new ConfigException(key + ": unknown key" + suggestion(field.getKey(), known.keySet()));
             }
-            if (component.getType().isRecord()) {
+            if (component.getType().isRecord() && !TEXT_TYPES.contains(component.getType())) {
                 refuseUnknownKeys(field.getValue(), key, component.getType());
             } else if (List.class.isAssignableFrom(component.getType()) && field.getValue().isArray()
                     && component.getGenericType() instanceof ParameterizedType list
@@ -193,8 +202,11 @@ final class ConfigBinding {
         if (List.class.isAssignableFrom(type)) {
             return "a list";
         }
-        if (type.isRecord()) {
+        if (type.isRecord() && !TEXT_TYPES.contains(type)) {
             return "a mapping of keys";
+        }
+        if (TEXT_TYPES.contains(type)) {
+            return "a text";
         }
         return "a " + type.getSimpleName();
     }
@@ -286,6 +298,10 @@ final class ConfigBinding {
     }
 
     private static Path path(final String text) {
+        if (text.isBlank()) {
+            // Resolved, an empty path would be the configuration's own folder.
+            throw new IllegalArgumentException("must be a path, not empty");
+        }
         try {
             return Path.of(text);
         } catch (final InvalidPathException e) {

@@ -34,7 +34,8 @@ public final class EffectiveConfig {
 
     /** {@code password=...} in a JDBC URL's parameters, and {@code user:password@} before its host. */
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
-    private static final Pattern URL_USERINFO = Pattern.compile("(//[^/:@]+:)[^/@]*@");
+    // Greedy to the last '@': a password may hold '@' or '/', and masking too much is the safe side.
+    private static final Pattern URL_USERINFO = Pattern.compile("(//[^/:@]+:).*@");
     private static final String MASK = "********";
 
     private static final YAMLMapper YAML = YAMLMapper.builder()

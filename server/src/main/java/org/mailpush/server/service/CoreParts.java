@@ -21,10 +21,12 @@ import java.time.Clock;
  * What every role runs: the metrics, the token store (metered), the sweeper of expired registrations (where
  * registrations are taken in) and the pusher (where pushes are sent). Started first, stopped last.
  *
- * @param pusher {@code null} for the intake of a split install, which never reads the credentials
+ * @param pusher        {@code null} for the intake of a split install, which never reads the credentials
+ * @param afterPusher   the stop between the pusher and the store: where the pusher of a split install removes the
+ *                      queue rows its last answers settled (the store must still be open, the pusher done)
  */
 record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationStore registrations,
-                 PushQueue pushQueue, ApnsPusher pusher) {
+                 PushQueue pushQueue, ApnsPusher pusher, Lifecycle.Slot afterPusher) {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoreParts.class);
 
@@ -40,6 +42,7 @@ record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationS
             lifecycle.started("registration sweeper", RegistrationSweeper.start(registrations,
                     config.store().expireAfter(), config.store().sweepInterval(), Clock.systemUTC()));
         }
+        final Lifecycle.Slot afterPusher = lifecycle.slot("answered queue rows");
         ApnsPusher pusher = null;
         if (role != Role.INTAKE) {
             pusher = lifecycle.started("pusher", PusherFactory.build(config.apns(), registrations,
@@ -50,6 +53,6 @@ record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationS
                         credential.apnsHost(), credential.notAfter().map(t -> ", valid until " + t).orElse(""));
             }
         }
-        return new CoreParts(metrics, store, registrations, pushQueue, pusher);
+        return new CoreParts(metrics, store, registrations, pushQueue, pusher, afterPusher);
     }
 }

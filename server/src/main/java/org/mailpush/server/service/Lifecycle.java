@@ -27,6 +27,31 @@ final class Lifecycle {
         return part;
     }
 
+    /**
+     * A place in the stop order for a part that starts later: it stops where this call stands (after everything
+     * started from now on, before everything started so far), doing whatever {@link Slot#fill} gives it, or nothing.
+     */
+    Slot slot(final String name) {
+        final Slot slot = new Slot();
+        stops.push(new Stop(name, slot));
+        return slot;
+    }
+
+    /** A stop reserved by {@link #slot}; filled at most once, by the starting thread. */
+    static final class Slot implements AutoCloseable {
+
+        private volatile AutoCloseable action = () -> { };
+
+        void fill(final AutoCloseable stop) {
+            this.action = stop;
+        }
+
+        @Override
+        public void close() throws Exception {
+            action.close();
+        }
+    }
+
     /** {@code action} runs at the very end of stopping, after every part registered so far or later. */
     void atTheEnd(final String name, final AutoCloseable action) {
         stops.addLast(new Stop(name, action));

@@ -117,8 +117,9 @@ public final class MailpushService implements AutoCloseable {
                                                       final Lifecycle lifecycle) throws IOException {
         final QueuedPushConsumer consumer = new QueuedPushConsumer(core.pushQueue(), core.registrations(),
                 core.pusher());
-        // Stopped before the pusher (stops reading); answered rows are removed after the pusher finished.
-        lifecycle.atTheEnd("answered queue rows", consumer::removeAnsweredNow);
+        // Stopped before the pusher (stops reading); the rows its last answers settled are removed once the pusher
+        // finished and before the store closes (removed after it, they could not be, and would be pushed again).
+        core.afterPusher().fill(consumer::removeAnsweredNow);
         lifecycle.started("queue consumer", consumer);
         final Supplier<Readiness> readiness = () -> ServiceReadiness.of(core.store(), core.pusher(), false, null,
                 null, Map.of());

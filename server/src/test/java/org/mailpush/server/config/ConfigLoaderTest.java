@@ -189,6 +189,13 @@ class ConfigLoaderTest {
         assertRefused(MINIMAL + "store:\n  cache-max-age: 0s\n",
                 "store.cache-max-age: must be between 1s and 1d, not 0ms");
         assertRefused(MINIMAL + "store:\n  cache-size: [1]\n", "store.cache-size: must be a number");
+        // Found in review: written but empty values read as "left out" (a default, or the file's own folder).
+        assertRefused(MINIMAL + "store:\n  cache-size: \"\"\n", "store.cache-size: must be a number, not \"\"");
+        assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
+                "notify-socket: /x\n  queue-directory: \"\""), "cyrus.queue-directory: must be a path, not empty");
+        assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify", "notify-socket: \"dlist:\""),
+                "cyrus.notify-socket: needs a path, like /run/cyrus/socket/notify or dlist:/run/cyrus/socket/notify");
+        assertRefused(MINIMAL + "http:\n  listen: {host: a, port: 1}\n", "http.listen: must be a text");
         assertRefused(MINIMAL.replace("notify-socket: /run/cyrus/socket/notify",
                 "notify-socket: /x\n  altnamespace: maybe"),
                         "cyrus.altnamespace: must be true or false, not \"maybe\"");

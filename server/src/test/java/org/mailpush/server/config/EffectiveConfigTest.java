@@ -21,7 +21,7 @@ class EffectiveConfigTest {
         final Path file = dir.resolve("mailpush.yaml");
         Files.writeString(file, """
                 store:
-                  url: jdbc:postgresql://mailpush:hunter2@db:5432/mailpush?password=hunter2&ssl=true
+                  url: jdbc:postgresql://mailpush:hun@ter/2@db:5432/mailpush?password=hunter2&ssl=true
                   cache-max-age: 90s
                 cyrus:
                   notify-socket: dlist:sock/notify
@@ -43,7 +43,7 @@ class EffectiveConfigTest {
         final MailpushConfig config = ConfigLoader.load(file);
         final String effective = EffectiveConfig.yaml(config);
 
-        assertThat(effective).doesNotContain("hunter2", "correct horse", "tr0ub4dor")
+        assertThat(effective).doesNotContain("hunter2", "hun@ter", "ter/2", "correct horse", "tr0ub4dor")
                 .contains("password=********&ssl=true", "//mailpush:********@db:5432",
                         "notify-socket: dlist:" + dir.resolve("sock/notify"), "cache-max-age: 90s",
                         "max-attempts: 3", "initial-backoff: 1s", "environment: development",
