@@ -67,7 +67,7 @@ class DeploymentFilesIT {
         final MailpushConfig config = ConfigLoader.parse(Files.readString(ROOT.resolve("docker/mailpush.yaml")),
                 Path.of("/etc/mailpush/mailpush.yaml"));
         assertThat(config.store().url()).startsWith("jdbc:postgresql://postgres:5432/");
-        assertThat(config.cyrus().orElseThrow().notifySocket()).isEqualTo(Path.of("/run/mailpush/notify"));
+        assertThat(config.cyrus().orElseThrow().notifySocket().path()).isEqualTo(Path.of("/run/mailpush/notify"));
         assertThat(Files.readString(ROOT.resolve("docker/cyrus/imapd.conf")))
                 .contains("notifysocket: /run/mailpush/notify", "event_notifier: "
                         + config.cyrus().orElseThrow().eventNotifier());
