@@ -369,7 +369,10 @@ final class ConfigBinding {
         @Override
         public Object deserialize(final JsonParser parser, final DeserializationContext context)
                 throws IOException {
-            final String text = parser.currentToken().isScalarValue() ? parser.getValueAsString() : "";
+            final JsonToken token = parser.currentToken();
+            // YAML 1.1 reads a bare on/off (and yes/no, true/false) as a boolean: store.cache: off means "off".
+            final String text = token == JsonToken.VALUE_TRUE ? "on" : token == JsonToken.VALUE_FALSE ? "off"
+                    : token.isScalarValue() ? parser.getValueAsString() : "";
             final String alias = ENUM_ALIASES.getOrDefault(type, Map.of()).get(text);
             for (final Object constant : type.getEnumConstants()) {
                 final String name = ((Enum<?>) constant).name();

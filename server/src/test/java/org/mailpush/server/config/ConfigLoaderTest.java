@@ -229,6 +229,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void choicesWrittenAsYamlWouldReadThemAreTheChoices() throws Exception {
+        // YAML 1.1 reads a bare off/on as a boolean; store.cache's choices are auto, on and off.
+        assertThat(load(MINIMAL + "store:\n  cache: off\n").store().cache())
+                .isEqualTo(org.mailpush.store.TokenStoreBuilder.CacheMode.OFF);
+        assertThat(load(MINIMAL + "store:\n  cache: on\n").store().cache())
+                .isEqualTo(org.mailpush.store.TokenStoreBuilder.CacheMode.ON);
+    }
+
+    @Test
     void imapProxySection() throws Exception {
         final MailpushConfig config = load(MINIMAL + """
                 imap-proxy:
