@@ -42,6 +42,8 @@ final class KnownUsers {
     private boolean overBoundLogged;
     /** Over the bound: nothing is kept until a reload finds the users fit again. */
     private boolean abandoned;
+    /** One reload at a time: two at once shared {@link #addedDuringReload}, and the second to end found it null. */
+    private final Object reloading = new Object();
 
     /** @param maxUsers past this many users with devices the index gives up (lookups all go to the database) */
     KnownUsers(final Loader loader, final long maxUsers) {
@@ -93,46 +95,48 @@ final class KnownUsers {
 
     /**
      * Reads the users from the database again (at start, and when change notifications may have been missed):
-     * incomplete while it runs, so nothing is missed meanwhile.
+     * incomplete while it runs, so nothing is missed meanwhile. One at a time: a second caller waits for the first.
      */
     void reload() {
-        synchronized (this) {
-            complete = false;
-            addedDuringReload = ConcurrentHashMap.newKeySet();
-        }
-        final Set<String> loaded = ConcurrentHashMap.newKeySet();
-        final long[] count = {0};
-        boolean fits = true;
-        try {
-            loader.load(user -> {
-                if (++count[0] <= maxUsers) {
-                    loaded.add(user);
-                }
-            });
-            fits = count[0] <= maxUsers;
-        } catch (final RuntimeException e) {
-            LOG.warn("Could not read the users with registrations ({}); routing asks the database for every user"
-                    + " until the next reload", e.getMessage());
+        synchronized (reloading) {
             synchronized (this) {
+                complete = false;
+                addedDuringReload = ConcurrentHashMap.newKeySet();
+            }
+            final Set<String> loaded = ConcurrentHashMap.newKeySet();
+            final long[] count = {0};
+            boolean fits = true;
+            try {
+                loader.load(user -> {
+                    if (++count[0] <= maxUsers) {
+                        loaded.add(user);
+                    }
+                });
+                fits = count[0] <= maxUsers;
+            } catch (final RuntimeException e) {
+                LOG.warn("Could not read the users with registrations ({}); routing asks the database for every user"
+                        + " until the next reload", e.getMessage());
+                synchronized (this) {
+                    addedDuringReload = null;
+                }
+                return;
+            }
+            synchronized (this) {
+                // The old set too: a user added just before the reload began may not be committed yet, so not in what
+                // was read. The index only grows here; lookups that find nothing shrink it.
+                loaded.addAll(addedDuringReload);
+                if (!abandoned) {
+                    loaded.addAll(users);
+                }
                 addedDuringReload = null;
-            }
-            return;
-        }
-        synchronized (this) {
-            // The old set too: a user added just before the reload began may not be committed yet, so not in what
-            // was read. The index only grows here; lookups that find nothing shrink it.
-            loaded.addAll(addedDuringReload);
-            if (!abandoned) {
-                loaded.addAll(users);
-            }
-            addedDuringReload = null;
-            users = loaded;
-            additions++;
-            if (fits && loaded.size() <= maxUsers) {
-                abandoned = false;
-                complete = true;
-            } else {
-                giveUp();
+                users = loaded;
+                additions++;
+                if (fits && loaded.size() <= maxUsers) {
+                    abandoned = false;
+                    complete = true;
+                } else {
+                    giveUp();
+                }
             }
         }
     }
