@@ -3,6 +3,7 @@ package org.mailpush.store;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
 import org.mailpush.store.RegistrationStore.RegisterOutcome;
 import org.mailpush.store.RegistrationStore.RegisterResult;
 
@@ -215,20 +216,26 @@ final class RegistrationWrites {
         return outcome;
     }
 
+    /** One row of the registration table, by the names {@link #bindRow} binds. */
+    private static final String INSERT_ROW = """
+            INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
+                                      first_registered, last_registered)
+            VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :last)""";
+
     private static void insert(final Handle handle, final Registration registration) {
-        handle.createUpdate("""
-                        INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
-                                                  first_registered, last_registered)
-                        VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :last)""")
-                .bind("account", registration.accountId())
+        bindRow(handle.createUpdate(INSERT_ROW), registration).execute();
+    }
+
+    /** The registration table's columns of {@code registration}, bound by the names every insert uses. */
+    private static <T extends SqlStatement<T>> T bindRow(final T statement, final Registration registration) {
+        return statement.bind("account", registration.accountId())
                 .bind("token", registration.deviceToken())
                 .bind("user", registration.username())
                 .bind("subtopic", registration.subtopic())
                 .bind("version", registration.apsVersion())
                 .bind("topic", registration.topic())
                 .bind("first", utc(micros(registration.firstRegistered())))
-                .bind("last", utc(micros(registration.lastRegistered())))
-                .execute();
+                .bind("last", utc(micros(registration.lastRegistered())));
     }
 
     private static void insertMailboxes(final Handle handle, final List<Registration> registrations) {
@@ -255,20 +262,9 @@ final class RegistrationWrites {
         if (registrations.isEmpty()) {
             return 0;
         }
-        final PreparedBatch batch = handle.prepareBatch("""
-                INSERT INTO registration (account_id, device_token, username, subtopic, aps_version, topic,
-                                          first_registered, last_registered)
-                VALUES (:account, :token, :user, :subtopic, :version, :topic, :first, :last)""");
+        final PreparedBatch batch = handle.prepareBatch(INSERT_ROW);
         for (final Registration registration : registrations) {
-            batch.bind("account", registration.accountId())
-                    .bind("token", registration.deviceToken())
-                    .bind("user", registration.username())
-                    .bind("subtopic", registration.subtopic())
-                    .bind("version", registration.apsVersion())
-                    .bind("topic", registration.topic())
-                    .bind("first", utc(micros(registration.firstRegistered())))
-                    .bind("last", utc(micros(registration.lastRegistered())))
-                    .add();
+            bindRow(batch, registration).add();
         }
         batch.execute();
         insertMailboxes(handle, registrations);

@@ -91,6 +91,19 @@ public final class NotifySocketServer implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Everything a {@code cyrus:} section says of the socket: path, mode, group, method, namespace and size
+         * bound; a setter called after this one overrides its value.
+         */
+        public Builder settings(final CyrusSettings cyrus) {
+            return path(cyrus.notifySocket().path())
+                    .mode(cyrus.socketPermissions())
+                    .group(cyrus.socketGroup())
+                    .method(cyrus.eventNotifier())
+                    .namespace(cyrus.namespace())
+                    .maxDatagramBytes(cyrus.maxDatagramBytes());
+        }
+
         public Builder path(final Path socketPath) {
             this.path = socketPath;
             return this;
@@ -183,22 +196,12 @@ public final class NotifySocketServer implements AutoCloseable {
                         });
                 final ChannelFuture bound = bootstrap.bind(new DomainSocketAddress(path.toFile()))
                         .awaitUninterruptibly();
-                if (!bound.isSuccess()) {
-                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(),
-                            bound.cause());
-                }
-                try {
-                    SocketFile.applyModeAndGroup(path, mode, groupPrincipal);
-                } catch (final IOException | RuntimeException e) {
-                    bound.channel().close().awaitUninterruptibly();
-                    Files.deleteIfExists(path);
-                    throw e;
-                }
+                final Channel channel = SocketFile.claim(bound, path, mode, groupPrincipal);
                 LOG.info("Listening for Cyrus events on {} (mode {}, group {}, method \"{}\")", path,
                         java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged"
                                 : group,
                         method);
-                return new NotifySocketServer(path, bound.channel(), loop);
+                return new NotifySocketServer(path, channel, loop);
             } catch (final IOException | RuntimeException e) {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;

@@ -139,6 +139,20 @@ public final class NotifyStreamServer implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Everything a {@code cyrus:} section says of the stream: path, queue, mode, group, method, namespace and
+         * size bound; a setter called after this one overrides its value.
+         */
+        public Builder settings(final CyrusSettings cyrus) {
+            return path(cyrus.notifySocket().path())
+                    .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
+                    .mode(cyrus.socketPermissions())
+                    .group(cyrus.socketGroup())
+                    .method(cyrus.eventNotifier())
+                    .namespace(cyrus.namespace())
+                    .maxBytes(cyrus.maxDatagramBytes());
+        }
+
         public Builder path(final Path socketPath) {
             this.path = socketPath;
             return this;
@@ -256,23 +270,13 @@ public final class NotifyStreamServer implements AutoCloseable {
                             }
                         })
                         .bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
-                if (!bound.isSuccess()) {
-                    throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(),
-                            bound.cause());
-                }
-                try {
-                    SocketFile.applyModeAndGroup(path, mode, groupPrincipal);
-                } catch (final IOException | RuntimeException e) {
-                    bound.channel().close().awaitUninterruptibly();
-                    Files.deleteIfExists(path);
-                    throw e;
-                }
+                final Channel channel = SocketFile.claim(bound, path, mode, groupPrincipal);
                 LOG.info("Listening for Cyrus events on dlist:{} (stream mode; events queued in {} before they are"
                         + " acknowledged; mode {}, group {}, method \"{}\")", path, queueDirectory,
                         java.nio.file.attribute.PosixFilePermissions.toString(mode), group == null ? "unchanged"
                                 : group,
                         method);
-                return new NotifyStreamServer(path, bound.channel(), loop, writer, persister, queue);
+                return new NotifyStreamServer(path, channel, loop, writer, persister, queue);
             } catch (final IOException | RuntimeException e) {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 writer.shutdownNow();

@@ -3,6 +3,9 @@ package org.mailpush.notifyd.cyrus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -63,8 +66,27 @@ final class SocketFile {
         LOG.info("Removed stale notify socket {}", path);
     }
 
-    static void applyModeAndGroup(final Path path, final Set<PosixFilePermission> mode, final GroupPrincipal group)
-            throws IOException {
+    /**
+     * The socket {@code bound} has just bound at {@code path}, given its mode and group; a socket that could not
+     * bind, or whose file refuses them, is closed (its file removed) and named in the exception.
+     */
+    static Channel claim(final ChannelFuture bound, final Path path, final Set<PosixFilePermission> mode,
+                         final GroupPrincipal group) throws IOException {
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + path + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        try {
+            applyModeAndGroup(path, mode, group);
+        } catch (final IOException | RuntimeException e) {
+            bound.channel().close().awaitUninterruptibly();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        return bound.channel();
+    }
+
+    private static void applyModeAndGroup(final Path path, final Set<PosixFilePermission> mode,
+                                          final GroupPrincipal group) throws IOException {
         // Following links on purpose: the JDK changes a no-follow view through open()+fchmod(), which a socket
         // file refuses (ENXIO); the path is the socket just bound, not a link.
         final PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);

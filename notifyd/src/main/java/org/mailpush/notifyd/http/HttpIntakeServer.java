@@ -98,10 +98,12 @@ public final class HttpIntakeServer implements AutoCloseable {
         private String secret;
         private final Map<String, Route> routes = new LinkedHashMap<>();
         // The defaults are HttpIntakeSettings's, written there once.
-        private int maxBodyBytes = HttpIntakeSettings.defaults(null).maxBodyBytes();
+        private static final HttpIntakeSettings DEFAULTS = HttpIntakeSettings.defaults(null);
+
+        private int maxBodyBytes = DEFAULTS.maxBodyBytes();
         private int maxHeaderBytes = 16 * 1024;
-        private int maxConnections = HttpIntakeSettings.defaults(null).maxConnections();
-        private Duration idleTimeout = HttpIntakeSettings.defaults(null).idleTimeout();
+        private int maxConnections = DEFAULTS.maxConnections();
+        private Duration idleTimeout = DEFAULTS.idleTimeout();
         private IntakeListener listener = IntakeListener.NONE;
 
         private Builder() {

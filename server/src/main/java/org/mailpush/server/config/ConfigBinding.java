@@ -76,6 +76,11 @@ final class ConfigBinding {
     /** Records written as one text ({@code 127.0.0.1:9180}, {@code dlist:/path}): values, not sections. */
     private static final Set<Class<?>> TEXT_TYPES = Set.of(HostPort.class, CyrusSettings.NotifySocket.class);
 
+    /** Whether values of {@code type} are written as one text (a path, an address, a socket), printed by toString. */
+    static boolean isText(final Class<?> type) {
+        return TEXT_TYPES.contains(type) || Path.class.isAssignableFrom(type);
+    }
+
     private ConfigBinding() {
     }
 
@@ -139,7 +144,7 @@ final class ConfigBinding {
             if (component == null) {
                 throw new ConfigException(key + ": unknown key" + suggestion(field.getKey(), known.keySet()));
             }
-            if (component.getType().isRecord() && !TEXT_TYPES.contains(component.getType())) {
+            if (component.getType().isRecord() && !isText(component.getType())) {
                 refuseUnknownKeys(field.getValue(), key, component.getType());
             } else if (List.class.isAssignableFrom(component.getType()) && field.getValue().isArray()
                     && component.getGenericType() instanceof ParameterizedType list
@@ -202,11 +207,11 @@ final class ConfigBinding {
         if (List.class.isAssignableFrom(type)) {
             return "a list";
         }
-        if (type.isRecord() && !TEXT_TYPES.contains(type)) {
-            return "a mapping of keys";
-        }
-        if (TEXT_TYPES.contains(type)) {
+        if (isText(type)) {
             return "a text";
+        }
+        if (type.isRecord()) {
+            return "a mapping of keys";
         }
         return "a " + type.getSimpleName();
     }

@@ -17,9 +17,6 @@ import static org.mailpush.common.settings.Settings.orDefault;
 record ConfigFile(StoreSettings store, CyrusSettings cyrus, ImapProxyConfig imapProxy, HttpIntakeSettings intake,
                   HttpIntakeSettings xapsd, ApnsSettings apns, OpsHttpSettings http, RoutingSettings routing) {
 
-    /** The top-level keys, as written. */
-    static final String SECTIONS = "store, cyrus, imap-proxy, intake, xapsd, apns, http, routing";
-
     ConfigFile {
         store = orDefault(store, StoreSettings.DEFAULTS);
         intake = intake == null ? null : intake.listenOr(HttpIntakeSettings.DOVECOT_LISTEN);

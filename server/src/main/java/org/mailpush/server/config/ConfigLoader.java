@@ -51,7 +51,8 @@ public final class ConfigLoader {
             throw new ConfigException("is empty; it needs at least apns.credentials and an event source (cyrus)");
         }
         if (!(tree instanceof ObjectNode root)) {
-            throw new ConfigException("must be a mapping of sections (" + ConfigFile.SECTIONS + ")");
+            throw new ConfigException("must be a mapping of sections ("
+                    + String.join(", ", ConfigBinding.keysOf(ConfigFile.class).keySet()) + ")");
         }
         // "xapsd:" written without a value means "on, with the defaults", not "left out".
         for (final String door : new String[] {"intake", "xapsd"}) {

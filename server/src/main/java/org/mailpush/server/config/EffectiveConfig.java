@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.mailpush.common.settings.Durations;
-import org.mailpush.common.settings.HostPort;
 import org.mailpush.imap.proxy.ImapProxyConfig;
 import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.notifyd.http.HttpIntakeSettings;
@@ -16,7 +15,6 @@ import org.mailpush.server.ops.OpsHttpSettings;
 import org.mailpush.store.StoreSettings;
 
 import java.lang.reflect.RecordComponent;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,8 +112,10 @@ public final class EffectiveConfig {
     }
 
     private static Object written(final Object value) {
-        if (value instanceof Record nested && !(value instanceof HostPort)
-                && !(value instanceof CyrusSettings.NotifySocket)) {
+        if (value != null && ConfigBinding.isText(value.getClass())) {
+            return value.toString();
+        }
+        if (value instanceof Record nested) {
             return tree(nested);
         }
         if (value instanceof List<?> list) {
@@ -128,9 +128,6 @@ public final class EffectiveConfig {
         }
         if (value instanceof Enum<?> constant) {
             return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-        if (value instanceof Path || value instanceof HostPort || value instanceof CyrusSettings.NotifySocket) {
-            return value.toString();
         }
         return value;
     }

@@ -99,13 +99,7 @@ final class IntakeSide {
         if (cyrus.notifySocket().streamMode()) {
             // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
             final NotifyStreamServer server = NotifyStreamServer.builder()
-                    .path(cyrus.notifySocket().path())
-                    .queue(cyrus.queueDirectory(), cyrus.queueMaxBytes())
-                    .mode(cyrus.socketPermissions())
-                    .group(cyrus.socketGroup())
-                    .method(cyrus.eventNotifier())
-                    .namespace(cyrus.namespace())
-                    .maxBytes(cyrus.maxDatagramBytes())
+                    .settings(cyrus)
                     .listener(counted)
                     .sink(router::acceptTracked)
                     .bind();
@@ -115,12 +109,7 @@ final class IntakeSide {
             lifecycle.atTheEnd("Cyrus event queue", server::closeQueue);
         } else {
             final NotifySocketServer server = NotifySocketServer.builder()
-                    .path(cyrus.notifySocket().path())
-                    .mode(cyrus.socketPermissions())
-                    .group(cyrus.socketGroup())
-                    .method(cyrus.eventNotifier())
-                    .namespace(cyrus.namespace())
-                    .maxDatagramBytes(cyrus.maxDatagramBytes())
+                    .settings(cyrus)
                     .listener(counted)
                     .sink(router)
                     .backlog(router)

@@ -164,6 +164,8 @@ class ConfigLoaderTest {
         assertRefused("cyrus: [",
                 "not valid YAML at line 1: while parsing a flow node: expected the node content, but found '<stream "
                         + "end>'");
+        assertRefused("- cyrus\n- apns\n", "must be a mapping of sections (store, cyrus, imap-proxy, intake, xapsd,"
+                + " apns, http, routing)");
         assertRefused(MINIMAL + "apn:\n  host: x\n", "apn: unknown key (did you mean apns?)");
         assertRefused(MINIMAL + "pusher:\n  host: x\n", "pusher: unknown key (known here: apns, cyrus, http,"
                 + " imap-proxy, intake, routing, store, xapsd)");
