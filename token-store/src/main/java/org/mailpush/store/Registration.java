@@ -22,7 +22,8 @@ import java.util.Set;
  * @param lastRegistered  when the device last (re-)registered
  */
 public record Registration(String username, String accountId, String deviceToken, String subtopic, int apsVersion,
-                           Set<String> mailboxes, String topic, Instant firstRegistered, Instant lastRegistered) {
+                           Set<String> mailboxes, String topic, Instant firstRegistered, Instant lastRegistered)
+        implements PushTarget {
 
     public Registration {
         Objects.requireNonNull(username, "username");
@@ -43,8 +44,19 @@ public record Registration(String username, String accountId, String deviceToken
         return new Registration(username, accountId, deviceToken, subtopic, apsVersion, mailboxes, topic, now, now);
     }
 
+    @Override
     public RegistrationKey key() {
         return new RegistrationKey(accountId, deviceToken);
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.MAIL;
+    }
+
+    @Override
+    public String owner() {
+        return username;
     }
 
     /** Whether a change in {@code mailbox} (client-visible name) concerns this registration. */

@@ -4,7 +4,7 @@ import org.mailpush.common.mail.DeviceTokens;
 import java.util.Objects;
 
 /** What identifies a registration: the APS account id together with the device token. */
-public record RegistrationKey(String accountId, String deviceToken) {
+public record RegistrationKey(String accountId, String deviceToken) implements PushTarget.Key {
 
     public RegistrationKey {
         Objects.requireNonNull(accountId, "accountId");

@@ -74,7 +74,7 @@ final class CyrusEventParser {
         return switch (type.kind()) {
             case REGISTRATION -> new Parsed(type, Optional.of(registrationOrRefusal(json)));
             case NEW_MAIL, MAILBOX_CHANGE -> new Parsed(type, mailboxEvent(type, json, receivedAt));
-            case IGNORED -> new Parsed(type, Optional.empty());
+            case DAV_SUBSCRIPTION, IGNORED -> new Parsed(type, Optional.empty());
         };
     }
 

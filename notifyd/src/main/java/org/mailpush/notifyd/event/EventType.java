@@ -17,7 +17,7 @@ public enum EventType {
     FLAGS_SET("FlagsSet", Kind.MAILBOX_CHANGE),
     FLAGS_CLEAR("FlagsClear", Kind.MAILBOX_CHANGE),
     APPLE_PUSH_SERVICE("ApplePushService", Kind.REGISTRATION),
-    APPLE_PUSH_SERVICE_DAV("ApplePushServiceDAV", Kind.IGNORED),
+    APPLE_PUSH_SERVICE_DAV("ApplePushServiceDAV", Kind.DAV_SUBSCRIPTION),
     MESSAGE_EXPIRE("MessageExpire", Kind.IGNORED),
     MESSAGE_COPY("MessageCopy", Kind.IGNORED),
     MESSAGE_MOVE("MessageMove", Kind.IGNORED),
@@ -42,8 +42,10 @@ public enum EventType {
         NEW_MAIL,
         /** Read state, flags or deletions changed: other devices should catch up, no hurry. */
         MAILBOX_CHANGE,
-        /** A device asked for push. */
+        /** A device asked for mail push. */
         REGISTRATION,
+        /** A device subscribed to push for a calendar or address book. */
+        DAV_SUBSCRIPTION,
         /** Known, but nothing to push. */
         IGNORED
     }

@@ -15,15 +15,27 @@ import java.util.Objects;
  * @param uid         the message UID for new mail, {@code 0} when not given
  * @param occurredAt  when the server says it happened; the receive time when it does not say
  * @param receivedAt  when mailpush took it in ({@link System#nanoTime()}), for latency figures
+ * @param mailboxType mail, calendar, address book or other ({@code vnd.cmu.mbtype}); mail where the server has only
+ *                    mail
+ * @param collectionId the mailbox's unique id ({@code mailboxUniqueId}, else {@code mailboxID}) where the server
+ *                    gives it, {@code null} otherwise; what DAV routing matches subscriptions by
  */
 public record MailboxEvent(String source, EventType type, String owner, String mailbox, long uidValidity, long uid,
-                           Instant occurredAt, long receivedAt) implements IntakeEvent {
+                           Instant occurredAt, long receivedAt, MailboxType mailboxType, String collectionId)
+        implements IntakeEvent {
 
     public MailboxEvent {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(occurredAt, "occurredAt");
+        Objects.requireNonNull(mailboxType, "mailboxType");
         mailbox = MailboxNames.normalize(Objects.requireNonNull(mailbox, "mailbox"));
+    }
+
+    /** A change in a mail mailbox, from a server that names no mailbox type or unique id (Dovecot, xapsd). */
+    public MailboxEvent(final String source, final EventType type, final String owner, final String mailbox,
+                        final long uidValidity, final long uid, final Instant occurredAt, final long receivedAt) {
+        this(source, type, owner, mailbox, uidValidity, uid, occurredAt, receivedAt, MailboxType.MAIL, null);
     }
 }

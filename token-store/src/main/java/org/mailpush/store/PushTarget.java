@@ -1,0 +1,52 @@
+package org.mailpush.store;
+
+/**
+ * What a push goes to: a device's mail registration ({@link Registration}, made by {@code XAPPLEPUSHSERVICE}) or
+ * its subscription to one calendar or address book ({@link DavSubscription}, made through CalDAV/CardDAV push
+ * discovery). The pusher delivers both the same way (coalesced per {@link #key()}, retried, removed when APNs says
+ * the token is gone); the {@link #kind()} decides the payload and the priority.
+ *
+ * <p>Immutable values: safe to share between threads.</p>
+ */
+public sealed interface PushTarget permits Registration, DavSubscription {
+
+    /** Which app on the device the push is for. */
+    enum Kind {
+        /** iOS Mail: {@code {"aps":{"account-id":...}}} on the mail topic. */
+        MAIL("mail"),
+        /** iOS Calendar: the collection's push key, on the calendar topic. */
+        CALENDAR("calendar"),
+        /** iOS Contacts: the address book's push key, on the contacts topic. */
+        CONTACTS("contacts");
+
+        private final String label;
+
+        Kind(final String label) {
+            this.label = label;
+        }
+
+        /** Lower case, as in configuration keys, metric labels and the admin commands. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** What identifies a target: one pending push per key at a time. */
+    sealed interface Key permits RegistrationKey, DavSubscriptionKey {
+
+        String deviceToken();
+    }
+
+    Key key();
+
+    /** Lower-case hex. */
+    String deviceToken();
+
+    /** The APNs topic to push on; {@code null} for a mail registration made without one (the first credential's). */
+    String topic();
+
+    Kind kind();
+
+    /** The user the target belongs to (the registering or subscribing user), for logs and admin commands. */
+    String owner();
+}
