@@ -247,7 +247,7 @@ class BurstRoutingTest {
         assertThat(pushes).isEmpty();
         held.release.countDown();
         await().atMost(Duration.ofSeconds(30)).until(() -> !pushes.isEmpty());
-        assertThat(pushes).singleElement().satisfies(push -> assertThat(push.registration().deviceToken())
+        assertThat(pushes).singleElement().satisfies(push -> assertThat(push.target().deviceToken())
                 .isEqualTo(token(0)));
         assertThat(releasedAtPush).containsExactly(true);
     }
@@ -276,7 +276,7 @@ class BurstRoutingTest {
         } finally {
             held.release.countDown();
         }
-        assertThat(pushes).singleElement().satisfies(push -> assertThat(push.registration().deviceToken())
+        assertThat(pushes).singleElement().satisfies(push -> assertThat(push.target().deviceToken())
                 .isEqualTo(token(501)));
         assertThat(storedAtPush).as("when the mail was routed: the late registration (the first one's commit is"
                 + " still held), not the herd").containsExactly(1L);

@@ -83,11 +83,11 @@ class EventRouterTest {
         router.route(device(TOKEN_B, "INBOX"));
 
         router.route(event(EventType.MESSAGE_NEW, "test", "INBOX"));
-        assertThat(pushes).extracting(p -> p.registration().deviceToken()).containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
 
         pushes.clear();
         router.route(event(EventType.MESSAGE_APPEND, "test", "Sent"));
-        assertThat(pushes).extracting(p -> p.registration().deviceToken()).containsExactly(TOKEN_A);
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactly(TOKEN_A);
 
         pushes.clear();
         router.route(event(EventType.MESSAGE_NEW, "test", "Trash"));

@@ -134,7 +134,7 @@ class XapsdApiContractTest {
                 "\"MessageAppend\""));
         assertThat(folder.status()).isEqualTo(200);
 
-        assertThat(pushes).extracting(p -> p.registration().deviceToken()).containsExactly(TOKEN, TOKEN);
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactly(TOKEN, TOKEN);
         assertThat(pushes).extracting(p -> p.cause().mailbox()).containsExactly("INBOX", "Ärger");
         assertThat(pushes).extracting(p -> p.cause().type())
                 .containsExactly(EventType.MESSAGE_NEW, EventType.MESSAGE_APPEND);

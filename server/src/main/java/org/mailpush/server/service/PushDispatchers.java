@@ -5,6 +5,7 @@ import org.mailpush.notifyd.route.PushDispatcher;
 import org.mailpush.notifyd.route.PushIntent;
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushKind;
+import org.mailpush.store.Registration;
 
 /** Connects notifyd's routed pushes to the pusher. */
 final class PushDispatchers {
@@ -17,12 +18,12 @@ final class PushDispatchers {
         return new PushDispatcher() {
             @Override
             public void dispatch(final PushIntent intent) {
-                pusher.submit(intent.registration(), kind(intent), intent.cause().receivedAt());
+                pusher.submit((Registration) intent.target(), kind(intent), intent.cause().receivedAt());
             }
 
             @Override
             public void dispatch(final PushIntent intent, final Runnable onPushed) {
-                pusher.submit(intent.registration(), kind(intent), intent.cause().receivedAt(), onPushed);
+                pusher.submit((Registration) intent.target(), kind(intent), intent.cause().receivedAt(), onPushed);
             }
         };
     }
