@@ -29,7 +29,8 @@ public final class PusherFactory {
         final ApnsPusherBuilder builder = ApnsPusher.builder()
                 .registrations(registrations)
                 .listener(listener)
-                .delivery(apns.delivery());
+                .delivery(apns.delivery())
+                .priority(apns.priority());
         if (apns.host() != null) {
             builder.apnsServer(apns.host(), apns.port());
         }
