@@ -48,9 +48,10 @@ public record PushResult(PushTarget target, ApnsVerdict verdict, int status, Str
         return Optional.ofNullable(reason);
     }
 
-    /** One line for a log or a terminal: kind, masked token, status, reason. */
+    /** One line for a log or a terminal: masked token (after the kind, unless mail), status, reason. */
     public String describe() {
-        final String device = kind().label() + " " + DeviceTokens.mask(target.deviceToken());
+        final String device = (kind() == PushTarget.Kind.MAIL ? "" : kind().label() + " ")
+                + DeviceTokens.mask(target.deviceToken());
         final String tries = attempts == 1 ? "" : " after " + attempts + " attempts";
         if (status == 0) {
             return device + ": " + (attempts == 0 ? "not sent" : "no answer") + tries + " ("
