@@ -52,6 +52,38 @@ final class MailServerProcess {
     }
 
     /**
+     * Waits until {@code port} answers an HTTP request with an HTTP status line (any status: the server is up);
+     * fails with the process's log if it exits first, or when {@code timeout} passes.
+     */
+    static void awaitHttp(final String name, final Process process, final int port, final Duration timeout,
+                          final Logs logs) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + ": " + logs.read());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write("OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                final byte[] status = new byte[5];
+                if (socket.getInputStream().readNBytes(status, 0, 5) == 5
+                        && new String(status, StandardCharsets.US_ASCII).equals("HTTP/")) {
+                    return;
+                }
+            } catch (final IOException e) {
+                last = e;
+            }
+            // As for the IMAP greeting: nothing says when the server is ready, so it is polled 10 times a second.
+            Thread.sleep(100);
+        }
+        throw new IOException(name + " did not answer HTTP on port " + port + " within " + timeout + ": "
+                + logs.read(), last);
+    }
+
+    /**
      * Stops the process, forcibly after 10 s, then any process still running with {@code config} on its command
      * line: the server's children must not outlive the test.
      */

@@ -30,8 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class CredentialInspector {
 
-    /** Mail push topics; anything else (an MDM topic, an app's bundle id) APNs accepts but Mail never wakes for. */
-    public static final String MAIL_TOPIC_PREFIX = "com.apple.mail.";
     /** Certificates expiring sooner than this get a warning. */
     public static final Duration RENEW_WITHIN = Duration.ofDays(30);
 
@@ -104,9 +102,8 @@ public final class CredentialInspector {
         if (topic == null) {
             problems.add("the certificate subject has no UID, so it names no push topic: not an Apple push"
                     + " certificate");
-        } else if (!topic.startsWith(MAIL_TOPIC_PREFIX)) {
-            warnings.add("topic " + topic + " is not a mail topic (" + MAIL_TOPIC_PREFIX + "...): APNs accepts"
-                    + " pushes to it, but Mail on the phones will not wake for them");
+        } else {
+            PushTopics.warning(topic).ifPresent(warnings::add);
         }
         if (environments.isEmpty()) {
             warnings.add("the certificate carries neither of Apple's push environment marks (OIDs "
@@ -167,9 +164,8 @@ public final class CredentialInspector {
         }
         if (topic == null) {
             problems.add("a token key is not bound to a topic: give --topic (com.apple.mail.XServer.<uuid>)");
-        } else if (!topic.startsWith(MAIL_TOPIC_PREFIX)) {
-            warnings.add("topic " + topic + " is not a mail topic (" + MAIL_TOPIC_PREFIX + "...): APNs accepts"
-                    + " pushes to it, but Mail on the phones will not wake for them");
+        } else {
+            PushTopics.warning(topic).ifPresent(warnings::add);
         }
         warnings.add("a token key does not expire, and Apple only checks it on the first push: send-test shows"
                 + " whether Apple accepts it for this topic");

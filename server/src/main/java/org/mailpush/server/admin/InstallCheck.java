@@ -52,12 +52,17 @@ public final class InstallCheck {
     public enum Verdict { PASS, WARN, FAIL }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** Where Debian's and most distributions' Cyrus packages keep their configuration. */
+    public static final Path DEFAULT_IMAPD_CONF = Path.of("/etc/imapd.conf");
+    public static final Path DEFAULT_CYRUS_CONF = Path.of("/etc/cyrus.conf");
 
     private final MailpushConfig config;
     private final Clock clock;
     private final Path doveconf;
     private final Path dovecotConfig;
     private final List<Result> results = new ArrayList<>();
+    private Path imapdConf = DEFAULT_IMAPD_CONF;
+    private Path cyrusConf = DEFAULT_CYRUS_CONF;
 
     /**
      * @param doveconf      the doveconf program to read Dovecot's configuration with ({@link #findDoveconf}),
@@ -70,6 +75,16 @@ public final class InstallCheck {
         this.clock = clock;
         this.doveconf = doveconf;
         this.dovecotConfig = dovecotConfig;
+    }
+
+    /**
+     * Which Cyrus configuration to compare with the {@code cyrus:} section ({@link CyrusWiringCheck}); by default
+     * {@link #DEFAULT_IMAPD_CONF} and {@link #DEFAULT_CYRUS_CONF}.
+     */
+    public InstallCheck cyrusFiles(final Path imapd, final Path cyrus) {
+        this.imapdConf = java.util.Objects.requireNonNull(imapd, "imapd");
+        this.cyrusConf = java.util.Objects.requireNonNull(cyrus, "cyrus");
+        return this;
     }
 
     /** The {@code doveconf} first on {@code searchPath} (folders as in {@code PATH}), or {@code null}. */
@@ -89,6 +104,9 @@ public final class InstallCheck {
         }
         store();
         config.cyrus().ifPresent(this::cyrusSocket);
+        config.cyrus().ifPresent(cyrus -> results.addAll(new CyrusWiringCheck(cyrus, imapdConf, cyrusConf,
+                credentials.stream().map(CredentialInspection::topic).filter(java.util.Objects::nonNull).toList())
+                .run()));
         for (int i = 0; i < credentials.size(); i++) {
             if (credentials.get(i).valid()) {
                 apns("apns.credentials[" + i + "]", config.apns().credentials().get(i), credentials.get(i));

@@ -19,6 +19,9 @@ import java.util.concurrent.Callable;
                 + " configuration, each credential (and its expiry), the token store, the Cyrus notify socket"
                 + " (bound, mode, group), a TLS handshake with each credential to its APNs gateway, the running"
                 + " service's listeners and its readiness.",
+                "With a cyrus: section, also what Cyrus's imapd.conf and cyrus.conf say: notifysocket,"
+                        + " event_notifier, event_groups, aps_topic, aps_topic_caldav and aps_topic_carddav against"
+                        + " the installed credentials, and Cyrus's own notifyd still taking the socket.",
                 "When doveconf is on the PATH, also what Dovecot's configuration (doveconf -n) points at mailpush:"
                         + " the xaps plugin's xaps_config and the Lua driver's mailpush_url must reach this"
                         + " mailpush's xapsd: and intake: listeners with their secrets.",
@@ -35,6 +38,14 @@ final class CheckCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--doveconf", paramLabel = "FILE",
             description = "The doveconf program to run; default: doveconf on the PATH (none: no Dovecot lines).")
     Path doveconf;
+
+    @CommandLine.Option(names = "--imapd-conf", paramLabel = "FILE",
+            description = "Cyrus's imapd.conf to compare with the cyrus: section; default: /etc/imapd.conf.")
+    Path imapdConf = InstallCheck.DEFAULT_IMAPD_CONF;
+
+    @CommandLine.Option(names = "--cyrus-conf", paramLabel = "FILE",
+            description = "Cyrus's cyrus.conf, checked for Cyrus's own notifyd; default: /etc/cyrus.conf.")
+    Path cyrusConf = InstallCheck.DEFAULT_CYRUS_CONF;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -53,7 +64,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         final List<InstallCheck.Result> results = new InstallCheck(settings, Clock.systemUTC(),
                 doveconf != null ? doveconf : InstallCheck.findDoveconf(System.getenv("PATH")),
-                dovecotConfig).run();
+                dovecotConfig).cyrusFiles(imapdConf, cyrusConf).run();
         int passed = 0;
         int warned = 0;
         int failed = 0;

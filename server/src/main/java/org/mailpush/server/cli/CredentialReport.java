@@ -25,6 +25,8 @@ final class CredentialReport {
         }
         if (credential.topic() != null) {
             line(out, "topic", credential.topic());
+            org.mailpush.pusher.credentials.PushTopics.kindOf(credential.topic())
+                    .ifPresent(kind -> line(out, "pushes", kind.label()));
         }
         if (credential.teamId() != null || credential.keyId() != null) {
             line(out, "team id", String.valueOf(credential.teamId()));

@@ -2,9 +2,11 @@ package org.mailpush.server.cli;
 
 import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.pusher.credentials.CredentialInspection;
+import org.mailpush.pusher.credentials.PushTopics;
 import org.mailpush.server.admin.InstalledCredentials;
 import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.MailpushConfig;
+import org.mailpush.store.PushTarget;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,8 +53,9 @@ final class ServerConfigCommands {
 
     @Command(name = "cyrus-config", mixinStandardHelpOptions = true,
             description = {"Prints the imapd.conf and cyrus.conf lines that connect Cyrus IMAP to this mailpush:"
-                    + " aps_topic from the installed credential, the notify socket and event settings from the"
-                    + " cyrus: section."})
+                    + " aps_topic (and aps_topic_caldav, aps_topic_carddav, httpmodules for Calendar and Contacts)"
+                    + " from the installed credentials, the notify socket and event settings from the cyrus:"
+                    + " section."})
     static final class CyrusConfig extends ConfigTask {
         @Override
         int print(final MailpushConfig settings, final PrintWriter out, final PrintWriter err) {
@@ -64,15 +67,8 @@ final class ServerConfigCommands {
             final CyrusSettings cyrus = settings.cyrus().get();
             final List<CredentialInspection> credentials = InstalledCredentials.inspect(settings,
                     Clock.systemUTC());
-            final String topic = credentials.get(0).topic();
             out.println("# imapd.conf: add these lines (change them where they are already set)");
-            if (topic == null) {
-                out.println("# apns.credentials[0] could not be read (" + String.join("; ",
-                        credentials.get(0).problems()) + "): put your certificate's topic here");
-                out.println("aps_topic: com.apple.mail.XServer.<uuid>");
-            } else {
-                out.println("aps_topic: " + topic);
-            }
+            printTopics(credentials, out);
             out.println("event_notifier: " + cyrus.eventNotifier());
             out.println("event_groups: message mailbox flags applepushservice");
             out.println("notifysocket: " + cyrus.notifySocket());
@@ -92,6 +88,52 @@ final class ServerConfigCommands {
                     + ": the user Cyrus runs as must be able to write to it.");
             out.println("# Then restart Cyrus; phones register again when Mail next connects.");
             return 0;
+        }
+    }
+
+    /**
+     * {@code aps_topic} from the first mail credential, and for each of calendar and contacts with an installed
+     * credential its {@code aps_topic_caldav} / {@code aps_topic_carddav} and the httpd modules that offer it.
+     */
+    private static void printTopics(final List<CredentialInspection> credentials, final PrintWriter out) {
+        final java.util.Map<PushTarget.Kind, String> topics = new java.util.EnumMap<>(PushTarget.Kind.class);
+        final List<String> unreadable = new java.util.ArrayList<>();
+        for (int i = 0; i < credentials.size(); i++) {
+            final CredentialInspection credential = credentials.get(i);
+            if (credential.topic() == null) {
+                unreadable.add("apns.credentials[" + i + "] could not be read (" + String.join("; ",
+                        credential.problems()) + ")");
+            } else {
+                PushTopics.kindOf(credential.topic()).ifPresent(kind -> topics.putIfAbsent(kind, credential.topic()));
+            }
+        }
+        unreadable.forEach(problem -> out.println("# " + problem));
+        if (topics.containsKey(PushTarget.Kind.MAIL)) {
+            out.println("aps_topic: " + topics.get(PushTarget.Kind.MAIL));
+        } else {
+            out.println("# no mail credential is installed: put your mail certificate's topic here");
+            out.println("aps_topic: com.apple.mail.XServer.<uuid>");
+        }
+        final List<String> modules = new java.util.ArrayList<>();
+        if (topics.containsKey(PushTarget.Kind.CALENDAR)) {
+            modules.add("caldav");
+        }
+        if (topics.containsKey(PushTarget.Kind.CONTACTS)) {
+            modules.add("carddav");
+        }
+        if (modules.isEmpty()) {
+            out.println("# Calendar and Contacts push: install their certificates (com.apple.calendar.XServer.<uuid>,"
+                    + " com.apple.contact.XServer.<uuid>) with mailpush certs install, then run this again");
+            return;
+        }
+        out.println("# Calendar and Contacts push through Cyrus's httpd (package cyrus-caldav; keep any other"
+                + " modules you serve)");
+        out.println("httpmodules: " + String.join(" ", modules));
+        if (topics.containsKey(PushTarget.Kind.CALENDAR)) {
+            out.println("aps_topic_caldav: " + topics.get(PushTarget.Kind.CALENDAR));
+        }
+        if (topics.containsKey(PushTarget.Kind.CONTACTS)) {
+            out.println("aps_topic_carddav: " + topics.get(PushTarget.Kind.CONTACTS));
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -145,8 +146,24 @@ class CertsCommandTest {
         final Cli.Run run = mailpush("certs", "inspect", credential.p12File().toString(), "--password-file",
                 credential.p12PasswordFile().toString());
         assertThat(run.exit()).isZero();
-        assertThat(run.out()).contains("topic         " + mdm, "warning: topic " + mdm + " is not a mail topic"
-                + " (com.apple.mail....): APNs accepts pushes to it, but Mail on the phones will not wake for them");
+        assertThat(run.out()).contains("topic         " + mdm, "warning: topic " + mdm + " is not a mail,"
+                + " calendar or contacts topic (com.apple.mail...., com.apple.calendar...., com.apple.contact....):"
+                + " APNs accepts pushes to it, but neither Mail, Calendar nor Contacts on the phones will wake for"
+                + " them");
+    }
+
+    @Test
+    void calendarAndContactsTopicsAreTopicsOfTheirOwn() {
+        for (final String topic : List.of("com.apple.calendar.XServer." + UUID.randomUUID(),
+                "com.apple.contact.XServer." + UUID.randomUUID())) {
+            final ExamplePki.ClientCredentialFiles credential = pki.issueClient(topic.substring(10, 18),
+                    ExamplePki.ClientSpec.mail().withTopic(topic));
+            final Cli.Run run = mailpush("certs", "inspect", credential.p12File().toString(), "--password-file",
+                    credential.p12PasswordFile().toString());
+            assertThat(run.exit()).isZero();
+            assertThat(run.out()).contains("topic         " + topic, "pushes        "
+                    + (topic.contains("calendar") ? "calendar" : "contacts")).doesNotContain("warning: topic");
+        }
     }
 
     @Test

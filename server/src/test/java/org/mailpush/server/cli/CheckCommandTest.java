@@ -9,6 +9,7 @@ import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.service.MailpushService;
 
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,8 +79,21 @@ class CheckCommandTest {
         return dir.resolve("good.yaml");
     }
 
-    private Cli.Run check(final Path config) {
-        return mailpush("check", "--config", config.toString());
+    private Cli.Run check(final Path config) throws IOException {
+        return mailpush("check", "--config", config.toString(), "--imapd-conf", cyrusFiles()[0].toString(),
+                "--cyrus-conf", cyrusFiles()[1].toString());
+    }
+
+    /** Cyrus's imapd.conf and cyrus.conf wired to the service under test, so that the Cyrus lines pass. */
+    private Path[] cyrusFiles() throws IOException {
+        final Path imapd = Files.writeString(dir.resolve("imapd.conf"), String.join("\n",
+                "aps_topic: " + pki.client().topic(),
+                "event_notifier: pusher",
+                "event_groups: message mailbox flags applepushservice",
+                "notifysocket: " + dir.resolve("notify"), ""));
+        final Path cyrus = Files.writeString(dir.resolve("cyrus.conf"), String.join("\n",
+                "SERVICES {", "  imap cmd=\"imapd\" listen=\"imap\" prefork=0", "}", ""));
+        return new Path[] {imapd, cyrus};
     }
 
     private static long count(final Cli.Run run, final String verdict) {
@@ -87,7 +101,7 @@ class CheckCommandTest {
     }
 
     @Test
-    void aWorkingInstallPassesEveryItem() {
+    void aWorkingInstallPassesEveryItem() throws Exception {
         final Cli.Run run = check(good());
         assertThat(run.exit()).as(run.out()).isZero();
         assertThat(run.out()).contains(
@@ -96,11 +110,13 @@ class CheckCommandTest {
                 "PASS  store: h2 jdbc:h2:file:" + dir.resolve("data/tokens") + ", routing cache reachable, 0"
                         + " registration(s)",
                 "PASS  cyrus.notify-socket: " + dir.resolve("notify") + " bound, mode rw-rw----, group ",
+                "PASS  cyrus imapd.conf: " + dir.resolve("imapd.conf") + " sends pusher events to "
+                        + dir.resolve("notify") + " with the topics of the installed credentials",
                 "PASS  apns.credentials[0] → localhost:" + apns.port() + ": TLS handshake with the client certificate"
                         + " accepted (TLSv1.3",
                 "PASS  intake: listening on 127.0.0.1:" + intakePort,
                 "PASS  service: mailpush run is ready (http://127.0.0.1:" + opsPort + "/readyz)")
-                .endsWith("7 passed, 0 warning(s), 0 failed\n");
+                .endsWith("8 passed, 0 warning(s), 0 failed\n");
         assertThat(count(run, "FAIL")).isZero();
     }
 
@@ -124,7 +140,10 @@ class CheckCommandTest {
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains("FAIL  apns.credentials[0]: " + expired.p12File()
                 + ": the certificate expired on");
-        assertThat(count(run, "FAIL")).as(run.out()).isEqualTo(1);
+        // Its topic is not the one imapd.conf names, and the Cyrus lines say so.
+        assertThat(run.out()).contains("FAIL  cyrus aps_topic: " + dir.resolve("imapd.conf") + ":1 aps_topic is "
+                + pki.client().topic() + ", which no installed credential has");
+        assertThat(count(run, "FAIL")).as(run.out()).isEqualTo(2);
 
         final ExamplePki.ClientCredentialFiles soon = pki.issueClient("soon", ExamplePki.ClientSpec.mail()
                 .withTopic(pki.client().topic())
@@ -162,7 +181,10 @@ class CheckCommandTest {
                 dir.resolve("elsewhere"), apns.port(), opsPort));
         assertThat(missing.out()).contains("FAIL  cyrus.notify-socket: " + dir.resolve("elsewhere")
                 + " does not exist: is mailpush run running?");
-        assertThat(count(missing, "FAIL")).as(missing.out()).isEqualTo(1);
+        assertThat(missing.out()).contains("FAIL  cyrus notifysocket: " + dir.resolve("imapd.conf") + ":4"
+                + " notifysocket is " + dir.resolve("notify") + ", but mailpush listens on "
+                + dir.resolve("elsewhere"));
+        assertThat(count(missing, "FAIL")).as(missing.out()).isEqualTo(2);
     }
 
     @Test
@@ -214,13 +236,14 @@ class CheckCommandTest {
                 "echo '}'", ""));
         Files.setPosixFilePermissions(doveconf, PosixFilePermissions.fromString("rwx------"));
         final Cli.Run run = mailpush("check", "--config", good().toString(), "--doveconf", doveconf.toString(),
-                "--dovecot-config", "/etc/dovecot/site.conf");
+                "--dovecot-config", "/etc/dovecot/site.conf", "--imapd-conf", cyrusFiles()[0].toString(),
+                "--cyrus-conf", cyrusFiles()[1].toString());
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains(
                 "PASS  dovecot mailpush_url: Dovecot's Lua driver reaches this mailpush's intake on 127.0.0.1:"
                         + intakePort + "\n",
                 "FAIL  dovecot xaps_config: plugin { xaps_url } is set, but the xaps plugin reads only xaps_config")
-                .endsWith("8 passed, 0 warning(s), 1 failed\n");
+                .endsWith("9 passed, 0 warning(s), 1 failed\n");
     }
 
     private static int freePort() throws Exception {

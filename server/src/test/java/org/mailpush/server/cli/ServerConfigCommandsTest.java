@@ -101,4 +101,30 @@ class ServerConfigCommandsTest {
         assertThat(dovecot.exit()).isEqualTo(78);
         assertThat(dovecot.err()).contains("has neither an intake: nor an xapsd: section");
     }
+
+    @Test
+    void cyrusConfigHasTheDavTopicsOfTheInstalledCalendarAndContactsCredentials() throws Exception {
+        final Path config = config("cyrus:", "  notify-socket: /run/cyrus/socket/notify");
+        final Cli.Run mailOnly = mailpush("cyrus-config", "--config", config.toString());
+        assertThat(mailOnly.out()).contains("# Calendar and Contacts push: install their certificates")
+                .doesNotContain("httpmodules", "aps_topic_caldav");
+
+        final String calendar = "com.apple.calendar.XServer.6c1a3b8e-7d4f-4c1e-9f2a-0b8d5e3c7a91";
+        final String contacts = "com.apple.contact.XServer.6c1a3b8e-7d4f-4c1e-9f2a-0b8d5e3c7a91";
+        final ExamplePki.ClientCredentialFiles calendarCredential = pki.issueClient("calendar",
+                ExamplePki.ClientSpec.mail().withTopic(calendar));
+        final ExamplePki.ClientCredentialFiles contactsCredential = pki.issueClient("contacts",
+                ExamplePki.ClientSpec.mail().withTopic(contacts));
+        Files.writeString(config, String.join("\n",
+                "    - p12: " + calendarCredential.p12File(),
+                "      password-file: " + calendarCredential.p12PasswordFile(),
+                "    - p12: " + contactsCredential.p12File(),
+                "      password-file: " + contactsCredential.p12PasswordFile(), ""),
+                java.nio.file.StandardOpenOption.APPEND);
+        final Cli.Run all = mailpush("cyrus-config", "--config", config.toString());
+        assertThat(all.exit()).as(all.all()).isZero();
+        assertThat(all.out()).contains("aps_topic: " + pki.client().topic() + "\n",
+                "httpmodules: caldav carddav\n", "aps_topic_caldav: " + calendar + "\n",
+                "aps_topic_carddav: " + contacts + "\n");
+    }
 }
