@@ -83,7 +83,8 @@ final class SendTestCommand implements Callable<Integer> {
                         + (mailbox != null ? " for " + mailbox : "") + " in " + store.describe());
                 return ExitCodes.FAILED;
             }
-            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store.registrations())) {
+            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store.registrations(),
+                    store.subscriptions())) {
                 out.println("Pushing to " + devices.size() + " device(s) of " + user + " via "
                         + pusher.credentials().get(0).apnsHost() + " ...");
                 out.flush();

@@ -93,12 +93,12 @@ public final class PushMetrics implements PushListener {
         } else if (result.status() != 0) {
             registry.counter("mailpush_pushes_rejected", "reason", result.reason() != null ? result.reason()
                     : "HTTP " + result.status()).increment();
-            history.rejected(result.registration().deviceToken(), result.status(), result.reason());
+            history.rejected(result.target().deviceToken(), result.status(), result.reason());
         } else {
             final String reason = result.reason() != null ? result.reason().replaceAll(":.*", "")
                     : result.failure() != null ? result.failure().getClass().getSimpleName() : "NoAnswer";
             registry.counter("mailpush_pushes_failed", "reason", reason).increment();
-            history.failed(result.registration().deviceToken(), reason);
+            history.failed(result.target().deviceToken(), reason);
         }
         if (result.sinceEvent() != null) {
             eventToAnswer.record(result.sinceEvent());
