@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.imap.proxy.ImapProxyConfig;
 import org.mailpush.imap.proxy.ImapProxySettings;
-import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.notifyd.route.RoutingSettings;
 import org.mailpush.pusher.DeliverySettings;
@@ -76,7 +75,7 @@ class ConfigLoaderTest {
                 .isEqualTo(dir.resolve("data/cyrus-queue"));
         assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw-rw----");
         assertThat(cyrus.eventNotifier()).isEqualTo("pusher");
-        assertThat(cyrus.namespace()).isEqualTo(CyrusNamespace.DEFAULT);
+        assertThat(cyrus.deprecatedKeysSet()).as("nothing about Cyrus's namespace to mirror").isEmpty();
         assertThat(config.apns().credentials()).singleElement().satisfies(c -> {
             assertThat(c.kind()).isEqualTo(MailpushConfig.Credential.Kind.PKCS12);
             assertThat(c.key()).isEqualTo("apns.credentials[0]");
@@ -146,7 +145,8 @@ class ConfigLoaderTest {
         assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw--w----");
         assertThat(cyrus.socketGroup()).isEqualTo("mail");
         assertThat(cyrus.eventNotifier()).isEqualTo("apns");
-        assertThat(cyrus.namespace()).isEqualTo(new CyrusNamespace(false, false, true));
+        assertThat(cyrus.deprecatedKeysSet()).as("still read, so old files load; reported, ignored")
+                .containsExactly("cyrus.altnamespace", "cyrus.unixhierarchysep", "cyrus.virtdomains");
         assertThat(cyrus.maxDatagramBytes()).isEqualTo(32768);
         assertThat(config.apns().port()).isEqualTo(2197);
         assertThat(config.apns().trust()).isEqualTo(dir.resolve("ca.pem"));
