@@ -181,6 +181,11 @@ final class CachingDavSubscriptionStore implements DavSubscriptionStore, Routing
     }
 
     @Override
+    public java.util.SortedMap<String, Long> countSubscriptionsByTopic() {
+        return delegate.countSubscriptionsByTopic();
+    }
+
+    @Override
     public long exportSubscriptions(final Consumer<DavSubscription> sink) {
         return delegate.exportSubscriptions(sink);
     }

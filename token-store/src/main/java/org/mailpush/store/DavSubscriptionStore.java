@@ -74,6 +74,12 @@ public interface DavSubscriptionStore {
     /** How many subscriptions there are. */
     long countSubscriptions();
 
+    /**
+     * How many subscriptions there are per APNs topic (expired or not): what {@code mailpush check} compares with
+     * the installed credentials, since a subscription whose topic no credential has is never pushed.
+     */
+    java.util.SortedMap<String, Long> countSubscriptionsByTopic();
+
     /** Hands every subscription to {@code sink}, in key order, from one consistent snapshot, streaming. */
     long exportSubscriptions(Consumer<DavSubscription> sink);
 

@@ -152,6 +152,17 @@ final class JdbiDavSubscriptionStore implements DavSubscriptionStore {
     }
 
     @Override
+    public java.util.SortedMap<String, Long> countSubscriptionsByTopic() {
+        return database.run("count DAV subscriptions by topic", handle -> {
+            final java.util.SortedMap<String, Long> counts = new java.util.TreeMap<>();
+            handle.createQuery("SELECT topic, COUNT(*) AS n FROM dav_subscription GROUP BY topic")
+                    .map((rows, context) -> Map.entry(rows.getString("topic"), rows.getLong("n")))
+                    .forEach(entry -> counts.put(entry.getKey(), entry.getValue()));
+            return counts;
+        });
+    }
+
+    @Override
     public long exportSubscriptions(final Consumer<DavSubscription> sink) {
         return database.run("export DAV subscriptions", handle -> handle.inTransaction(
                 TransactionIsolationLevel.REPEATABLE_READ, h -> stream(h, sink)));

@@ -91,6 +91,16 @@ abstract class DavSubscriptionContract {
     }
 
     @Test
+    void subscriptionsAreCountedPerTopicForCheck() {
+        assertThat(store.countSubscriptionsByTopic()).isEmpty();
+        store.subscribe(calendar(TOKEN_A, "cal-1", T0));
+        store.subscribe(calendar(TOKEN_B, "cal-1", T0));
+        store.subscribe(contacts("alice", TOKEN_A, "book-1", T0));
+        assertThat(store.countSubscriptionsByTopic()).containsExactly(java.util.Map.entry(CALENDAR_TOPIC, 2L),
+                java.util.Map.entry(CONTACTS_TOPIC, 1L));
+    }
+
+    @Test
     void lookupByCollectionsAnswersEveryCollectionAskedAndLeavesOutTheExpired() {
         store.subscribe(calendar(TOKEN_A, "cal-1", T0));
         store.subscribe(calendar(TOKEN_B, "cal-1", T0.minus(Duration.ofHours(23))));

@@ -102,7 +102,7 @@ public final class InstallCheck {
         for (int i = 0; i < credentials.size(); i++) {
             credential("apns.credentials[" + i + "]", credentials.get(i));
         }
-        store();
+        store(credentials);
         config.cyrus().ifPresent(this::cyrusSocket);
         config.cyrus().ifPresent(cyrus -> results.addAll(new CyrusWiringCheck(cyrus, imapdConf, cyrusConf,
                 credentials.stream().map(CredentialInspection::topic).filter(java.util.Objects::nonNull).toList())
@@ -153,14 +153,29 @@ public final class InstallCheck {
         }
     }
 
-    private void store() {
+    private void store(final List<CredentialInspection> credentials) {
         try (TokenStore store = StoreFactory.open(config.store(), TIMEOUT)) {
             if (!store.isReachable()) {
                 results.add(new Result(Verdict.FAIL, "store", store.describe() + " does not answer"));
                 return;
             }
+            final java.util.SortedMap<String, Long> byTopic = store.subscriptions().countSubscriptionsByTopic();
             results.add(new Result(Verdict.PASS, "store", store.describe() + " reachable, "
-                    + store.registrations().count() + " registration(s)"));
+                    + store.registrations().count() + " registration(s), "
+                    + byTopic.values().stream().mapToLong(Long::longValue).sum() + " DAV subscription(s)"));
+            // A subscription is pushed only through the credential of its own topic: without one it never is.
+            final Set<String> topics = new java.util.HashSet<>();
+            credentials.forEach(credential -> topics.add(credential.topic()));
+            if (!credentials.isEmpty()) {
+                byTopic.forEach((topic, count) -> {
+                    if (!topics.contains(topic)) {
+                        results.add(new Result(Verdict.FAIL, "store subscriptions", count + " DAV subscription(s)"
+                                + " on topic " + topic + ", which no installed credential has: they are never"
+                                + " pushed (install its certificate with mailpush certs install, or fix"
+                                + " aps_topic_caldav/aps_topic_carddav)"));
+                    }
+                });
+            }
         } catch (final ConfigException | TokenStoreException e) {
             results.add(new Result(Verdict.FAIL, "store", e.getMessage()));
         }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mailpush.server.cli.Cli.mailpush;
@@ -118,6 +119,24 @@ class CheckCommandTest {
                 "PASS  service: mailpush run is ready (http://127.0.0.1:" + opsPort + "/readyz)")
                 .endsWith("8 passed, 0 warning(s), 0 failed\n");
         assertThat(count(run, "FAIL")).isZero();
+    }
+
+    @Test
+    void subscriptionsOnATopicWithoutCredentialFail() throws Exception {
+        final java.time.Instant now = Instant.now();
+        final String topic = "com.apple.calendar.XServer.0b7e2c9d-4a1f-4e6b-8d3c-5f9a2e1b7c40";
+        for (final String token : List.of("ab".repeat(32), "cd".repeat(32))) {
+            service.subscriptions().subscribe(new org.mailpush.store.DavSubscription(token, "cal-1", "alice/cal-1",
+                    topic, org.mailpush.store.PushTarget.Kind.CALENDAR, "alice", now, now,
+                    now.plus(Duration.ofDays(1))));
+        }
+        final Cli.Run run = check(good());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("PASS  store: h2 jdbc:h2:file:" + dir.resolve("data/tokens")
+                        + ", routing cache reachable, 0 registration(s), 2 DAV subscription(s)\n",
+                "FAIL  store subscriptions: 2 DAV subscription(s) on topic " + topic + ", which no installed"
+                        + " credential has: they are never pushed");
+        assertThat(count(run, "FAIL")).as(run.out()).isEqualTo(1);
     }
 
     @Test
