@@ -114,7 +114,9 @@ final class CertsCommand implements Runnable {
                             + " owner-only, keeping their form and password; a running 'mailpush run' picks it up"
                             + " within apns.reload-interval, without restart.",
                     "A new topic is written to credentials/ beside the configuration and added to apns.credentials;"
-                            + " it is used from the next start."})
+                            + " it is used from the next start. Install one credential per topic: mail"
+                            + " (com.apple.mail.XServer.<uuid>), calendar (com.apple.calendar.XServer.<uuid>) and"
+                            + " contacts (com.apple.contact.XServer.<uuid>) each have their own certificate."})
     static final class Install implements Callable<Integer> {
         @Mixin
         CredentialOptions credential;
@@ -155,6 +157,14 @@ final class CertsCommand implements Runnable {
                     out.println("installed: added " + outcome.entryKey() + " (" + inspection.topic() + ") to "
                             + config.file.toAbsolutePath() + ": wrote " + join(outcome)
                             + "; restart mailpush to use the new topic");
+                    org.mailpush.pusher.credentials.PushTopics.kindOf(inspection.topic()).ifPresent(kind -> {
+                        if (kind != org.mailpush.store.PushTarget.Kind.MAIL) {
+                            out.println("Cyrus offers " + kind.label() + " push once imapd.conf has "
+                                    + (kind == org.mailpush.store.PushTarget.Kind.CALENDAR ? "aps_topic_caldav"
+                                    : "aps_topic_carddav") + ": " + inspection.topic()
+                                    + " (mailpush cyrus-config prints every line)");
+                        }
+                    });
                 }
                 return 0;
             } catch (final CredentialInstaller.InstallException e) {

@@ -241,6 +241,30 @@ class CertsCommandTest {
     }
 
     @Test
+    void calendarAndContactsCertificatesAreInstalledBesideTheMailOneOnePerTopic() throws Exception {
+        final Path config = writeConfig(pki.client().p12File(), pki.client().p12PasswordFile());
+        final String calendar = "com.apple.calendar.XServer." + UUID.randomUUID();
+        final String contacts = "com.apple.contact.XServer." + UUID.randomUUID();
+        int entry = 1;
+        for (final String topic : List.of(calendar, contacts)) {
+            final ExamplePki.ClientCredentialFiles credential = pki.issueClient("dav" + entry,
+                    ExamplePki.ClientSpec.mail().withTopic(topic));
+            final Cli.Run run = mailpush("certs", "install", credential.p12File().toString(), "--password-file",
+                    credential.p12PasswordFile().toString(), "-c", config.toString());
+            assertThat(run.exit()).as(run.all()).isZero();
+            final String hint = topic.equals(calendar) ? "calendar push once imapd.conf has aps_topic_caldav: "
+                    : "contacts push once imapd.conf has aps_topic_carddav: ";
+            assertThat(run.out()).contains("installed: added apns.credentials[" + entry + "] (" + topic + ")",
+                    "Cyrus offers " + hint + topic);
+            entry++;
+        }
+        final Cli.Run lines = mailpush("cyrus-config", "-c", config.toString());
+        assertThat(lines.out()).contains("aps_topic: " + pki.client().topic() + "\n",
+                "httpmodules: caldav carddav\n", "aps_topic_caldav: " + calendar + "\n",
+                "aps_topic_carddav: " + contacts + "\n");
+    }
+
+    @Test
     void installRefusesAnInvalidCredentialAndWritesNothing() throws Exception {
         final Path config = writeConfig(pki.client().p12File(), pki.client().p12PasswordFile());
         final byte[] before = Files.readAllBytes(pki.client().p12File());
