@@ -13,12 +13,15 @@ GRANT USAGE ON SCHEMA public TO mailpush_intake, mailpush_pusher;
 -- Both open the store with Flyway, which reads the schema's version (and changes nothing when it is current).
 GRANT SELECT ON flyway_schema_history TO mailpush_intake, mailpush_pusher;
 
--- The intake stores and refreshes registrations (Cyrus, xapsd, the IMAP proxy), expires old ones, and queues
--- pushes for the pusher; it cannot take pushes out of the queue.
-GRANT SELECT, INSERT, UPDATE, DELETE ON registration, registration_mailbox TO mailpush_intake;
+-- The intake stores and refreshes registrations (Cyrus, xapsd, the IMAP proxy) and DAV subscriptions (Cyrus's
+-- ApplePushServiceDAV), expires old ones, and queues pushes (mail and DAV) for the pusher; it cannot take pushes out
+-- of the queue.
+GRANT SELECT, INSERT, UPDATE, DELETE ON registration, registration_mailbox, dav_subscription TO mailpush_intake;
 GRANT SELECT, INSERT ON push_queue TO mailpush_intake;
 
 -- The pusher reads registrations, removes those APNs says are gone, and drains the queue; it cannot add or change
 -- a registration (so a bug on the side that holds the APNs key cannot route anyone's mail to another device).
 GRANT SELECT, DELETE ON registration, registration_mailbox TO mailpush_pusher;
+-- Likewise DAV subscriptions: it reads them and removes those APNs answered 410 for.
+GRANT SELECT, DELETE ON dav_subscription TO mailpush_pusher;
 GRANT SELECT, DELETE ON push_queue TO mailpush_pusher;

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * staleness if everything else failed. A batch lookup ({@link #registrationsOfUsers}) loads what is missing in one
  * query and keeps it only if nothing was invalidated while the query ran. Thread-safe.</p>
  */
-final class CachingRegistrationStore implements RegistrationStore {
+final class CachingRegistrationStore implements RegistrationStore, RoutingCache {
 
     private final RegistrationStore delegate;
     private final UsernameFolding folding;
@@ -59,7 +59,8 @@ final class CachingRegistrationStore implements RegistrationStore {
     }
 
     /** Another process changed this user's registrations (maybe gave them their first). */
-    void invalidate(final String username) {
+    @Override
+    public void invalidate(final String username) {
         final String user = folding.fold(username);
         known.add(user);
         invalidations.incrementAndGet();
@@ -67,7 +68,8 @@ final class CachingRegistrationStore implements RegistrationStore {
     }
 
     /** Changes may have been missed: forget everything, and read again who has registrations. */
-    void invalidateAll() {
+    @Override
+    public void invalidateAll() {
         invalidations.incrementAndGet();
         byUser.invalidateAll();
         if (indexed) {

@@ -28,7 +28,10 @@ public interface DavSubscriptionStore {
 
     /**
      * Stores a subscription or refreshes the one with the same {@link DavSubscriptionKey}: everything is replaced
-     * except {@code firstSubscribed}.
+     * except {@code firstSubscribed}. The subscriber is folded as usernames are ({@link UsernameFolding}).
+     *
+     * @throws RegistrationLimitException when the subscription is new and its subscriber already holds the most
+     *                                    allowed ({@code store.max-subscriptions-per-user}); a refresh never is
      */
     SubscribeOutcome subscribe(DavSubscription subscription);
 

@@ -11,35 +11,52 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * H2's counterpart of PostgreSQL's NOTIFY trigger (migration {@code h2/V2}): H2 calls it inside the process that
- * runs the database for every changed registration row, whichever process made the change (admin commands connect
- * through H2's auto-server). It tells the routing cache registered for that database which user changed.
+ * H2's counterpart of PostgreSQL's NOTIFY triggers (migrations {@code h2/V2} and {@code h2/V5}): H2 calls it inside
+ * the process that runs the database for every changed registration or DAV subscription row, whichever process made
+ * the change (admin commands connect through H2's auto-server). It tells the routing caches registered for that
+ * database and table what changed: the user of a registration, the collection id of a DAV subscription.
  *
  * <p>H2 fires triggers before the commit, so a lookup racing an uncommitted change from another process could cache
  * the old rows; the cache's maximum age bounds that. Public only because H2 instantiates it by name.</p>
  */
 public final class H2ChangeTrigger implements Trigger {
 
+    /** The registration table: its listeners are told the username of each changed row. */
+    static final String REGISTRATION = "REGISTRATION";
+    /** The DAV subscription table: its listeners are told the collection id of each changed row. */
+    static final String DAV_SUBSCRIPTION = "DAV_SUBSCRIPTION";
+    /** Which column of each table names what changed. */
+    private static final Map<String, String> REPORTED_COLUMN = Map.of(REGISTRATION, "USERNAME",
+            DAV_SUBSCRIPTION, "COLLECTION_ID");
+
     /**
-     * The routing caches on each database, several when several stores in one process use it (the service and an
-     * admin command run in the same JVM): each is told, and each stops listening on its own.
+     * The routing caches on each database and table (keyed by {@link #listenerKey}), several when several stores in
+     * one process use it (the service and an admin command run in the same JVM): each is told, and each stops
+     * listening on its own.
      */
     private static final Map<String, java.util.Set<Consumer<String>>> LISTENERS = new ConcurrentHashMap<>();
 
-    private String database;
-    private int usernameColumn = -1;
+    private String listenerKey;
+    private int reportedColumn = -1;
 
-    /** Tells {@code listener} about changes to the database named by {@link #databasePath}. */
-    static void listen(final String databasePath, final Consumer<String> listener) {
-        LISTENERS.computeIfAbsent(databasePath, path -> new java.util.concurrent.CopyOnWriteArraySet<>())
-                .add(listener);
+    /**
+     * Tells {@code listener} about changes to {@code table} ({@link #REGISTRATION} or {@link #DAV_SUBSCRIPTION}) of
+     * the database named by {@link #databasePath}.
+     */
+    static void listen(final String databasePath, final String table, final Consumer<String> listener) {
+        LISTENERS.computeIfAbsent(listenerKey(databasePath, table),
+                key -> new java.util.concurrent.CopyOnWriteArraySet<>()).add(listener);
     }
 
-    static void stopListening(final String databasePath, final Consumer<String> listener) {
-        LISTENERS.computeIfPresent(databasePath, (path, listeners) -> {
+    static void stopListening(final String databasePath, final String table, final Consumer<String> listener) {
+        LISTENERS.computeIfPresent(listenerKey(databasePath, table), (key, listeners) -> {
             listeners.remove(listener);
             return listeners.isEmpty() ? null : listeners;
         });
+    }
+
+    private static String listenerKey(final String databasePath, final String table) {
+        return databasePath + '\0' + table;
     }
 
     /**
@@ -57,28 +74,36 @@ public final class H2ChangeTrigger implements Trigger {
     @Override
     public void init(final Connection connection, final String schemaName, final String triggerName,
                      final String tableName, final boolean before, final int type) throws SQLException {
-        database = databasePath(connection);
-        try (Statement statement = connection.createStatement();
-             ResultSet columns = statement.executeQuery("SELECT ORDINAL_POSITION FROM INFORMATION_SCHEMA.COLUMNS"
-                     + " WHERE TABLE_NAME = 'REGISTRATION' AND COLUMN_NAME = 'USERNAME'")) {
-            if (columns.next()) {
-                usernameColumn = columns.getInt(1) - 1;
+        final String table = tableName.toUpperCase(java.util.Locale.ROOT);
+        final String column = REPORTED_COLUMN.get(table);
+        if (column == null) {
+            return; // not a table a routing cache follows: fire() does nothing
+        }
+        listenerKey = listenerKey(databasePath(connection), table);
+        try (java.sql.PreparedStatement statement = connection.prepareStatement("SELECT ORDINAL_POSITION FROM"
+                + " INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = ? AND COLUMN_NAME = ?")) {
+            statement.setString(1, table);
+            statement.setString(2, column);
+            try (ResultSet columns = statement.executeQuery()) {
+                if (columns.next()) {
+                    reportedColumn = columns.getInt(1) - 1;
+                }
             }
         }
     }
 
     @Override
     public void fire(final Connection connection, final Object[] oldRow, final Object[] newRow) {
-        final java.util.Set<Consumer<String>> listeners = database == null ? null : LISTENERS.get(database);
-        if (listeners == null || usernameColumn < 0) {
+        final java.util.Set<Consumer<String>> listeners = listenerKey == null ? null : LISTENERS.get(listenerKey);
+        if (listeners == null || reportedColumn < 0) {
             return;
         }
         for (final Consumer<String> listener : listeners) {
             if (oldRow != null) {
-                listener.accept(String.valueOf(oldRow[usernameColumn]));
+                listener.accept(String.valueOf(oldRow[reportedColumn]));
             }
             if (newRow != null) {
-                listener.accept(String.valueOf(newRow[usernameColumn]));
+                listener.accept(String.valueOf(newRow[reportedColumn]));
             }
         }
     }

@@ -8,7 +8,11 @@ import static org.mailpush.store.JdbiDatabase.instant;
 import static org.mailpush.store.JdbiDatabase.micros;
 import static org.mailpush.store.JdbiDatabase.utc;
 
-/** The {@link PushQueue} in the store's {@code push_queue} table (migration {@code V3__push_queue.sql}). */
+/**
+ * The {@link PushQueue} in the store's {@code push_queue} table (migrations {@code V3__push_queue.sql} and
+ * {@code V4__dav_subscriptions.sql}): a row names a registration by {@code account_id} and {@code device_token}, or
+ * a DAV subscription by {@code device_token} and {@code collection_id}; the other column is {@code NULL}.
+ */
 final class JdbiPushQueue implements PushQueue {
 
     private final JdbiDatabase database;
@@ -18,13 +22,16 @@ final class JdbiPushQueue implements PushQueue {
     }
 
     @Override
-    public void enqueue(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
+    public void enqueue(final PushTarget.Key target, final boolean newMail, final Instant receivedAt) {
+        final RegistrationKey mail = target instanceof RegistrationKey key ? key : null;
+        final DavSubscriptionKey dav = target instanceof DavSubscriptionKey key ? key : null;
         database.run("queue a push", handle -> handle.createUpdate("""
-                        INSERT INTO push_queue (account_id, device_token, new_mail, received_at)
-                        VALUES (:account, :token, :newMail, :receivedAt)""")
-                .bind("account", registration.accountId())
-                .bind("token", registration.deviceToken())
-                .bind("newMail", newMail)
+                        INSERT INTO push_queue (account_id, collection_id, device_token, new_mail, received_at)
+                        VALUES (:account, :collection, :token, :newMail, :receivedAt)""")
+                .bind("account", mail == null ? null : mail.accountId())
+                .bind("collection", dav == null ? null : dav.collectionId())
+                .bind("token", target.deviceToken())
+                .bind("newMail", mail != null && newMail)
                 .bind("receivedAt", utc(micros(receivedAt)))
                 .execute());
     }
@@ -38,14 +45,19 @@ final class JdbiPushQueue implements PushQueue {
     @Override
     public List<QueuedPush> read(final long afterId, final int limit) {
         return database.run("read queued pushes", handle -> handle.createQuery("""
-                        SELECT id, account_id, device_token, new_mail, received_at FROM push_queue
+                        SELECT id, account_id, collection_id, device_token, new_mail, received_at FROM push_queue
                          WHERE id > :after ORDER BY id LIMIT :limit""")
                 .bind("after", afterId)
                 .bind("limit", limit)
-                .map((rs, ctx) -> new QueuedPush(rs.getLong("id"),
-                        new RegistrationKey(rs.getString("account_id"), rs.getString("device_token")),
+                .map((rs, ctx) -> new QueuedPush(rs.getLong("id"), target(rs.getString("account_id"),
+                        rs.getString("collection_id"), rs.getString("device_token")),
                         rs.getBoolean("new_mail"), instant(rs, "received_at")))
                 .list());
+    }
+
+    /** The key a row names: the table's check constraint lets exactly one of account and collection be set. */
+    private static PushTarget.Key target(final String account, final String collection, final String token) {
+        return account != null ? new RegistrationKey(account, token) : new DavSubscriptionKey(token, collection);
     }
 
     @Override

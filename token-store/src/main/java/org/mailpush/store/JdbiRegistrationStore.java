@@ -248,7 +248,7 @@ final class JdbiRegistrationStore implements RegistrationStore {
         return database.run(what, work);
     }
 
-    private Registration fold(final Registration registration) {
+    Registration fold(final Registration registration) {
         final String user = folding.fold(registration.username());
         return user.equals(registration.username()) ? registration
                 : new Registration(user, registration.accountId(), registration.deviceToken(), registration.subtopic(),

@@ -13,9 +13,10 @@ import java.util.Properties;
 
 /**
  * Listens on PostgreSQL's {@code mailpush_registrations} channel (fed by the trigger of migration V2) and drops the
- * changed user from the routing cache. It holds its own connection to the primary (NOTIFY is not replicated to
- * standbys); when that connection breaks (a failover), notifications may have been missed, so the whole cache is
- * emptied and the connection made again, with back-off.
+ * changed user from the registrations' routing cache, and on {@code mailpush_dav_subscriptions} (migration V5) and
+ * drops the changed collection from the DAV subscriptions' one. It holds its own connection to the primary (NOTIFY
+ * is not replicated to standbys); when that connection breaks (a failover), notifications may have been missed, so
+ * both caches are emptied and the connection made again, with back-off.
  *
  * <p>Runs on its own daemon thread from {@link #start} until {@link #close}.</p>
  */
@@ -23,16 +24,19 @@ final class PgChangeListener implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgChangeListener.class);
     static final String CHANNEL = "mailpush_registrations";
+    static final String DAV_CHANNEL = "mailpush_dav_subscriptions";
 
     private final String url;
     private final Properties credentials;
-    private final CachingRegistrationStore cache;
+    /** The cache each channel feeds. */
+    private final java.util.Map<String, RoutingCache> caches;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile boolean listening;
 
-    PgChangeListener(final String url, final String user, final String password, final CachingRegistrationStore cache) {
+    PgChangeListener(final String url, final String user, final String password,
+                     final CachingRegistrationStore registrations, final CachingDavSubscriptionStore subscriptions) {
         this.url = url;
         this.credentials = new Properties();
         if (user != null) {
@@ -41,7 +45,7 @@ final class PgChangeListener implements AutoCloseable {
         if (password != null) {
             credentials.setProperty("password", password);
         }
-        this.cache = cache;
+        this.caches = java.util.Map.of(CHANNEL, registrations, DAV_CHANNEL, subscriptions);
         this.thread = new Thread(this::run, "store-notifications");
         this.thread.setDaemon(true);
     }
@@ -62,9 +66,10 @@ final class PgChangeListener implements AutoCloseable {
                 connection = conn;
                 try (Statement statement = conn.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
+                    statement.execute("LISTEN " + DAV_CHANNEL);
                 }
-                // Whatever changed while we were not listening is unknown: start from an empty cache.
-                cache.invalidateAll();
+                // Whatever changed while we were not listening is unknown: start from empty caches.
+                invalidateAll();
                 listening = true;
                 backoffMillis = 200;
                 final PGConnection pg = conn.unwrap(PGConnection.class);
@@ -72,15 +77,18 @@ final class PgChangeListener implements AutoCloseable {
                     final PGNotification[] notifications = pg.getNotifications(500);
                     if (notifications != null) {
                         for (final PGNotification notification : notifications) {
-                            cache.invalidate(notification.getParameter());
+                            final RoutingCache cache = caches.get(notification.getName());
+                            if (cache != null) {
+                                cache.invalidate(notification.getParameter());
+                            }
                         }
                     }
                 }
             } catch (final SQLException e) {
                 listening = false;
-                cache.invalidateAll();
+                invalidateAll();
                 if (running) {
-                    LOG.warn("Lost the store's change notifications ({}); routing cache emptied, reconnecting",
+                    LOG.warn("Lost the store's change notifications ({}); routing caches emptied, reconnecting",
                             e.getMessage());
                     try {
                         Thread.sleep(backoffMillis);
@@ -94,6 +102,10 @@ final class PgChangeListener implements AutoCloseable {
                 listening = false;
             }
         }
+    }
+
+    private void invalidateAll() {
+        caches.values().forEach(RoutingCache::invalidateAll);
     }
 
     @Override

@@ -29,6 +29,20 @@ public sealed interface PushTarget permits Registration, DavSubscription {
         public String label() {
             return label;
         }
+
+        /**
+         * The kind with this {@link #label()} (as the store and archives write it).
+         *
+         * @throws IllegalArgumentException naming the label and the kinds there are
+         */
+        public static Kind fromLabel(final String label) {
+            for (final Kind kind : values()) {
+                if (kind.label.equals(label)) {
+                    return kind;
+                }
+            }
+            throw new IllegalArgumentException("kind \"" + label + "\" is none of mail, calendar, contacts");
+        }
     }
 
     /** What identifies a target: one pending push per key at a time. */

@@ -10,9 +10,9 @@ import static org.mailpush.common.settings.Settings.inRange;
 import static org.mailpush.common.settings.Settings.orDefault;
 
 /**
- * {@code store:} where registrations live and how long they last: the one place their defaults and ranges are
- * written. A value left out ({@code null}) takes its default; {@link TokenStoreBuilder} starts from
- * {@link #DEFAULTS}. Immutable.
+ * {@code store:} where registrations (and DAV subscriptions) live and how long they last: the one place their
+ * defaults and ranges are written. A value left out ({@code null}) takes its default; {@link TokenStoreBuilder}
+ * starts from {@link #DEFAULTS}. Immutable.
  *
  * @param url               JDBC URL: {@code jdbc:h2:file:...} (default {@code ./data/tokens}, relative to the working
  *                          folder, as the H2 driver reads it) or
@@ -30,16 +30,19 @@ import static org.mailpush.common.settings.Settings.orDefault;
  *                          from another process be lost
  * @param cacheKnownUsers   users with devices listed in memory, so mail for anyone else costs no query
  * @param maxDevicesPerUser devices one user may register
+ * @param maxSubscriptionsPerUser DAV subscriptions (device and calendar or address book) one user may hold: a phone
+ *                          subscribes to each of its user's collections, so this is devices times collections
  * @param maxQueuedPushes   rows the split install's push queue holds at most
  */
 public record StoreSettings(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                             Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
                             TokenStoreBuilder.CacheMode cache, Integer cacheSize, Duration cacheMaxAge,
-                            Long cacheKnownUsers, Integer maxDevicesPerUser, Integer maxQueuedPushes) {
+                            Long cacheKnownUsers, Integer maxDevicesPerUser, Integer maxSubscriptionsPerUser,
+                            Integer maxQueuedPushes) {
 
     /** Every value at its default. */
     public static final StoreSettings DEFAULTS = new StoreSettings(null, null, null, null, null, null, null, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null);
 
     public StoreSettings {
         url = orDefault(url, "jdbc:h2:file:./data/tokens");
@@ -59,6 +62,8 @@ public record StoreSettings(String url, String user, Path passwordFile, Username
                 Duration.ofDays(1));
         cacheKnownUsers = inLongRange("cache-known-users", cacheKnownUsers, 1_000_000, 0, 100_000_000);
         maxDevicesPerUser = inRange("max-devices-per-user", maxDevicesPerUser, 100, 1, 100_000);
+        maxSubscriptionsPerUser = inRange("max-subscriptions-per-user", maxSubscriptionsPerUser, 1_000, 1,
+                1_000_000);
         maxQueuedPushes = inRange("max-queued-pushes", maxQueuedPushes, 100_000, 1, 100_000_000);
     }
 }

@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Builds a {@link TokenStore} from a JDBC URL: its registrations (behind the routing cache unless it is off) and its
- * push queue. The engine follows from the URL alone: {@code jdbc:h2:file:...} (the default, nothing to install) or
- * {@code jdbc:postgresql://...} (several hosts for failover:
+ * Builds a {@link TokenStore} from a JDBC URL: its registrations and DAV subscriptions (each behind its routing
+ * cache unless it is off) and its push queue. The engine follows from the URL alone: {@code jdbc:h2:file:...} (the
+ * default, nothing to install) or {@code jdbc:postgresql://...} (several hosts for failover:
  * {@code jdbc:postgresql://h1:5432,h2:5432/mailpush?targetServerType=primary}). The schema is created or upgraded by
  * Flyway before {@link #build()} returns, so a store that builds is ready to use.
  */
@@ -34,6 +34,7 @@ public final class TokenStoreBuilder {
     // The defaults are StoreSettings's, written there once.
     private Duration failoverTimeout = StoreSettings.DEFAULTS.failoverTimeout();
     private int maxDevicesPerUser = StoreSettings.DEFAULTS.maxDevicesPerUser();
+    private int maxSubscriptionsPerUser = StoreSettings.DEFAULTS.maxSubscriptionsPerUser();
     private UsernameFolding folding = StoreSettings.DEFAULTS.usernameCase();
     private CacheMode cacheMode = StoreSettings.DEFAULTS.cache();
     private long cacheUsers = StoreSettings.DEFAULTS.cacheSize();
@@ -46,6 +47,7 @@ public final class TokenStoreBuilder {
                 .usernameFolding(settings.usernameCase())
                 .failoverTimeout(settings.failoverTimeout())
                 .maxDevicesPerUser(settings.maxDevicesPerUser())
+                .maxSubscriptionsPerUser(settings.maxSubscriptionsPerUser())
                 .cache(settings.cache(), settings.cacheSize(), settings.cacheMaxAge())
                 .knownUsers(settings.cacheKnownUsers());
     }
@@ -89,6 +91,16 @@ public final class TokenStoreBuilder {
      */
     public TokenStoreBuilder maxDevicesPerUser(final int devices) {
         this.maxDevicesPerUser = devices;
+        return this;
+    }
+
+    /**
+     * The most DAV subscriptions one user may hold (default 1,000: a subscription is one device and one calendar or
+     * address book); a new one beyond it is refused with {@link RegistrationLimitException#ofSubscriptions},
+     * subscriptions already there keep refreshing. Imports are not limited.
+     */
+    public TokenStoreBuilder maxSubscriptionsPerUser(final int subscriptions) {
+        this.maxSubscriptionsPerUser = subscriptions;
         return this;
     }
 
@@ -137,6 +149,10 @@ public final class TokenStoreBuilder {
         if (maxDevicesPerUser < 1) {
             throw new IllegalArgumentException("maxDevicesPerUser must be at least 1, not " + maxDevicesPerUser);
         }
+        if (maxSubscriptionsPerUser < 1) {
+            throw new IllegalArgumentException("maxSubscriptionsPerUser must be at least 1, not "
+                    + maxSubscriptionsPerUser);
+        }
         if (failoverTimeout.isNegative() || cacheUsers < 1 || cacheMaxAge.isNegative() || cacheMaxAge.isZero()
                 || knownUsers < 0) {
             throw new IllegalArgumentException("failoverTimeout, cache size and cache age must be positive");
@@ -184,30 +200,43 @@ public final class TokenStoreBuilder {
         }
         final JdbiDatabase database = new JdbiDatabase(dataSource, failoverTimeout);
         final JdbiRegistrationStore registrations = new JdbiRegistrationStore(database, folding, maxDevicesPerUser);
+        final JdbiDavSubscriptionStore subscriptions = new JdbiDavSubscriptionStore(database, folding,
+                maxSubscriptionsPerUser);
+        final JdbiTransfer transfer = new JdbiTransfer(database, registrations, subscriptions);
         final PushQueue pushQueue = new JdbiPushQueue(database);
         if (cacheMode == CacheMode.OFF) {
-            return new TokenStore(registrations, pushQueue, database, description, null);
+            return new TokenStore(registrations, subscriptions, pushQueue, transfer, java.util.List.of(), database,
+                    description, null);
         }
         final CachingRegistrationStore cache = new CachingRegistrationStore(registrations, folding, cacheUsers,
                 cacheMaxAge, registrations::forEachRegisteredUser, knownUsers);
+        // The same bound and age for collections as for users: one setting for the routing cache.
+        final CachingDavSubscriptionStore davCache = new CachingDavSubscriptionStore(subscriptions, cacheUsers,
+                cacheMaxAge);
         final AutoCloseable changeListener;
         if (engine == StoreEngine.POSTGRESQL) {
-            final PgChangeListener listener = new PgChangeListener(url, username, password, cache);
+            final PgChangeListener listener = new PgChangeListener(url, username, password, cache, davCache);
             changeListener = listener;
             listener.start();
         } else {
             try (java.sql.Connection connection = dataSource.getConnection()) {
                 final String path = H2ChangeTrigger.databasePath(connection);
-                final java.util.function.Consumer<String> listener = cache::invalidate;
-                H2ChangeTrigger.listen(path, listener);
-                changeListener = () -> H2ChangeTrigger.stopListening(path, listener);
+                final java.util.function.Consumer<String> users = cache::invalidate;
+                final java.util.function.Consumer<String> collections = davCache::invalidate;
+                H2ChangeTrigger.listen(path, H2ChangeTrigger.REGISTRATION, users);
+                H2ChangeTrigger.listen(path, H2ChangeTrigger.DAV_SUBSCRIPTION, collections);
+                changeListener = () -> {
+                    H2ChangeTrigger.stopListening(path, H2ChangeTrigger.REGISTRATION, users);
+                    H2ChangeTrigger.stopListening(path, H2ChangeTrigger.DAV_SUBSCRIPTION, collections);
+                };
             } catch (final java.sql.SQLException e) {
                 database.close();
                 throw new TokenStoreException("cannot open the token store at " + description + ": "
                         + e.getMessage(), e);
             }
         }
-        return new TokenStore(cache, pushQueue, database, description + ", routing cache", changeListener);
+        return new TokenStore(cache, davCache, pushQueue, transfer, java.util.List.of(cache, davCache), database,
+                description + ", routing cache", changeListener);
     }
 
     private static String rootMessage(final Throwable error) {

@@ -331,14 +331,14 @@ abstract class TokenStoreContract {
         queue.enqueue(phone, false, T0.plusSeconds(2));
         assertThat(queue.size()).isEqualTo(3);
         final List<QueuedPush> firstTwo = queue.read(0, 2);
-        assertThat(firstTwo).extracting(QueuedPush::registration).containsExactly(phone, tablet);
+        assertThat(firstTwo).extracting(QueuedPush::target).containsExactly(phone, tablet);
         assertThat(firstTwo).extracting(QueuedPush::newMail).containsExactly(true, false);
         assertThat(firstTwo.get(0).receivedAt()).isEqualTo(T0);
         assertThat(firstTwo.get(1).id()).isGreaterThan(firstTwo.get(0).id());
         final List<QueuedPush> rest = queue.read(firstTwo.get(1).id(), 10);
-        assertThat(rest).singleElement().satisfies(p -> assertThat(p.registration()).isEqualTo(phone));
+        assertThat(rest).singleElement().satisfies(p -> assertThat(p.target()).isEqualTo(phone));
         queue.remove(List.of(firstTwo.get(0).id(), rest.get(0).id()));
-        assertThat(queue.read(0, 10)).singleElement().satisfies(p -> assertThat(p.registration())
+        assertThat(queue.read(0, 10)).singleElement().satisfies(p -> assertThat(p.target())
                 .isEqualTo(tablet));
         assertThat(queue.size()).isEqualTo(1);
     }

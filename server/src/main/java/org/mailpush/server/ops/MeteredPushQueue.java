@@ -2,8 +2,8 @@ package org.mailpush.server.ops;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.mailpush.store.PushQueue;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.QueuedPush;
-import org.mailpush.store.RegistrationKey;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -25,9 +25,9 @@ public final class MeteredPushQueue implements PushQueue {
     }
 
     @Override
-    public void enqueue(final RegistrationKey registration, final boolean newMail, final Instant receivedAt) {
+    public void enqueue(final PushTarget.Key target, final boolean newMail, final Instant receivedAt) {
         MeteredRegistrationStore.measured(registry, "queue", () -> {
-            queue.enqueue(registration, newMail, receivedAt);
+            queue.enqueue(target, newMail, receivedAt);
             return null;
         });
     }

@@ -39,7 +39,7 @@ record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationS
         final PushQueue pushQueue = new MeteredPushQueue(store.pushQueue(), metrics.registry());
         metrics.bindStore(registrations);
         if (role != Role.PUSHER) {
-            lifecycle.started("registration sweeper", RegistrationSweeper.start(registrations,
+            lifecycle.started("registration sweeper", RegistrationSweeper.start(registrations, store.subscriptions(),
                     config.store().expireAfter(), config.store().sweepInterval(), Clock.systemUTC()));
         }
         final Lifecycle.Slot afterPusher = lifecycle.slot("answered queue rows");

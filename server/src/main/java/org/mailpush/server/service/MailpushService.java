@@ -116,7 +116,7 @@ public final class MailpushService implements AutoCloseable {
     private static MailpushService startQueueConsumer(final MailpushConfig config, final CoreParts core,
                                                       final Lifecycle lifecycle) throws IOException {
         final QueuedPushConsumer consumer = new QueuedPushConsumer(core.pushQueue(), core.registrations(),
-                core.pusher());
+                core.store().subscriptions(), core.pusher());
         // Stopped before the pusher (stops reading); the rows its last answers settled are removed once the pusher
         // finished and before the store closes (removed after it, they could not be, and would be pushed again).
         core.afterPusher().fill(consumer::removeAnsweredNow);

@@ -2,9 +2,13 @@ package org.mailpush.server.service;
 
 import org.mailpush.pusher.ApnsPusher;
 import org.mailpush.pusher.PushKind;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.DavSubscriptionKey;
+import org.mailpush.store.DavSubscriptionStore;
 import org.mailpush.store.PushQueue;
 import org.mailpush.store.QueuedPush;
 import org.mailpush.store.Registration;
+import org.mailpush.store.RegistrationKey;
 import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
@@ -31,6 +35,7 @@ final class QueuedPushConsumer implements AutoCloseable {
 
     private final PushQueue queue;
     private final RegistrationStore registrations;
+    private final DavSubscriptionStore subscriptions;
     private final ApnsPusher pusher;
     private final Thread thread;
     private final List<Long> answered = new ArrayList<>();
@@ -38,10 +43,15 @@ final class QueuedPushConsumer implements AutoCloseable {
     private long lastId;
     private long lastRemove = System.nanoTime();
 
-    /** @param registrations where the device of each queued push is looked up (it may have been removed since) */
-    QueuedPushConsumer(final PushQueue queue, final RegistrationStore registrations, final ApnsPusher pusher) {
+    /**
+     * @param registrations where the device of each queued mail push is looked up (it may have been removed since)
+     * @param subscriptions where the subscription of each queued DAV push is looked up (likewise)
+     */
+    QueuedPushConsumer(final PushQueue queue, final RegistrationStore registrations,
+                       final DavSubscriptionStore subscriptions, final ApnsPusher pusher) {
         this.queue = queue;
         this.registrations = registrations;
+        this.subscriptions = subscriptions;
         this.pusher = pusher;
         this.thread = new Thread(this::run, "push-queue");
         this.thread.setDaemon(true);
@@ -71,7 +81,17 @@ final class QueuedPushConsumer implements AutoCloseable {
     }
 
     private void submit(final QueuedPush push) {
-        final Optional<Registration> registration = registrations.find(push.registration());
+        if (push.target() instanceof DavSubscriptionKey key) {
+            final Optional<DavSubscription> subscription = subscriptions.findSubscription(key);
+            if (subscription.isPresent() && !subscription.get().expiredAt(Instant.now())) {
+                // The pusher of this build submits mail registrations only: the row is taken off the queue here,
+                // and handing it to the pusher is wired where the pusher takes a PushTarget.
+                LOG.debug("DAV push taken from the queue: {}", subscription.get());
+            }
+            done(push.id()); // pushed or not, nothing more will come of this row; gone or expired: nothing to push
+            return;
+        }
+        final Optional<Registration> registration = registrations.find((RegistrationKey) push.target());
         if (registration.isEmpty()) {
             done(push.id()); // the device was removed since
             return;

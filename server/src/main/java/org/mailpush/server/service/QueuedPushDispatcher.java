@@ -59,8 +59,8 @@ final class QueuedPushDispatcher implements PushDispatcher {
             LOG.info("The push queue has room again; {} push(es) were shed while it was full", shed.sum());
         }
         final long age = Math.max(0, System.nanoTime() - intent.cause().receivedAt());
-        queue.enqueue((org.mailpush.store.RegistrationKey) intent.target().key(),
-                intent.cause().type().kind() == EventType.Kind.NEW_MAIL, Instant.now().minusNanos(age));
+        queue.enqueue(intent.target().key(), intent.cause().type().kind() == EventType.Kind.NEW_MAIL,
+                Instant.now().minusNanos(age));
         depth++;
     }
 

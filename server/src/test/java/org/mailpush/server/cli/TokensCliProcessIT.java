@@ -7,11 +7,16 @@ import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.Registration;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TokenStoreBuilder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +41,20 @@ class TokensCliProcessIT {
                 service.registrations().register(Registration.of("dave", "ACC-1", "e".repeat(64),
                         "com.apple.mobilemail", 2, Set.of("INBOX"), pki.client().topic(), Instant.now()));
 
+                final Instant now = Instant.now();
+                try (TokenStore tokens = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("data/tokens"))
+                        .build()) {
+                    tokens.subscriptions().subscribe(new DavSubscription("e".repeat(64), "cal-1", "dave/cal-1",
+                            "com.apple.calendar.XServer.test", PushTarget.Kind.CALENDAR, "dave", now, now,
+                            now.plus(Duration.ofDays(1))));
+                }
+                assertThat(jar("tokens", "list", "--user", "dave", "-c", config.toString()))
+                        .contains("1 registration(s) of dave", "eeeeeeee…", "calendar", "dave/cal-1",
+                                "1 DAV subscription(s) of dave");
+
                 final Path export = dir.resolve("export.jsonl");
                 assertThat(jar("tokens", "export", "-c", config.toString(), export.toString()))
-                        .contains("Exported 1 registration(s)");
+                        .contains("Exported 1 registration(s) and 1 DAV subscription(s)");
                 final Path xapsd = Files.writeString(dir.resolve("database.json"), "{\"Users\":{\"erin\":{\"Accounts\""
                         + ":{\"E-1\":{\"DeviceToken\":\"" + "f".repeat(64) + "\",\"Mailboxes\":[\"INBOX\"],"
                         + "\"RegistrationTime\":\"2026-11-26T10:00:00Z\"}}}}}");

@@ -151,6 +151,10 @@ class SplitProcessesIT {
             assertThat(refusedSql(database, PUSHER_ROLE, "INSERT INTO push_queue (account_id, device_token, new_mail,"
                     + " received_at) VALUES ('a', 'b', true, now())")).contains(
                             "permission denied for table push_queue");
+            assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE dav_subscription SET push_key = 'x'"))
+                    .contains("permission denied for table dav_subscription");
+            assertThat(database.psqlAs(INTAKE_ROLE, "mailpush", "SELECT count(*) FROM dav_subscription").strip())
+                    .as("the intake may read and write DAV subscriptions").isEqualTo("0");
             assertThat(refusedSql(database, PUSHER_ROLE, "CREATE TABLE planted (x int)"))
                     .contains("permission denied for schema public");
         }

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mailpush.common.mail.DeviceTokens;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.Registration;
-import org.mailpush.store.RegistrationStore;
+import org.mailpush.store.TokenStore;
+import org.mailpush.store.TransferCount;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -33,21 +36,34 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * mailpush's own file format for registrations: JSON Lines, a header line, one registration per line, a trailer
- * with the count (so a truncated file is noticed). Backups are the same, gzip-compressed. Files are written to a
- * temporary name and renamed when complete, owner-only ({@code 0600}): they hold device tokens.
+ * mailpush's own file format for push targets: JSON Lines, a header line, one mail registration or DAV subscription
+ * per line, a trailer with the counts (so a truncated file is noticed). Backups are the same, gzip-compressed. Files
+ * are written to a temporary name and renamed when complete, owner-only ({@code 0600}): they hold device tokens.
+ *
+ * <p>Version 2 (written now) adds DAV subscriptions, lines with {@code "type":"dav-subscription"}, and their count in
+ * the trailer ({@code "subscriptions"}); a registration's line is as in version 1 (no {@code type}). Version 1
+ * files (registrations only, {@code "count"} in the trailer) are still read; a mailpush that knows only version 1
+ * refuses a version 2 file by its header rather than misreading it.</p>
  *
  * <pre>
- * {"format":"mailpush-registrations","version":1,"created":"2026-11-27T10:00:00Z"}
+ * {"format":"mailpush-registrations","version":2,"created":"2026-11-27T10:00:00Z"}
  * {"username":"bob","accountId":"...","deviceToken":"...","subtopic":"com.apple.mobilemail","apsVersion":2,
  *  "topic":"com.apple.mail.XServer....","mailboxes":["INBOX"],"firstRegistered":"...","lastRegistered":"..."}
- * {"end":true,"count":1}
+ * {"type":"dav-subscription","kind":"calendar","subscriber":"bob","deviceToken":"...","collectionId":"1178pie...",
+ *  "pushKey":"bob/1178pie...","topic":"com.apple.calendar.XServer....","firstSubscribed":"...",
+ *  "lastSubscribed":"...","expiresAt":"..."}
+ * {"end":true,"count":1,"subscriptions":1}
  * </pre>
  */
 public final class RegistrationArchive {
 
     public static final String FORMAT = "mailpush-registrations";
-    public static final int VERSION = 1;
+    /** The version written; {@link #FIRST_VERSION} to this one are read. */
+    public static final int VERSION = 2;
+    /** Registrations only. */
+    public static final int FIRST_VERSION = 1;
+    /** The {@code type} of a DAV subscription's line; a line without {@code type} is a registration. */
+    static final String DAV_SUBSCRIPTION = "dav-subscription";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,31 +71,34 @@ public final class RegistrationArchive {
     }
 
     /**
-     * Writes every registration of {@code store} from one consistent snapshot.
+     * Writes every registration and DAV subscription of {@code store} from one transaction
+     * ({@link TokenStore#exportAll}).
      *
      * @param gzip compress (a backup) or not (an export)
-     * @return how many registrations were written
+     * @return how many of each were written
      */
-    public static long write(final RegistrationStore store, final Path file, final boolean gzip) throws IOException {
+    public static TransferCount write(final TokenStore store, final Path file, final boolean gzip) throws IOException {
         final Path parent = file.toAbsolutePath().getParent();
         final Path temporary = Files.createTempFile(parent, "." + file.getFileName(), ".part",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            final long count;
+            final TransferCount count;
             try (OutputStream raw = Files.newOutputStream(temporary);
                  OutputStream out = gzip ? new GZIPOutputStream(raw, 65_536) : raw;
                  Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
                 final ObjectNode header = JSON.createObjectNode().put("format", FORMAT).put("version", VERSION)
                         .put("created", Instant.now().toString());
                 writer.write(header + "\n");
-                count = store.export(registration -> {
+                count = store.exportAll(target -> {
                     try {
-                        writer.write(toJson(registration) + "\n");
+                        writer.write((target instanceof Registration registration ? toJson(registration)
+                                : toJson((DavSubscription) target)) + "\n");
                     } catch (final IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 });
-                writer.write(JSON.createObjectNode().put("end", true).put("count", count) + "\n");
+                writer.write(JSON.createObjectNode().put("end", true).put("count", count.registrations())
+                        .put("subscriptions", count.subscriptions()) + "\n");
             } catch (final UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -91,12 +110,12 @@ public final class RegistrationArchive {
     }
 
     /**
-     * Reads a file written by {@link #write} (compressed or not, detected from its first bytes) lazily, one
-     * registration at a time; a broken line or a missing or wrong trailer throws {@link ArchiveException} when it
-     * is reached. A plain JSON Lines file of registrations without header and trailer is accepted too, unless
-     * {@code requireComplete}.
+     * Reads a file written by {@link #write} (compressed or not, detected from its first bytes; version 1 or 2)
+     * lazily, one push target at a time: {@link Registration}s and {@link DavSubscription}s in the file's order. A
+     * broken line or a missing or wrong trailer throws {@link ArchiveException} when it is reached. A plain JSON
+     * Lines file of push targets without header and trailer is accepted too, unless {@code requireComplete}.
      */
-    public static Iterable<Registration> read(final Path file, final boolean requireComplete) {
+    public static Iterable<PushTarget> read(final Path file, final boolean requireComplete) {
         return () -> new LineIterator(file, requireComplete);
     }
 
@@ -140,6 +159,59 @@ public final class RegistrationArchive {
         }
     }
 
+    static ObjectNode toJson(final DavSubscription subscription) {
+        return JSON.createObjectNode()
+                .put("type", DAV_SUBSCRIPTION)
+                .put("kind", subscription.kind().label())
+                .put("subscriber", subscription.subscriber())
+                .put("deviceToken", subscription.deviceToken())
+                .put("collectionId", subscription.collectionId())
+                .put("pushKey", subscription.pushKey())
+                .put("topic", subscription.topic())
+                .put("firstSubscribed", subscription.firstSubscribed().toString())
+                .put("lastSubscribed", subscription.lastSubscribed().toString())
+                .put("expiresAt", subscription.expiresAt().toString());
+    }
+
+    static DavSubscription subscriptionFromJson(final JsonNode node, final String where) {
+        final String token = text(node, "deviceToken", where);
+        if (!DavSubscription.isApnsToken(token)) {
+            throw new ArchiveException(where + ": deviceToken " + DeviceTokens.mask(token) + " is not 64 hex digits");
+        }
+        final PushTarget.Kind kind;
+        try {
+            kind = PushTarget.Kind.fromLabel(text(node, "kind", where));
+        } catch (final IllegalArgumentException e) {
+            throw new ArchiveException(where + ": " + e.getMessage());
+        }
+        if (kind == PushTarget.Kind.MAIL) {
+            throw new ArchiveException(where + ": a DAV subscription's kind is calendar or contacts, not mail");
+        }
+        try {
+            final Instant last = Instant.parse(text(node, "lastSubscribed", where));
+            final JsonNode first = node.get("firstSubscribed");
+            return new DavSubscription(token, text(node, "collectionId", where), text(node, "pushKey", where),
+                    text(node, "topic", where), kind, text(node, "subscriber", where),
+                    first == null ? last : Instant.parse(first.asText()), last,
+                    Instant.parse(text(node, "expiresAt", where)));
+        } catch (final DateTimeParseException e) {
+            throw new ArchiveException(where + ": a subscription time is not an ISO-8601 instant");
+        }
+    }
+
+    /** The push target of one line: a registration unless its {@code type} says otherwise. */
+    static PushTarget targetFromJson(final JsonNode node, final String where) {
+        final JsonNode type = node.get("type");
+        if (type == null) {
+            return fromJson(node, where);
+        }
+        if (DAV_SUBSCRIPTION.equals(type.asText())) {
+            return subscriptionFromJson(node, where);
+        }
+        throw new ArchiveException(where + ": unknown type \"" + type.asText() + "\" (registrations have none, DAV"
+                + " subscriptions \"" + DAV_SUBSCRIPTION + "\")");
+    }
+
     private static String text(final JsonNode node, final String field, final String where) {
         final JsonNode value = node.get(field);
         if (value == null || !value.isTextual() || value.asText().isEmpty()) {
@@ -148,14 +220,15 @@ public final class RegistrationArchive {
         return value.asText();
     }
 
-    /** Streams registrations out of the file, checking header and trailer. */
-    private static final class LineIterator implements Iterator<Registration> {
+    /** Streams push targets out of the file, checking header and trailer. */
+    private static final class LineIterator implements Iterator<PushTarget> {
         private final Path file;
         private final boolean requireComplete;
         private final BufferedReader reader;
-        private Registration next;
+        private PushTarget next;
         private int lineNumber;
         private long count;
+        private long subscriptions;
         private boolean trailerSeen;
 
         LineIterator(final Path file, final boolean requireComplete) {
@@ -194,10 +267,11 @@ public final class RegistrationArchive {
                         throw new ArchiveException(where + ": not JSON (" + e.getOriginalMessage() + ")");
                     }
                     if (node.has("format")) {
+                        final int version = node.path("version").asInt();
                         if (lineNumber != 1 || !FORMAT.equals(node.path("format").asText())
-                                || node.path("version").asInt() != VERSION) {
+                                || version < FIRST_VERSION || version > VERSION) {
                             throw new ArchiveException(where + ": not a mailpush registrations file of version "
-                                    + VERSION);
+                                    + FIRST_VERSION + " to " + VERSION);
                         }
                         continue;
                     }
@@ -206,17 +280,26 @@ public final class RegistrationArchive {
                             throw new ArchiveException(where + ": the file says " + node.path("count").asText()
                                     + " registrations but holds " + count);
                         }
+                        // Version 1 has no DAV subscriptions, and no count of them.
+                        if (node.path("subscriptions").asLong(0) != subscriptions) {
+                            throw new ArchiveException(where + ": the file says " + node.path("subscriptions")
+                                    .asText() + " DAV subscriptions but holds " + subscriptions);
+                        }
                         trailerSeen = true;
                         continue;
                     }
-                    next = fromJson(node, where);
-                    count++;
+                    next = targetFromJson(node, where);
+                    if (next instanceof Registration) {
+                        count++;
+                    } else {
+                        subscriptions++;
+                    }
                     return;
                 }
                 reader.close();
                 if (requireComplete && !trailerSeen) {
                     throw new ArchiveException(file + ": ends without its end marker after " + count
-                            + " registrations: the file is truncated");
+                            + " registrations and " + subscriptions + " DAV subscriptions: the file is truncated");
                 }
             } catch (final IOException e) {
                 throw new ArchiveException(file + " line " + lineNumber + ": cannot read it (" + e.getMessage() + ")",
@@ -230,11 +313,11 @@ public final class RegistrationArchive {
         }
 
         @Override
-        public Registration next() {
+        public PushTarget next() {
             if (next == null) {
                 throw new NoSuchElementException();
             }
-            final Registration current = next;
+            final PushTarget current = next;
             advance();
             return current;
         }
