@@ -112,7 +112,7 @@ final class ActiveDeliveries {
         }
         counters.abandoned.add(abandoned);
         for (final Delivery delivery : left) {
-            delivery.future.complete(new PushResult(delivery.registration, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
+            delivery.future.complete(new PushResult(delivery.target, ApnsVerdict.RETRYABLE, 0, "Shutdown", null,
                     null, false, Duration.ofNanos(ticker.getAsLong() - delivery.createdAt), delivery.attempts, null));
         }
         return abandoned;

@@ -3,7 +3,7 @@ package org.mailpush.pusher;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.netty.channel.EventLoopGroup;
-import org.mailpush.store.Registration;
+import org.mailpush.store.PushTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,13 +16,23 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Delivers mail pushes to APNs the way a production provider must: coalesced per device, bounded in memory and in
+ * Delivers pushes to APNs the way a production provider must: coalesced per target, bounded in memory and in
  * flight, retried with back-off when Apple or the network fails, stopped per credential when Apple refuses it, and
- * never retried when Apple says the answer is final.
+ * never retried when Apple says the answer is final. A target ({@link PushTarget}) is a device's mail registration
+ * or its subscription to one calendar or address book.
  *
- * <p>Each push is {@code POST /3/device/<token>} with {@code apns-topic} = the credential's topic,
- * {@code apns-push-type: background}, no {@code apns-priority}, {@code apns-expiration} = now + 24 h (by default)
- * and the payload {@code {"aps":{"account-id":"..."}}}, through one Pushy client per credential.</p>
+ * <p>Each push is {@code POST /3/device/<token>} with {@code apns-push-type: background},
+ * {@code apns-expiration} = now + 24 h (by default) and {@code apns-priority} written out per kind
+ * ({@link PrioritySettings}: 10 for mail, 5 for calendar and contacts by default), through one Pushy client per
+ * credential.</p>
+ * <ul>
+ *   <li>Mail: {@code apns-topic} = the credential of the registration's topic (else the first credential's), payload
+ *       {@code {"aps":{"account-id":"..."}}}.</li>
+ *   <li>Calendar, contacts: {@code apns-topic} = the subscription's topic, only through the credential of that
+ *       topic (none: the push ends at once as {@link ApnsVerdict#NO_CREDENTIAL}, counted, not retried), payload
+ *       {@code {"key":"<push key>","dataChangedTimestamp":...,"pushRequestSubmittedTimestamp":...}}, no
+ *       {@code aps}.</li>
+ * </ul>
  *
  * <p>Threading: {@link #submit} and {@link #send} may be called from any thread and never block on the network.
  * Lifecycle: build with {@link #builder()}; {@link #close(Duration)} stops taking work, drains, and reports what it
@@ -65,47 +75,52 @@ public final class ApnsPusher implements AutoCloseable {
     }
 
     /**
-     * Asks for a push to {@code registration}'s device because of {@code kind}. New mail for an idle device goes out
-     * at once; the rest is coalesced (see {@link PushKind}). Never blocks.
+     * Asks for a push to {@code target}'s device because of {@code kind}. New mail for an idle device goes out at
+     * once; the rest is coalesced (see {@link PushKind}). Never blocks.
+     *
+     * @throws IllegalArgumentException when {@code kind} does not fit the target: a mail registration takes
+     *                                  {@link PushKind#NEW_MAIL} or {@link PushKind#MAILBOX_CHANGE}, a calendar or
+     *                                  contacts subscription {@link PushKind#COLLECTION_CHANGE}
      */
-    public SubmitOutcome submit(final Registration registration, final PushKind kind) {
-        return engine.submit(registration, kind, ticker.getAsLong(), null);
+    public SubmitOutcome submit(final PushTarget target, final PushKind kind) {
+        return engine.submit(target, kind, ticker.getAsLong(), null);
     }
 
     /**
-     * As {@link #submit(Registration, PushKind)}, for an event taken in at {@code eventReceivedAt}
+     * As {@link #submit(PushTarget, PushKind)}, for an event taken in at {@code eventReceivedAt}
      * ({@link System#nanoTime()}): the push's {@link PushResult#sinceEvent()} then measures from there.
      */
-    public SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt) {
-        return engine.submit(registration, kind, eventReceivedAt, null);
+    public SubmitOutcome submit(final PushTarget target, final PushKind kind, final long eventReceivedAt) {
+        return engine.submit(target, kind, eventReceivedAt, null);
     }
 
     /**
-     * As {@link #submit(Registration, PushKind, long)}, and runs {@code onCovered} once a push that covers this
-     * request has its final answer (accepted, rejected, or given up after retries), or at once when the request is
-     * shed. Not run for a push abandoned at shutdown: an event queued durably is then delivered after a restart.
-     * Runs on the pusher's threads: it must be quick and must not block.
+     * As {@link #submit(PushTarget, PushKind, long)}, and runs {@code onCovered} once a push that covers this
+     * request has its final answer (accepted, rejected, given up after retries, or not sent for want of a
+     * credential for the topic), or at once when the request is shed. Not run for a push abandoned at shutdown: an
+     * event queued durably is then delivered after a restart. Runs on the pusher's threads (or, when it ends at
+     * once, the caller's): it must be quick and must not block.
      */
-    public SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt,
+    public SubmitOutcome submit(final PushTarget target, final PushKind kind, final long eventReceivedAt,
                                 final Runnable onCovered) {
-        return engine.submit(registration, kind, eventReceivedAt, onCovered);
+        return engine.submit(target, kind, eventReceivedAt, onCovered);
     }
 
     /**
-     * Pushes to {@code registration}'s device now, outside coalescing (an admin's test push), with the same limits,
-     * retries and response policy.
+     * Pushes to {@code target}'s device now, outside coalescing (an admin's test push), with the same limits,
+     * retries and response policy. A calendar or contacts push says its data changed now.
      *
      * @return completes with the final outcome; never completes exceptionally unless the pusher is closed
      */
-    public CompletableFuture<PushResult> send(final Registration registration) {
-        return engine.send(registration);
+    public CompletableFuture<PushResult> send(final PushTarget target) {
+        return engine.send(target);
     }
 
     public PusherCounters counters() {
         return counters;
     }
 
-    /** Devices with a push pending. */
+    /** Targets (mail registrations, calendar and contacts subscriptions) with a push pending. */
     public int pending() {
         return engine.pending();
     }

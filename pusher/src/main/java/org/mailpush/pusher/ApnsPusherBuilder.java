@@ -13,6 +13,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.mailpush.pusher.credentials.ApnsCredential;
 import org.mailpush.pusher.credentials.CertificateCredential;
 import org.mailpush.pusher.credentials.TokenKeyCredential;
+import org.mailpush.store.DavSubscriptionStore;
 import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class ApnsPusherBuilder {
     private Path trustedServerCertificates;
     private final List<CredentialSource> credentials = new ArrayList<>();
     private RegistrationStore registrations;
+    private DavSubscriptionStore subscriptions;
+    private PrioritySettings priority = PrioritySettings.DEFAULTS;
     private Clock clock = Clock.systemUTC();
     private PushListener listener = PushListener.NONE;
     // Delivery settings left null take DeliverySettings's defaults, and build() checks them there: one place.
@@ -54,6 +57,7 @@ public final class ApnsPusherBuilder {
     private Integer maxInFlight;
     private Duration newMailWindow;
     private Duration changeDelay;
+    private Duration davChangeDelay;
     private Duration expiration;
     private DeliverySettings.Retry retry;
     private DeliverySettings.CircuitBreaker circuitBreaker;
@@ -101,6 +105,24 @@ public final class ApnsPusherBuilder {
     }
 
     /**
+     * Where calendar and contacts subscriptions that APNs invalidates are removed. Without it (a mail-only site)
+     * such a subscription is kept, with a warning.
+     */
+    public ApnsPusherBuilder subscriptions(final DavSubscriptionStore store) {
+        this.subscriptions = store;
+        return this;
+    }
+
+    /**
+     * The {@code apns-priority} of each kind of push (an {@code apns.priority} section's); default 10 for mail, 5 for
+     * calendar and contacts ({@link PrioritySettings} says why).
+     */
+    public ApnsPusherBuilder priority(final PrioritySettings priorities) {
+        this.priority = Objects.requireNonNull(priorities, "priorities");
+        return this;
+    }
+
+    /**
      * Every delivery setting at once (an {@code apns:} section's); a setter called after this one overrides its
      * value.
      */
@@ -109,6 +131,7 @@ public final class ApnsPusherBuilder {
         this.maxInFlight = settings.maxInFlight();
         this.newMailWindow = settings.newMailWindow();
         this.changeDelay = settings.changeDelay();
+        this.davChangeDelay = settings.davChangeDelay();
         this.expiration = settings.expiration();
         this.retry = settings.retry();
         this.circuitBreaker = settings.circuitBreaker();
@@ -180,6 +203,15 @@ public final class ApnsPusherBuilder {
     }
 
     /**
+     * How long a push for a calendar or address book change waits, coalescing the events of one DAV write and of
+     * changes soon after; default 3 s (Apple CalendarServer's {@code CoalesceSeconds}).
+     */
+    public ApnsPusherBuilder davChangeDelay(final Duration delay) {
+        this.davChangeDelay = delay;
+        return this;
+    }
+
+    /**
      * Retries of retryable failures (429, 5xx, Shutdown, transport failure): at most {@code attempts} requests
      * per push, exponential back-off from {@code initial} doubling up to {@code max}, with ±50% jitter, and never
      * past the push's expiry. Default 12 attempts, 1 s, 5 min.
@@ -237,7 +269,7 @@ public final class ApnsPusherBuilder {
             throw new IllegalArgumentException("APNs server must be a host and a port in 1..65535");
         }
         final DeliverySettings delivery = new DeliverySettings(maxPending, maxInFlight, newMailWindow,
-                changeDelay, expiration, retry, circuitBreaker, reloadInterval, shutdownTimeout);
+                changeDelay, davChangeDelay, expiration, retry, circuitBreaker, reloadInterval, shutdownTimeout);
         final DeliverySettings.Retry retrying = delivery.retry();
         final DeliverySettings.CircuitBreaker breaking = delivery.circuitBreaker();
 
@@ -291,8 +323,9 @@ public final class ApnsPusherBuilder {
         final PusherCounters counters = new PusherCounters();
         final DeliveryEngine engine = new DeliveryEngine(
                 new PushCoalescer(delivery.newMailWindow().toNanos(), delivery.changeDelay().toNanos(),
-                        delivery.maxPending()), slots, registrations, delivery.expiration(), clock, listener, counters,
-                timers, results, ticker, jitter);
+                        delivery.davChangeDelay().toNanos(), delivery.maxPending()), slots, registrations,
+                subscriptions, priority, delivery.expiration(), clock, listener, counters, timers, results, ticker,
+                jitter);
         final Duration reloadEvery = delivery.reloadInterval();
         if (!reloadEvery.isZero()) {
             final CredentialReloader reloader = new CredentialReloader(engine, clientFactory);

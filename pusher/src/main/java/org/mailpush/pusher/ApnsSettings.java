@@ -22,10 +22,12 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * @param credentials the certificates and token keys, one per topic
  * @param topic       the topic registrations are answered with, for a process that does not read the credentials
  *                    ({@code --role intake}); {@code null} unless set
+ * @param priority    the {@code apns-priority} of each kind of push ({@link PrioritySettings}: why 10 for mail, 5 for
+ *                    calendar and contacts)
  * @param delivery    the delivery tunables
  */
 public record ApnsSettings(String host, Integer port, Path trust, List<CredentialSettings> credentials, String topic,
-                           @JsonUnwrapped DeliverySettings delivery) {
+                           PrioritySettings priority, @JsonUnwrapped DeliverySettings delivery) {
 
     public ApnsSettings {
         port = inRange("port", port, 443, 1, 65535);
@@ -36,6 +38,7 @@ public record ApnsSettings(String host, Integer port, Path trust, List<Credentia
         if (topic != null) {
             CredentialSettings.requireTopic("topic", topic);
         }
+        priority = orDefault(priority, PrioritySettings.DEFAULTS);
         delivery = orDefault(delivery, DeliverySettings.DEFAULTS);
     }
 }

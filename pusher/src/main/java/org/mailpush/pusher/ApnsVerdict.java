@@ -16,5 +16,9 @@ public enum ApnsVerdict {
     /** Try again later with back-off (429, 500, 503, Shutdown, transport failure). */
     RETRYABLE,
     /** Our request is wrong (BadTopic, PayloadTooLarge, ...): a configuration or code problem, never retried. */
-    PERMANENT
+    PERMANENT,
+    /** Not sent: no credential has the topic of a calendar or contacts subscription (the site installed no
+     * certificate for it). Final, never retried, never sent on another topic: APNs would refuse it there (BadTopic),
+     * and the device only listens on its own. */
+    NO_CREDENTIAL
 }

@@ -1,7 +1,7 @@
 package org.mailpush.pusher;
 
 import io.github.resilience4j.retry.Retry;
-import org.mailpush.store.Registration;
+import org.mailpush.store.PushTarget;
 
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -13,13 +13,19 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Delivery {
 
-    final Registration registration;
+    final PushTarget target;
     final PushCoalescer.Entry entry;
     final CompletableFuture<PushResult> future;
     final Instant expiresAt;
     final long createdAt;
     /** For a push from events: when the earliest event it covers was taken in ({@link System#nanoTime()}). */
     long eventReceivedAt;
+    /**
+     * For a calendar or contacts push: the wall time of the latest change it covers (its payload's
+     * {@code dataChangedTimestamp}). Set under the lock each time the delivery leaves its ready queue, so that a
+     * retry also covers the changes that arrived meanwhile; for a direct send, when it was asked for.
+     */
+    Instant dataChangedAt;
     /** Told when this push has its final answer: the events it covers are done (null for none). */
     java.util.List<Runnable> covered;
     Retry.AsyncContext<Attempt> retry;
@@ -33,9 +39,9 @@ final class Delivery {
     /** The timer that will send it again while it backs off after a retryable failure; {@code null} otherwise. */
     java.util.concurrent.ScheduledFuture<?> backOff;
 
-    Delivery(final Registration registration, final PushCoalescer.Entry entry,
+    Delivery(final PushTarget target, final PushCoalescer.Entry entry,
              final CompletableFuture<PushResult> future, final Instant expiresAt, final long createdAt) {
-        this.registration = registration;
+        this.target = target;
         this.entry = entry;
         this.future = future;
         this.expiresAt = expiresAt;

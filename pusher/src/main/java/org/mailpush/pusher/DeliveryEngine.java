@@ -3,7 +3,8 @@ package org.mailpush.pusher;
 import com.eatthepath.pushy.apns.ApnsClient;
 import org.mailpush.pusher.PushCoalescer.Decision;
 import org.mailpush.pusher.credentials.ApnsCredential;
-import org.mailpush.store.Registration;
+import org.mailpush.store.DavSubscriptionStore;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +29,17 @@ import java.util.function.LongSupplier;
  * (Resilience4j retry, within the push's expiry), {@link BreakerGate} holds and releases deliveries for the circuit
  * breaker, and {@link ActiveDeliveries} counts what is not finished, for shutdown.
  *
+ * <p>Mail registrations and calendar/contacts subscriptions ({@link PushTarget}) take the same path; the kind
+ * decides the coalescing delay, the payload, the priority and which credential may serve it ({@link CredentialSlots}):
+ * a calendar or contacts push whose topic no credential has ends at once, unsent and not retried.</p>
+ *
  * <p>Threading: all state (coalescer, queues, counts) is guarded by one lock, the engine's, shared with its parts and
  * held only for bookkeeping; requests are started and answers handled outside it. Answers are handled on Pushy's I/O
- * thread, except those that need the store (removing a registration), which move to the {@code apns-results} thread
- * so the event loop never waits for the database; coalescing windows and back-off delays run on the
- * {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one timer per
- * device at most. Lifecycle: built by {@link ApnsPusherBuilder}, stopped by {@link #drain}; the pusher owns its
- * threads.</p>
+ * thread, except those that need the store (removing a registration or a subscription), which move to the
+ * {@code apns-results} thread so the event loop never waits for the database; coalescing windows and back-off delays
+ * run on the {@code pusher-timers} thread. Every queue is bounded by the coalescer's capacity: one delivery and one
+ * timer per target at most. Lifecycle: built by {@link ApnsPusherBuilder}, stopped by {@link #drain}; the pusher
+ * owns its threads.</p>
  */
 final class DeliveryEngine {
 
@@ -51,9 +56,12 @@ final class DeliveryEngine {
     private final ActiveDeliveries active;
     private final BreakerGate gate;
     private final DeliverySender sender;
+    private final AnswerHandler answers;
 
+    /** @param subscriptions where calendar and contacts subscriptions APNs invalidates are removed; may be null */
     DeliveryEngine(final PushCoalescer coalescer, final List<CredentialSlot> slots,
-                   final RegistrationStore registrations, final Duration expiration, final Clock clock,
+                   final RegistrationStore registrations, final DavSubscriptionStore subscriptions,
+                   final PrioritySettings priorities, final Duration expiration, final Clock clock,
                    final PushListener listener, final PusherCounters counters, final ScheduledExecutorService timers,
                    final ExecutorService results, final LongSupplier ticker, final DoubleSupplier jitter) {
         this.coalescer = coalescer;
@@ -66,8 +74,9 @@ final class DeliveryEngine {
         this.active = new ActiveDeliveries(lock, counters, ticker);
         this.gate = new BreakerGate(this, lock, counters, timers, clock, jitter);
         final RetryScheduler retries = new RetryScheduler(this, gate, counters, timers, clock);
-        this.sender = new DeliverySender(new AnswerHandler(this, gate, retries, registrations, listener, counters,
-                results, clock, ticker), listener, counters, results, ticker);
+        this.answers = new AnswerHandler(this, gate, retries, registrations, subscriptions, listener, counters,
+                results, clock, ticker);
+        this.sender = new DeliverySender(answers, listener, counters, results, priorities, clock, ticker);
     }
 
     List<CredentialSlot> slots() {
@@ -98,9 +107,21 @@ final class DeliveryEngine {
         }
     }
 
-    SubmitOutcome submit(final Registration registration, final PushKind kind, final long eventReceivedAt,
+    /**
+     * @throws IllegalArgumentException when {@code kind} is not one for {@code target}: a mail registration takes
+     *                                  {@link PushKind#NEW_MAIL} or {@link PushKind#MAILBOX_CHANGE}, a calendar or
+     *                                  contacts subscription only {@link PushKind#COLLECTION_CHANGE}
+     */
+    SubmitOutcome submit(final PushTarget target, final PushKind kind, final long eventReceivedAt,
                          final Runnable onCovered) {
+        final boolean mail = target.kind() == PushTarget.Kind.MAIL;
+        if (mail == (kind == PushKind.COLLECTION_CHANGE)) {
+            throw new IllegalArgumentException("a " + target.kind().label() + " push cannot be for " + kind + ": "
+                    + (mail ? "mail takes NEW_MAIL or MAILBOX_CHANGE" : "calendar and contacts take COLLECTION_CHANGE")
+                    + " (" + target + ")");
+        }
         counters.submitted.increment();
+        counters.of(target.kind()).submitted.increment();
         final List<Delivery> toStart;
         final SubmitOutcome outcome;
         lock.lock();
@@ -110,57 +131,83 @@ final class DeliveryEngine {
                 runQuietly(onCovered);
                 return SubmitOutcome.CLOSED;
             }
-            final Decision decision = coalescer.offer(registration, kind, ticker.getAsLong());
-            if (decision.entry() != null) {
-                decision.entry().pendingSince = Math.min(decision.entry().pendingSince, eventReceivedAt);
-                if (onCovered != null) {
-                    if (decision.entry().waiting == null) {
-                        decision.entry().waiting = new ArrayList<>(2);
-                    }
-                    decision.entry().waiting.add(onCovered);
-                }
+            if (!mail && slots.serving(target) == null) {
+                toStart = null;
+                outcome = SubmitOutcome.NO_CREDENTIAL;
             } else {
-                // Shed by policy (too many devices pending): nothing more will happen for this event.
-                runQuietly(onCovered);
+                outcome = offer(target, kind, eventReceivedAt, onCovered);
+                toStart = pumpAll();
             }
-            switch (decision.action()) {
-                case SEND_NOW -> {
-                    enqueue(newDelivery(decision.entry().registration, decision.entry(), null));
-                    outcome = SubmitOutcome.QUEUED;
-                }
-                case SEND_NOW_MERGED -> {
-                    counters.coalesced.increment();
-                    cancelTimer(decision.entry());
-                    final Delivery merged = newDelivery(decision.entry().registration, decision.entry(), null);
-                    merged.waited = true; // it covers events that waited for a window
-                    enqueue(merged);
-                    outcome = SubmitOutcome.QUEUED;
-                }
-                case SCHEDULE -> {
-                    schedule(decision.entry(), decision.dueAt());
-                    outcome = SubmitOutcome.QUEUED;
-                }
-                case NOTHING -> outcome = SubmitOutcome.QUEUED;
-                case COALESCED -> {
-                    counters.coalesced.increment();
-                    outcome = SubmitOutcome.COALESCED;
-                }
-                case SHED -> {
-                    counters.shed.increment();
-                    outcome = SubmitOutcome.SHED;
-                }
-                default -> throw new IllegalStateException("unexpected " + decision.action());
-            }
-            toStart = pumpAll();
         } finally {
             lock.unlock();
         }
-        startAll(toStart);
+        if (outcome == SubmitOutcome.NO_CREDENTIAL) {
+            // Outside the lock: the listener and the callback are told at once; nothing is queued or retried.
+            answers.noCredential(target, onCovered, null);
+        } else {
+            startAll(toStart);
+        }
         return outcome;
     }
 
-    /** A push outside coalescing (an admin's test push): through the same queues, limits and policy. */
-    CompletableFuture<PushResult> send(final Registration registration) {
+    /** Under the lock: {@code target}'s event through the coalescer, and what its decision asks for. */
+    private SubmitOutcome offer(final PushTarget target, final PushKind kind, final long eventReceivedAt,
+                                final Runnable onCovered) {
+        final Decision decision = coalescer.offer(target, kind, ticker.getAsLong());
+        final PushCoalescer.Entry entry = decision.entry();
+        if (entry != null) {
+            if (target.kind() != PushTarget.Kind.MAIL) {
+                // The payload says when the data last changed: the next push to start covers this change.
+                entry.lastChange = clock.instant();
+            }
+            entry.pendingSince = Math.min(entry.pendingSince, eventReceivedAt);
+            if (onCovered != null) {
+                if (entry.waiting == null) {
+                    entry.waiting = new ArrayList<>(2);
+                }
+                entry.waiting.add(onCovered);
+            }
+        } else {
+            // Shed by policy (too many devices pending): nothing more will happen for this event.
+            runQuietly(onCovered);
+        }
+        switch (decision.action()) {
+            case SEND_NOW -> {
+                enqueue(newDelivery(entry.target, entry, null));
+                return SubmitOutcome.QUEUED;
+            }
+            case SEND_NOW_MERGED -> {
+                counters.coalesced.increment();
+                cancelTimer(entry);
+                final Delivery merged = newDelivery(entry.target, entry, null);
+                merged.waited = true; // it covers events that waited for a window
+                enqueue(merged);
+                return SubmitOutcome.QUEUED;
+            }
+            case SCHEDULE -> {
+                schedule(entry, decision.dueAt());
+                return SubmitOutcome.QUEUED;
+            }
+            case NOTHING -> {
+                return SubmitOutcome.QUEUED;
+            }
+            case COALESCED -> {
+                counters.coalesced.increment();
+                return SubmitOutcome.COALESCED;
+            }
+            case SHED -> {
+                counters.shed.increment();
+                return SubmitOutcome.SHED;
+            }
+            default -> throw new IllegalStateException("unexpected " + decision.action());
+        }
+    }
+
+    /**
+     * A push outside coalescing (an admin's test push): through the same queues, limits and policy. A calendar or
+     * contacts push whose topic no credential has completes at once ({@link ApnsVerdict#NO_CREDENTIAL}).
+     */
+    CompletableFuture<PushResult> send(final PushTarget target) {
         final CompletableFuture<PushResult> future = new CompletableFuture<>();
         final List<Delivery> toStart;
         lock.lock();
@@ -169,21 +216,31 @@ final class DeliveryEngine {
                 future.completeExceptionally(new IllegalStateException("the pusher is closed"));
                 return future;
             }
-            enqueue(newDelivery(registration, null, future));
-            toStart = pumpAll();
+            if (target.kind() != PushTarget.Kind.MAIL && slots.serving(target) == null) {
+                toStart = null;
+            } else {
+                final Delivery delivery = newDelivery(target, null, future);
+                delivery.dataChangedAt = clock.instant();
+                enqueue(delivery);
+                toStart = pumpAll();
+            }
         } finally {
             lock.unlock();
         }
-        startAll(toStart);
+        if (toStart == null) {
+            answers.noCredential(target, null, future);
+        } else {
+            startAll(toStart);
+        }
         return future;
     }
 
     // ---- under the lock ------------------------------------------------------------------------------------------
 
-    private Delivery newDelivery(final Registration registration, final PushCoalescer.Entry entry,
+    private Delivery newDelivery(final PushTarget target, final PushCoalescer.Entry entry,
                                  final CompletableFuture<PushResult> future) {
         final long now = ticker.getAsLong();
-        final Delivery delivery = new Delivery(registration, entry, future, clock.instant().plus(expiration), now);
+        final Delivery delivery = new Delivery(target, entry, future, clock.instant().plus(expiration), now);
         if (entry != null) {
             // This push covers every event taken in so far; later ones wait for the next.
             delivery.eventReceivedAt = entry.pendingSince == Long.MAX_VALUE ? now : entry.pendingSince;
@@ -191,7 +248,10 @@ final class DeliveryEngine {
             delivery.covered = entry.waiting;
             entry.waiting = null;
         }
-        delivery.slot = slots.serving(registration);
+        final CredentialSlot serving = slots.serving(target);
+        // None only for a calendar or contacts push whose credential's topic changed on a reload since it was taken
+        // in: it waits in the first queue, and the sender ends it as NO_CREDENTIAL without a request.
+        delivery.slot = serving != null ? serving : slots.all().get(0);
         active.added(delivery);
         return delivery;
     }
@@ -218,6 +278,10 @@ final class DeliveryEngine {
                 slot.inFlight++;
                 if (delivery.entry != null) {
                     coalescer.started(delivery.entry);
+                    if (delivery.entry.lastChange != null) {
+                        // Every change taken in so far is covered by this request (a retry's too).
+                        delivery.dataChangedAt = delivery.entry.lastChange;
+                    }
                 }
                 if (toStart.isEmpty()) {
                     toStart = new ArrayList<>();
@@ -258,7 +322,7 @@ final class DeliveryEngine {
         pumpAfter(() -> {
             final Decision decision = coalescer.timerFired(entry, ticker.getAsLong());
             if (decision.action() == PushCoalescer.Action.SEND_NOW) {
-                final Delivery delivery = newDelivery(entry.registration, entry, null);
+                final Delivery delivery = newDelivery(entry.target, entry, null);
                 delivery.waited = true;
                 enqueue(delivery);
             }
@@ -310,7 +374,7 @@ final class DeliveryEngine {
      *
      * @return {@code false} when a shutdown abandoned it already (it was counted and answered then)
      */
-    boolean ended(final Delivery delivery, final boolean registrationRemoved) {
+    boolean ended(final Delivery delivery, final boolean targetRemoved) {
         final List<Delivery> toStart;
         lock.lock();
         try {
@@ -319,7 +383,7 @@ final class DeliveryEngine {
                 return false;
             }
             if (delivery.entry != null) {
-                final Decision next = coalescer.completed(delivery.entry, ticker.getAsLong(), registrationRemoved);
+                final Decision next = coalescer.completed(delivery.entry, ticker.getAsLong(), targetRemoved);
                 if (next.action() == PushCoalescer.Action.SCHEDULE) {
                     schedule(next.entry(), next.dueAt());
                 }
@@ -361,7 +425,7 @@ final class DeliveryEngine {
             active.close();
             for (final PushCoalescer.Entry entry : coalescer.flush()) {
                 cancelTimer(entry);
-                final Delivery flushed = newDelivery(entry.registration, entry, null);
+                final Delivery flushed = newDelivery(entry.target, entry, null);
                 flushed.waited = true;
                 enqueue(flushed);
             }

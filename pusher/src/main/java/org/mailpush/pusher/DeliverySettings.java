@@ -17,6 +17,8 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * @param maxInFlight     requests in flight per credential at most
  * @param newMailWindow   at most one new-mail push per device per window
  * @param changeDelay     how long a push for read, flag and expunge changes waits, coalescing
+ * @param davChangeDelay  how long a push for a calendar or address book change waits, coalescing the two or three
+ *                        events one DAV write makes (Apple's CalendarServer waits its {@code CoalesceSeconds}, 3 s)
  * @param expiration      how long APNs keeps trying to deliver, and how long mailpush retries
  * @param retry           retries of retryable failures
  * @param circuitBreaker  the per-credential circuit breaker
@@ -24,12 +26,12 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * @param shutdownTimeout how long closing waits for deliveries to finish
  */
 public record DeliverySettings(Integer maxPending, Integer maxInFlight, Duration newMailWindow, Duration changeDelay,
-                               Duration expiration, Retry retry, CircuitBreaker circuitBreaker,
+                               Duration davChangeDelay, Duration expiration, Retry retry, CircuitBreaker circuitBreaker,
                                Duration reloadInterval, Duration shutdownTimeout) {
 
     /** Every value at its default. */
     public static final DeliverySettings DEFAULTS = new DeliverySettings(null, null, null, null, null, null, null,
-            null, null);
+            null, null, null);
 
     public DeliverySettings {
         maxPending = inRange("max-pending", maxPending, 100_000, 1, 10_000_000);
@@ -38,6 +40,8 @@ public record DeliverySettings(Integer maxPending, Integer maxInFlight, Duration
                 Duration.ofMinutes(10));
         changeDelay = inRange("change-delay", changeDelay, Duration.ofSeconds(30), Duration.ZERO,
                 Duration.ofHours(1));
+        davChangeDelay = inRange("dav-change-delay", davChangeDelay, Duration.ofSeconds(3), Duration.ZERO,
+                Duration.ofMinutes(10));
         expiration = inRange("expiration", expiration, Duration.ofHours(24), Duration.ZERO, Duration.ofDays(30));
         retry = orDefault(retry, Retry.DEFAULTS);
         circuitBreaker = orDefault(circuitBreaker, CircuitBreaker.DEFAULTS);

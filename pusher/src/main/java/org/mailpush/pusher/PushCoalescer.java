@@ -1,8 +1,8 @@
 package org.mailpush.pusher;
 
-import org.mailpush.store.Registration;
-import org.mailpush.store.RegistrationKey;
+import org.mailpush.store.PushTarget;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +12,8 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * Decides when each device gets a push, so that a burst of events becomes few pushes. The payload only says "check
- * this account", so one pending push per (account id, device token) covers any number of events.
+ * this account" (mail) or "sync this collection" (calendar, contacts), so one pending push per
+ * {@link PushTarget.Key} (account id and device token; device token and collection) covers any number of events.
  *
  * <ul>
  *   <li>New mail for an idle device: push at once (no added latency for the common single message).</li>
@@ -20,6 +21,9 @@ import java.util.concurrent.ScheduledFuture;
  *       the end of the window covers them all.</li>
  *   <li>A mailbox change (read, flags, expunge): one push after {@code changeDelay}, coalesced with further changes
  *       and flushed early by new mail.</li>
+ *   <li>A calendar or address book change ({@link PushKind#COLLECTION_CHANGE}): the same, after
+ *       {@code davChangeDelay} (one DAV write makes two or three events; CalendarServer waits 3 s). A change while a
+ *       push is in flight gives one follow-up after the later of the window's end and that delay.</li>
  * </ul>
  *
  * <p>A pure state machine over a clock in nanoseconds: not thread-safe, the caller holds the lock; it schedules
@@ -38,7 +42,7 @@ final class PushCoalescer {
         IN_FLIGHT,
         /** New mail arrived within the window: one push at the window's end. */
         TRAILING,
-        /** Only mailbox changes: one push at the due time. */
+        /** Only mailbox or collection changes: one push at the due time. */
         DELAYED,
         /** Pushed recently, nothing pending; forgotten once the window has passed (no timer). */
         COOLING
@@ -46,8 +50,8 @@ final class PushCoalescer {
 
     /** One device's pending push. Fields are guarded by the caller's lock. */
     static final class Entry {
-        final RegistrationKey key;
-        Registration registration;
+        final PushTarget.Key key;
+        PushTarget target;
         State state;
         PushKind followUp;
         long dueAt;
@@ -61,10 +65,15 @@ final class PushCoalescer {
         long pendingSince = Long.MAX_VALUE;
         /** Callbacks of events not yet covered by a started push; they move to the next delivery. */
         List<Runnable> waiting;
+        /**
+         * For a calendar or contacts target: the wall time of the latest change taken in (set by the engine), the
+         * payload's {@code dataChangedTimestamp}; {@code null} for mail.
+         */
+        Instant lastChange;
 
-        Entry(final Registration registration) {
-            this.key = registration.key();
-            this.registration = registration;
+        Entry(final PushTarget target) {
+            this.key = target.key();
+            this.target = target;
         }
     }
 
@@ -91,15 +100,18 @@ final class PushCoalescer {
 
     private final long windowNanos;
     private final long changeDelayNanos;
+    private final long davChangeDelayNanos;
     private final int capacity;
-    private final Map<RegistrationKey, Entry> entries = new HashMap<>();
+    private final Map<PushTarget.Key, Entry> entries = new HashMap<>();
     /** Entries in the order they started cooling; may hold entries that since left that state. */
     private final ArrayDeque<Entry> coolingOrder = new ArrayDeque<>();
     private int cooling;
 
-    PushCoalescer(final long windowNanos, final long changeDelayNanos, final int capacity) {
+    PushCoalescer(final long windowNanos, final long changeDelayNanos, final long davChangeDelayNanos,
+                  final int capacity) {
         this.windowNanos = windowNanos;
         this.changeDelayNanos = changeDelayNanos;
+        this.davChangeDelayNanos = davChangeDelayNanos;
         this.capacity = capacity;
     }
 
@@ -108,23 +120,28 @@ final class PushCoalescer {
         return entries.size() - cooling;
     }
 
-    /** An event for {@code registration}'s device. */
-    Decision offer(final Registration registration, final PushKind kind, final long now) {
+    /** How long a push for {@code kind} (a change, not new mail) waits, coalescing. */
+    private long delayOf(final PushKind kind) {
+        return kind == PushKind.COLLECTION_CHANGE ? davChangeDelayNanos : changeDelayNanos;
+    }
+
+    /** An event for {@code target}'s device. */
+    Decision offer(final PushTarget target, final PushKind kind, final long now) {
         forgetCooledDown(now);
-        Entry entry = entries.get(registration.key());
+        Entry entry = entries.get(target.key());
         if (entry == null) {
             if (size() >= capacity) {
                 return Decision.SHED;
             }
-            entry = new Entry(registration);
+            entry = new Entry(target);
             entries.put(entry.key, entry);
             if (kind == PushKind.NEW_MAIL) {
                 entry.state = State.QUEUED;
                 return new Decision(Action.SEND_NOW, entry, now);
             }
-            return delay(entry, now + changeDelayNanos);
+            return delay(entry, now + delayOf(kind));
         }
-        entry.registration = registration;
+        entry.target = target;
         switch (entry.state) {
             case QUEUED, TRAILING:
                 return new Decision(Action.COALESCED, entry, 0);
@@ -151,7 +168,7 @@ final class PushCoalescer {
                     entry.dueAt = entry.dueAt > now ? entry.dueAt : now;
                     return new Decision(Action.SCHEDULE, entry, entry.dueAt);
                 }
-                return delay(entry, Math.max(entry.dueAt, now + changeDelayNanos));
+                return delay(entry, Math.max(entry.dueAt, now + delayOf(kind)));
             default:
                 throw new IllegalStateException("unknown state " + entry.state);
         }
@@ -204,7 +221,7 @@ final class PushCoalescer {
     /**
      * The entry's delivery ended (delivered, refused or given up).
      *
-     * @param forget the device is gone (its registration was removed): forget it and any follow-up
+     * @param forget the device is gone (its registration or subscription was removed): forget it and any follow-up
      */
     Decision completed(final Entry entry, final long now, final boolean forget) {
         if (!entry.tracked) {
@@ -220,9 +237,9 @@ final class PushCoalescer {
         if (followUp == PushKind.NEW_MAIL) {
             entry.state = State.TRAILING;
             entry.dueAt = windowEnd;
-        } else if (followUp == PushKind.MAILBOX_CHANGE) {
+        } else if (followUp != null) {
             entry.state = State.DELAYED;
-            entry.dueAt = Math.max(windowEnd, now + changeDelayNanos);
+            entry.dueAt = Math.max(windowEnd, now + delayOf(followUp));
         } else {
             entry.state = State.COOLING;
             entry.dueAt = windowEnd;

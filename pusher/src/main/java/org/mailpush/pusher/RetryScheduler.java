@@ -53,10 +53,9 @@ final class RetryScheduler {
             retry(delivery, delay);
             return true;
         }
-        LOG.warn("Gave up pushing to {} of {} after {} attempt(s): {}",
-                DeviceTokens.mask(delivery.registration.deviceToken()), delivery.registration.username(),
-                delivery.attempts, attempt.failure() != null ? attempt.failure().toString()
-                        : attempt.status() + " " + attempt.reason());
+        LOG.warn("Gave up the {} push to {} of {} after {} attempt(s): {}", delivery.target.kind().label(),
+                DeviceTokens.mask(delivery.target.deviceToken()), delivery.target.owner(), delivery.attempts,
+                attempt.failure() != null ? attempt.failure().toString() : attempt.status() + " " + attempt.reason());
         return false;
     }
 

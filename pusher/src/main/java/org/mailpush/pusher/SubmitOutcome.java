@@ -9,5 +9,11 @@ public enum SubmitOutcome {
     /** Refused: the pending limit is reached (counted). */
     SHED,
     /** Refused: the pusher is shutting down. */
-    CLOSED
+    CLOSED,
+    /**
+     * Ended at once: no credential has the calendar or contacts subscription's topic. Counted
+     * ({@link PusherCounters#noCredential(org.mailpush.store.PushTarget.Kind)}), told to the listener as a final
+     * {@link ApnsVerdict#NO_CREDENTIAL} result, never retried.
+     */
+    NO_CREDENTIAL
 }

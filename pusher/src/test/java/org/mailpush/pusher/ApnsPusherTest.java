@@ -97,7 +97,7 @@ class ApnsPusherTest {
         assertThat(push.topic()).isEqualTo(pki.client().topic());
         assertThat(push.payload()).isEqualTo("{\"aps\":{\"account-id\":\"ACC-2918\"}}");
         assertThat(push.pushType()).isEqualTo("background");
-        assertThat(push.priority()).isNull();
+        assertThat(push.priority()).as("written out, as APNs would apply it when absent").isEqualTo("10");
         assertThat(push.expiration()).isBetween(before.plus(Duration.ofHours(24)).truncatedTo(ChronoUnit.SECONDS),
                 Instant.now().plus(Duration.ofHours(24)));
         assertThat(results).containsExactly(result);
@@ -114,7 +114,7 @@ class ApnsPusherTest {
             assertThat(result.status()).isEqualTo(410);
             assertThat(result.reason()).isEqualTo("Unregistered");
             assertThat(result.verdict()).isEqualTo(ApnsVerdict.TOKEN_INVALID);
-            assertThat(result.registrationRemoved()).isTrue();
+            assertThat(result.targetRemoved()).isTrue();
             assertThat(store.find(registration.key())).isEmpty();
         } finally {
             apns.reinstate(DEAD);
@@ -131,7 +131,7 @@ class ApnsPusherTest {
         final PushResult result = pusher.send(registration).get(10, TimeUnit.SECONDS);
 
         assertThat(result.status()).isEqualTo(410);
-        assertThat(result.registrationRemoved()).isFalse();
+        assertThat(result.targetRemoved()).isFalse();
         assertThat(store.find(registration.key())).isPresent();
     }
 
@@ -145,7 +145,7 @@ class ApnsPusherTest {
 
         assertThat(result.status()).isEqualTo(400);
         assertThat(result.reason()).isEqualTo("BadDeviceToken");
-        assertThat(result.registrationRemoved()).isTrue();
+        assertThat(result.targetRemoved()).isTrue();
         assertThat(store.find(registration.key())).isEmpty();
     }
 

@@ -79,7 +79,7 @@ class OutageRecoveryTest extends MockApnsTestBase {
                 .isLessThanOrEqualTo(rule);
         for (final Registration device : devices) {
             assertThat(results).filteredOn(r -> r.accepted()
-                            && r.registration().deviceToken().equals(device.deviceToken()))
+                            && r.target().deviceToken().equals(device.deviceToken()))
                     .as("device %s delivered exactly once", device.deviceToken()).hasSize(1);
         }
         assertThat(script.requests() - beforeOutage - requestsDuringOutage).as("after recovery, one request each")

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.mailpush.pusher.PushCoalescer.Action;
 import org.mailpush.pusher.PushCoalescer.Decision;
 import org.mailpush.pusher.PushCoalescer.State;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.Registration;
 
 import java.time.Instant;
@@ -17,12 +19,20 @@ class PushCoalescerTest {
     static final long SECOND = 1_000_000_000L;
     static final long WINDOW = SECOND;
     static final long CHANGE_DELAY = 30 * SECOND;
+    static final long DAV_CHANGE_DELAY = 3 * SECOND;
 
-    private final PushCoalescer coalescer = new PushCoalescer(WINDOW, CHANGE_DELAY, 3);
+    private final PushCoalescer coalescer = new PushCoalescer(WINDOW, CHANGE_DELAY, DAV_CHANGE_DELAY, 3);
 
     private static Registration device(final int n) {
         return Registration.of("u", "ACC", String.format("%064x", n), "com.apple.mobilemail", 2, Set.of("INBOX"),
                 "topic", Instant.EPOCH);
+    }
+
+    /** Device {@code n}'s subscription to calendar {@code collection}. */
+    private static DavSubscription calendar(final int n, final String collection) {
+        return new DavSubscription(String.format("%064x", n), collection, "alice/" + collection,
+                "com.apple.calendar.XServer.TEST", PushTarget.Kind.CALENDAR, "alice", Instant.EPOCH, Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(86_400));
     }
 
     @Test
@@ -153,5 +163,110 @@ class PushCoalescerTest {
         final PushCoalescer.Entry delayed = coalescer.offer(device(2), PushKind.MAILBOX_CHANGE, 0).entry();
         assertThat(coalescer.flush()).containsExactly(delayed);
         assertThat(coalescer.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aCollectionChangeWaitsForTheDavDelayAndLaterChangesWithinItAreCovered() {
+        final Decision first = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0);
+        assertThat(first.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(first.dueAt()).as("its own delay, not the mail change delay").isEqualTo(DAV_CHANGE_DELAY);
+        assertThat(first.entry().state).isEqualTo(State.DELAYED);
+        // The two or three events of one DAV write, and a second write a second later: all in the one push.
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 1).action())
+                .isEqualTo(Action.COALESCED);
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, SECOND).action())
+                .isEqualTo(Action.COALESCED);
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY - 1).action())
+                .isEqualTo(Action.COALESCED);
+        assertThat(first.entry().dueAt).as("later changes do not push the due time out").isEqualTo(DAV_CHANGE_DELAY);
+        assertThat(coalescer.timerFired(first.entry(), DAV_CHANGE_DELAY).action()).isEqualTo(Action.SEND_NOW);
+        assertThat(first.entry().state).isEqualTo(State.QUEUED);
+    }
+
+    @Test
+    void eachCollectionOfADeviceAndEachDeviceOfACollectionHasItsOwnPush() {
+        final PushCoalescer.Entry one = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        final PushCoalescer.Entry other = coalescer.offer(calendar(1, "c2"), PushKind.COLLECTION_CHANGE, 0).entry();
+        final PushCoalescer.Entry device = coalescer.offer(calendar(2, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        assertThat(one).isNotSameAs(other).isNotSameAs(device);
+        assertThat(coalescer.size()).isEqualTo(3);
+    }
+
+    @Test
+    void aCollectionChangeWhileItsPushIsInFlightGivesOneFollowUpAfterTheLaterOfWindowAndDelay() {
+        final PushCoalescer.Entry entry = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        coalescer.timerFired(entry, DAV_CHANGE_DELAY);
+        coalescer.started(entry);
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 1).action())
+                .as("asks for the follow-up").isEqualTo(Action.NOTHING);
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 2).action())
+                .as("covered by the follow-up").isEqualTo(Action.COALESCED);
+        final long done = DAV_CHANGE_DELAY + 10;
+        final Decision followUp = coalescer.completed(entry, done, false);
+        assertThat(followUp.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(followUp.dueAt()).as("the delay is longer than the window").isEqualTo(done + DAV_CHANGE_DELAY);
+        assertThat(entry.state).isEqualTo(State.DELAYED);
+
+        // With a window longer than the delay, the window's end wins.
+        final PushCoalescer slowWindow = new PushCoalescer(10 * SECOND, CHANGE_DELAY, DAV_CHANGE_DELAY, 3);
+        final PushCoalescer.Entry spaced = slowWindow.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        slowWindow.timerFired(spaced, DAV_CHANGE_DELAY);
+        slowWindow.started(spaced);
+        slowWindow.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 1);
+        assertThat(slowWindow.completed(spaced, done, false).dueAt()).isEqualTo(done + 10 * SECOND);
+    }
+
+    @Test
+    void aCollectionChangeSoonAfterAPushWaitsItsDelayAndTheWindowAtLeast() {
+        final PushCoalescer.Entry entry = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        coalescer.timerFired(entry, DAV_CHANGE_DELAY);
+        coalescer.started(entry);
+        assertThat(coalescer.completed(entry, DAV_CHANGE_DELAY, false).action()).isEqualTo(Action.NOTHING);
+        assertThat(entry.state).isEqualTo(State.COOLING);
+        final long later = DAV_CHANGE_DELAY + SECOND / 2;
+        final Decision next = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, later);
+        assertThat(next.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(next.dueAt()).isEqualTo(later + DAV_CHANGE_DELAY);
+        assertThat(next.entry()).as("the same entry, out of cooling").isSameAs(entry);
+        assertThat(coalescer.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aCollectionChangeThatFailsAndIsRetriedCoversTheChangesMeanwhile() {
+        final PushCoalescer.Entry entry = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        coalescer.timerFired(entry, DAV_CHANGE_DELAY);
+        coalescer.started(entry);
+        coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 1);
+        assertThat(coalescer.retrying(entry)).as("the follow-up is absorbed into the retry").isTrue();
+        coalescer.started(entry);
+        assertThat(coalescer.completed(entry, DAV_CHANGE_DELAY + 5, false).action())
+                .as("nothing left to push").isEqualTo(Action.NOTHING);
+    }
+
+    @Test
+    void aRemovedSubscriptionIsForgottenWithItsFollowUp() {
+        final PushCoalescer.Entry entry = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        coalescer.timerFired(entry, DAV_CHANGE_DELAY);
+        coalescer.started(entry);
+        coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 1);
+        assertThat(coalescer.completed(entry, DAV_CHANGE_DELAY + 2, true).action()).isEqualTo(Action.NOTHING);
+        assertThat(coalescer.size()).isZero();
+        assertThat(coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, DAV_CHANGE_DELAY + 3).entry())
+                .as("a new entry if it comes back").isNotSameAs(entry);
+    }
+
+    @Test
+    void aZeroDavDelaySchedulesThePushForNow() {
+        final PushCoalescer immediate = new PushCoalescer(WINDOW, CHANGE_DELAY, 0, 3);
+        final Decision first = immediate.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 7);
+        assertThat(first.action()).isEqualTo(Action.SCHEDULE);
+        assertThat(first.dueAt()).isEqualTo(7);
+    }
+
+    @Test
+    void flushSendsAWaitingCollectionChangeNow() {
+        final PushCoalescer.Entry delayed = coalescer.offer(calendar(1, "c1"), PushKind.COLLECTION_CHANGE, 0).entry();
+        assertThat(coalescer.flush()).containsExactly(delayed);
+        assertThat(delayed.state).isEqualTo(State.QUEUED);
     }
 }

@@ -33,7 +33,7 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
 
         assertThat(result.verdict()).isEqualTo(ApnsVerdict.TOKEN_INVALID);
         assertThat(result.status()).isEqualTo(400);
-        assertThat(result.registrationRemoved()).isTrue();
+        assertThat(result.targetRemoved()).isTrue();
         assertThat(store.find(registration.key())).isEmpty();
         assertThat(script.requests()).isEqualTo(1);
         assertThat(pusher.counters().retried()).isZero();
@@ -54,10 +54,10 @@ class ResponsePolicyOverTlsTest extends MockApnsTestBase {
         final PushResult freshResult = pusher.send(fresh).get(10, TimeUnit.SECONDS);
 
         assertThat(staleResult.status()).isEqualTo(410);
-        assertThat(staleResult.registrationRemoved()).isTrue();
+        assertThat(staleResult.targetRemoved()).isTrue();
         assertThat(store.find(stale.key())).isEmpty();
         assertThat(freshResult.status()).isEqualTo(410);
-        assertThat(freshResult.registrationRemoved()).isFalse();
+        assertThat(freshResult.targetRemoved()).isFalse();
         assertThat(store.find(fresh.key())).isPresent();
         assertThat(script.requests()).isEqualTo(2);
         assertThat(pusher.counters().rejected("Unregistered")).isEqualTo(2);

@@ -61,7 +61,15 @@ public record Registration(String username, String accountId, String deviceToken
 
     /** Whether a change in {@code mailbox} (client-visible name) concerns this registration. */
     public boolean watches(final String mailbox) {
-        return mailboxes.contains(MailboxNames.normalize(mailbox));
+        return MailboxNames.watches(mailboxes, mailbox, MailboxNames.NO_SEPARATOR);
+    }
+
+    /**
+     * Whether a change in {@code mailbox}, named as the server does (below the owner's INBOX, with the server's
+     * hierarchy {@code separator}), concerns this registration: {@link MailboxNames#clientNames}.
+     */
+    public boolean watches(final String mailbox, final char separator) {
+        return MailboxNames.watches(mailboxes, mailbox, separator);
     }
 
     @Override

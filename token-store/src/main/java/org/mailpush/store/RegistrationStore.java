@@ -1,7 +1,5 @@
 package org.mailpush.store;
 
-import org.mailpush.common.mail.MailboxNames;
-
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -102,10 +100,12 @@ public interface RegistrationStore {
         return username;
     }
 
-    /** The registrations of {@code username} that watch {@code mailbox} (client-visible name). */
+    /**
+     * The registrations of {@code username} that watch {@code mailbox} (client-visible name), by
+     * {@link Registration#watches(String)}.
+     */
     default List<Registration> registrationsWatching(final String username, final String mailbox) {
-        final String wanted = MailboxNames.normalize(mailbox);
-        return registrationsOf(username).stream().filter(r -> r.mailboxes().contains(wanted)).toList();
+        return registrationsOf(username).stream().filter(r -> r.watches(mailbox)).toList();
     }
 
     /** Every registration of {@code username}. */

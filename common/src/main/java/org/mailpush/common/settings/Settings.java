@@ -48,6 +48,29 @@ public final class Settings {
         return duration;
     }
 
+    /**
+     * For a setting that takes only a few values (an APNs priority: 5 or 10): {@code value}, or {@code fallback}
+     * when it was left out.
+     *
+     * @throws SettingException when {@code value} is given and is none of {@code allowed}
+     */
+    public static int oneOf(final String key, final Integer value, final int fallback, final int... allowed) {
+        final int number = value != null ? value : fallback;
+        for (final int candidate : allowed) {
+            if (candidate == number) {
+                return number;
+            }
+        }
+        final StringBuilder choices = new StringBuilder();
+        for (int i = 0; i < allowed.length; i++) {
+            if (i > 0) {
+                choices.append(i == allowed.length - 1 ? " or " : ", ");
+            }
+            choices.append(allowed[i]);
+        }
+        throw new SettingException(key, "must be " + choices + ", not " + number);
+    }
+
     /** @throws SettingException when {@code value} was left out */
     public static <T> T required(final String key, final T value) {
         if (value == null) {

@@ -33,6 +33,17 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.required("host", null)).hasMessage("host: is required");
     }
 
+    @Test
+    void aSettingOfFewValuesTakesOnlyThose() {
+        assertThat(Settings.oneOf("mail", null, 10, 5, 10)).isEqualTo(10);
+        assertThat(Settings.oneOf("mail", 5, 10, 5, 10)).isEqualTo(5);
+        assertThatThrownBy(() -> Settings.oneOf("calendar", 1, 5, 5, 10))
+                .isInstanceOf(SettingException.class)
+                .hasMessage("calendar: must be 5 or 10, not 1")
+                .extracting(e -> ((SettingException) e).key()).isEqualTo("calendar");
+        assertThatThrownBy(() -> Settings.oneOf("x", 4, 1, 1, 2, 3)).hasMessage("x: must be 1, 2 or 3, not 4");
+    }
+
     @ParameterizedTest
     @CsvSource({"500ms,PT0.5S", "30s,PT30S", "5m,PT5M", "24h,PT24H", "1d,PT24H", "0s,PT0S"})
     void durationsReadAsWritten(final String text, final Duration expected) {

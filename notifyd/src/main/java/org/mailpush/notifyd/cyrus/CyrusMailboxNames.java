@@ -13,26 +13,39 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads the mailbox of a Cyrus event from its {@code uri}: the owner, and the name as the owner's client sees it.
+ * Reads the mailbox of a Cyrus event from its {@code uri}: the owner, and the mailbox's path below the owner's
+ * INBOX, whatever Cyrus's {@code altnamespace}, {@code unixhierarchysep} and {@code virtdomains} are.
  *
  * <p>Cyrus writes {@code imap://<server>/<name>;UIDVALIDITY=<n>[/;UID=<n>]} where {@code name} is the mailbox's
- * name in the admin namespace, percent-encoded UTF-8: {@code user/test}, {@code user/test/Sent},
- * {@code user.test.Sent} without unixhierarchysep, {@code user/test/Sent@example.com} with virtual domains (the
- * domain trails the whole name). The owner's INBOX is {@code INBOX}; a folder is {@code Sent} with altnamespace or
- * {@code INBOX/Sent} without. Stateless and thread-safe.</p>
+ * name in the admin namespace, percent-encoded UTF-8, which {@code altnamespace} does not change:
+ * {@code user/test}, {@code user/test/Sent} with unixhierarchysep (the 3.x default), {@code user.test.Sent}
+ * without, {@code user/test/Sent@example.com} with virtual domains (the domain trails the whole name). So the
+ * separator is the character after {@code user}, and a trailing {@code @domain} is the owner's domain. The owner's
+ * INBOX is {@code INBOX}; a folder is its path below INBOX ({@code Sent}, {@code Work/2026}), which a client sees as
+ * {@code Sent} with altnamespace or {@code INBOX/Sent} without: routing matches both
+ * ({@link org.mailpush.common.mail.MailboxNames#clientNames}). No setting says any of this, so none can be out of
+ * step with imapd.conf.</p>
+ *
+ * <p>The one guess: a trailing {@code @} followed by a domain name (dot-separated letters, digits and hyphens, at
+ * least two labels) is read as a virtual domain, since the URI cannot say whether virtdomains is on. Without
+ * virtdomains a folder named like {@code me@example.com} would be read as user {@code test@example.com}'s
+ * {@code me}; a folder named {@code a@b} (one label) stays a folder. Stateless and thread-safe.</p>
  */
 final class CyrusMailboxNames {
 
     private static final String SCHEME = "imap://";
+    private static final String USER = "user";
 
-    private final CyrusNamespace namespace;
-
-    CyrusMailboxNames(final CyrusNamespace namespace) {
-        this.namespace = namespace;
+    private CyrusMailboxNames() {
     }
 
-    /** Where an event happened. */
-    record Location(String owner, String mailbox, long uidValidity, long uid) {
+    /**
+     * Where an event happened.
+     *
+     * @param mailbox   the path below the owner's INBOX, {@code INBOX} for the INBOX itself
+     * @param separator Cyrus's hierarchy separator, as the name showed it: {@code /} or {@code .}
+     */
+    record Location(String owner, String mailbox, char separator, long uidValidity, long uid) {
     }
 
     /**
@@ -41,7 +54,7 @@ final class CyrusMailboxNames {
      * @return the location; empty for a mailbox outside any user's personal namespace (a shared folder)
      * @throws BadInputException when the URI is not an IMAP URL or its name is not valid percent-encoded UTF-8
      */
-    Optional<Location> locate(final String uri) throws BadInputException {
+    static Optional<Location> locate(final String uri) throws BadInputException {
         if (uri.length() < SCHEME.length() || !uri.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
             throw new BadInputException(BadInputKind.BAD_URI, "uri does not start with imap://: "
                     + NotifyDatagramParser.abbreviate(uri));
@@ -59,19 +72,19 @@ final class CyrusMailboxNames {
 
         String name = percentDecode(encodedName);
         String domain = null;
-        if (namespace.virtDomains()) {
-            final int at = name.lastIndexOf('@');
-            if (at >= 0) {
-                domain = name.substring(at + 1);
-                name = name.substring(0, at);
-            }
+        final int at = name.lastIndexOf('@');
+        if (at >= 0 && isDomain(name, at + 1)) {
+            domain = name.substring(at + 1);
+            name = name.substring(0, at);
         }
-        final char separator = namespace.separator();
-        final String userPrefix = "user" + separator;
-        if (!name.startsWith(userPrefix) || name.length() == userPrefix.length()) {
+        if (name.length() <= USER.length() + 1 || !name.startsWith(USER)) {
             return Optional.empty();
         }
-        final String rest = name.substring(userPrefix.length());
+        final char separator = name.charAt(USER.length());
+        if (separator != '/' && separator != '.') {
+            return Optional.empty();
+        }
+        final String rest = name.substring(USER.length() + 1);
         final int folderStart = rest.indexOf(separator);
         final String localOwner = folderStart < 0 ? rest : rest.substring(0, folderStart);
         final String folder = folderStart < 0 ? "" : rest.substring(folderStart + 1);
@@ -80,15 +93,36 @@ final class CyrusMailboxNames {
                     + NotifyDatagramParser.abbreviate(uri));
         }
         final String owner = domain == null ? localOwner : localOwner + "@" + domain;
-        final String mailbox;
-        if (folder.isEmpty()) {
-            mailbox = MailboxNames.INBOX;
-        } else if (namespace.altNamespace()) {
-            mailbox = folder;
-        } else {
-            mailbox = MailboxNames.INBOX + separator + folder;
+        final String mailbox = folder.isEmpty() ? MailboxNames.INBOX : folder;
+        return Optional.of(new Location(owner, mailbox, separator, uidValidity, uid));
+    }
+
+    /**
+     * Whether {@code name} from {@code start} on is a domain name: at least two dot-separated labels of letters,
+     * digits and inner hyphens, 253 characters at most.
+     */
+    static boolean isDomain(final String name, final int start) {
+        if (name.length() - start > 253) {
+            return false;
         }
-        return Optional.of(new Location(owner, mailbox, uidValidity, uid));
+        int labels = 0;
+        int labelStart = start;
+        for (int i = start; i <= name.length(); i++) {
+            if (i == name.length() || name.charAt(i) == '.') {
+                if (i == labelStart || name.charAt(labelStart) == '-' || name.charAt(i - 1) == '-'
+                        || i - labelStart > 63) {
+                    return false;
+                }
+                labels++;
+                labelStart = i + 1;
+            } else {
+                final char c = name.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+                    return false;
+                }
+            }
+        }
+        return labels >= 2;
     }
 
     private static long numericParameter(final String tail, final String key) throws BadInputException {

@@ -5,6 +5,8 @@ import org.mailpush.common.settings.SettingException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import static org.mailpush.common.settings.Settings.inLongRange;
@@ -13,17 +15,23 @@ import static org.mailpush.common.settings.Settings.orDefault;
 import static org.mailpush.common.settings.Settings.required;
 
 /**
- * {@code cyrus:} the notify socket Cyrus writes its events to, and how Cyrus names mailboxes. The one place these
- * defaults and ranges are written; a value left out ({@code null}) takes its default. Immutable.
+ * {@code cyrus:} the notify socket Cyrus writes its events to. The one place these defaults and ranges are written;
+ * a value left out ({@code null}) takes its default. Immutable.
+ *
+ * <p>How Cyrus names mailboxes needs no setting: every event's URI shows the separator and the domain
+ * ({@link CyrusMailboxNames}), and routing matches a folder under either of altnamespace's forms. The three keys that
+ * once mirrored imapd.conf ({@code altnamespace}, {@code unixhierarchysep}, {@code virtdomains}) are deprecated: still
+ * read, so existing files load, but ignored; {@link #deprecatedKeysSet()} lists those a file sets, for the one
+ * warning at start.</p>
  *
  * @param notifySocket     where mailpush listens: imapd.conf's {@code notifysocket}, {@code dlist:/path} for
  *                         Cyrus's stream mode (events acknowledged once queued on disk)
  * @param socketMode       the socket's permissions, octal ({@code 0660}); the owner must be able to write
  * @param socketGroup      the socket's group (Cyrus's, usually {@code mail}), {@code null} to leave it
  * @param eventNotifier    imapd.conf's {@code event_notifier} method name the datagrams carry
- * @param altnamespace     imapd.conf's {@code altnamespace}
- * @param unixhierarchysep imapd.conf's {@code unixhierarchysep}
- * @param virtdomains      imapd.conf's {@code virtdomains} other than {@code off}
+ * @param altnamespace     deprecated and ignored (was imapd.conf's {@code altnamespace}); {@code null} unless set
+ * @param unixhierarchysep deprecated and ignored (was imapd.conf's {@code unixhierarchysep}); {@code null} unless set
+ * @param virtdomains      deprecated and ignored (was imapd.conf's {@code virtdomains}); {@code null} unless set
  * @param maxDatagramBytes the largest event read; larger ones are refused and counted
  * @param queueDirectory   stream mode: where events wait until their pushes are answered
  * @param queueMaxBytes    stream mode: how much that queue may hold
@@ -81,9 +89,6 @@ public record CyrusSettings(NotifySocket notifySocket, String socketMode, String
                     + " leaves the socket unwritable even for its owner");
         }
         eventNotifier = orDefault(eventNotifier, DEFAULT_EVENT_NOTIFIER);
-        altnamespace = orDefault(altnamespace, CyrusNamespace.DEFAULT.altNamespace());
-        unixhierarchysep = orDefault(unixhierarchysep, CyrusNamespace.DEFAULT.unixHierarchySep());
-        virtdomains = orDefault(virtdomains, CyrusNamespace.DEFAULT.virtDomains());
         maxDatagramBytes = inRange("max-datagram-bytes", maxDatagramBytes, NotifyDatagramParser.DEFAULT_MAX_BYTES,
                 1024, 1024 * 1024);
         queueDirectory = orDefault(queueDirectory, Path.of("data/cyrus-queue"));
@@ -96,9 +101,22 @@ public record CyrusSettings(NotifySocket notifySocket, String socketMode, String
         return permissions(socketMode);
     }
 
-    /** How Cyrus names mailboxes, from the three imapd.conf settings. */
-    public CyrusNamespace namespace() {
-        return new CyrusNamespace(altnamespace, unixhierarchysep, virtdomains);
+    /**
+     * The deprecated keys this section sets, as the file writes them ({@code cyrus.altnamespace}), in order; empty
+     * when none is set. mailpush ignores their values: it reads Cyrus's namespace from each event.
+     */
+    public List<String> deprecatedKeysSet() {
+        final List<String> set = new ArrayList<>(3);
+        if (altnamespace != null) {
+            set.add("cyrus.altnamespace");
+        }
+        if (unixhierarchysep != null) {
+            set.add("cyrus.unixhierarchysep");
+        }
+        if (virtdomains != null) {
+            set.add("cyrus.virtdomains");
+        }
+        return List.copyOf(set);
     }
 
     private static Set<PosixFilePermission> permissions(final String octal) {

@@ -82,7 +82,6 @@ public final class NotifySocketServer implements AutoCloseable {
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
         private String group;
         private String method = CyrusSettings.DEFAULT_EVENT_NOTIFIER;
-        private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
         private int maxDatagramBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
         private IntakeListener listener = IntakeListener.NONE;
         private Consumer<IntakeEvent> sink;
@@ -92,7 +91,7 @@ public final class NotifySocketServer implements AutoCloseable {
         }
 
         /**
-         * Everything a {@code cyrus:} section says of the socket: path, mode, group, method, namespace and size
+         * Everything a {@code cyrus:} section says of the socket: path, mode, group, method and size
          * bound; a setter called after this one overrides its value.
          */
         public Builder settings(final CyrusSettings cyrus) {
@@ -100,7 +99,6 @@ public final class NotifySocketServer implements AutoCloseable {
                     .mode(cyrus.socketPermissions())
                     .group(cyrus.socketGroup())
                     .method(cyrus.eventNotifier())
-                    .namespace(cyrus.namespace())
                     .maxDatagramBytes(cyrus.maxDatagramBytes());
         }
 
@@ -124,11 +122,6 @@ public final class NotifySocketServer implements AutoCloseable {
         /** The {@code event_notifier} value of imapd.conf. Default {@code pusher}. */
         public Builder method(final String eventNotifier) {
             this.method = eventNotifier;
-            return this;
-        }
-
-        public Builder namespace(final CyrusNamespace cyrusNamespace) {
-            this.namespace = cyrusNamespace;
             return this;
         }
 
@@ -173,7 +166,7 @@ public final class NotifySocketServer implements AutoCloseable {
             SocketFile.requireFolder(path);
             final GroupPrincipal groupPrincipal = SocketFile.lookupGroup(path, group);
             final NotifyDatagramParser datagrams = new NotifyDatagramParser(maxDatagramBytes);
-            final CyrusEventParser events = new CyrusEventParser(method, namespace);
+            final CyrusEventParser events = new CyrusEventParser(method);
             final EpollEventLoopGroup loop = new EpollEventLoopGroup(1, new DefaultThreadFactory("cyrus-notify", true));
             try {
                 SocketFile.removeStale(path, socket -> {

@@ -130,7 +130,6 @@ public final class NotifyStreamServer implements AutoCloseable {
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
         private String group;
         private String method = CyrusSettings.DEFAULT_EVENT_NOTIFIER;
-        private CyrusNamespace namespace = CyrusNamespace.DEFAULT;
         private int maxBytes = NotifyDatagramParser.DEFAULT_MAX_BYTES;
         private int maxConnections = 256;
         private IntakeListener listener = IntakeListener.NONE;
@@ -140,7 +139,7 @@ public final class NotifyStreamServer implements AutoCloseable {
         }
 
         /**
-         * Everything a {@code cyrus:} section says of the stream: path, queue, mode, group, method, namespace and
+         * Everything a {@code cyrus:} section says of the stream: path, queue, mode, group, method and
          * size bound; a setter called after this one overrides its value.
          */
         public Builder settings(final CyrusSettings cyrus) {
@@ -149,7 +148,6 @@ public final class NotifyStreamServer implements AutoCloseable {
                     .mode(cyrus.socketPermissions())
                     .group(cyrus.socketGroup())
                     .method(cyrus.eventNotifier())
-                    .namespace(cyrus.namespace())
                     .maxBytes(cyrus.maxDatagramBytes());
         }
 
@@ -177,11 +175,6 @@ public final class NotifyStreamServer implements AutoCloseable {
 
         public Builder method(final String eventNotifier) {
             this.method = eventNotifier;
-            return this;
-        }
-
-        public Builder namespace(final CyrusNamespace cyrusNamespace) {
-            this.namespace = cyrusNamespace;
             return this;
         }
 
@@ -224,7 +217,7 @@ public final class NotifyStreamServer implements AutoCloseable {
                 throw new IOException("cannot open the event queue " + queueDirectory + ": " + e.getMessage(), e);
             }
             final NotifyDatagramParser datagrams = new NotifyDatagramParser(DurableQueue.MAX_RECORD_BYTES);
-            final CyrusEventParser events = new CyrusEventParser(method, namespace);
+            final CyrusEventParser events = new CyrusEventParser(method);
             replay(queue, datagrams, events);
             // One writer: appends are synced one after another; its queue is bounded by the connection limit.
             final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,

@@ -4,39 +4,57 @@ import java.util.Objects;
 
 /**
  * An input was refused. The message names what was wrong in terms an admin can act on and never carries a whole
- * device token or a password. {@link #refusesRegistration()} tells a refused device registration apart: the doors
- * of Cyrus and the xaps plugin have already told the phone "OK", so the count and the log are its only trace.
+ * device token or a password. {@link #refusesRegistration()} and {@link #refusesSubscription()} tell a refused
+ * device registration or DAV subscription apart: the doors of Cyrus (imapd and httpd) and the xaps plugin have
+ * already told the phone "OK", so the count and the log are its only trace.
  */
 public final class BadInputException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** What the refused input asked for, when it was a device's request for push. */
+    private enum Request {
+        /** Not a device's request (an event, a malformed datagram). */
+        NONE,
+        /** A mail registration ({@code ApplePushService}, XAPPLEPUSHSERVICE). */
+        REGISTRATION,
+        /** A calendar or address-book subscription ({@code ApplePushServiceDAV}). */
+        DAV_SUBSCRIPTION
+    }
+
     private final BadInputKind kind;
-    private final boolean registration;
+    private final Request request;
 
     public BadInputException(final BadInputKind kind, final String message) {
-        this(kind, message, null, false);
+        this(kind, message, null, Request.NONE);
     }
 
     public BadInputException(final BadInputKind kind, final String message, final Throwable cause) {
-        this(kind, message, cause, false);
+        this(kind, message, cause, Request.NONE);
     }
 
     private BadInputException(final BadInputKind kind, final String message, final Throwable cause,
-                              final boolean registration) {
+                              final Request request) {
         super(oneLine(message), cause);
         this.kind = Objects.requireNonNull(kind, "kind");
-        this.registration = registration;
+        this.request = request;
     }
 
     /** A refused device registration, for {@code kind} and {@code message}. */
     public static BadInputException refusedRegistration(final BadInputKind kind, final String message) {
-        return new BadInputException(kind, message, null, true);
+        return new BadInputException(kind, message, null, Request.REGISTRATION);
     }
 
     /** The same refusal, marked as the refusal of a device registration. */
     public BadInputException asRegistration() {
-        return registration ? this : new BadInputException(kind, getMessage(), getCause(), true);
+        return request == Request.REGISTRATION ? this
+                : new BadInputException(kind, getMessage(), getCause(), Request.REGISTRATION);
+    }
+
+    /** The same refusal, marked as the refusal of a DAV (calendar or address-book) subscription. */
+    public BadInputException asSubscription() {
+        return request == Request.DAV_SUBSCRIPTION ? this
+                : new BadInputException(kind, getMessage(), getCause(), Request.DAV_SUBSCRIPTION);
     }
 
     public BadInputKind kind() {
@@ -45,7 +63,12 @@ public final class BadInputException extends Exception {
 
     /** Whether what was refused was a device registration. */
     public boolean refusesRegistration() {
-        return registration;
+        return request == Request.REGISTRATION;
+    }
+
+    /** Whether what was refused was a DAV subscription. */
+    public boolean refusesSubscription() {
+        return request == Request.DAV_SUBSCRIPTION;
     }
 
     @Override

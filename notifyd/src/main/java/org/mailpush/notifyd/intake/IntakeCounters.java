@@ -24,6 +24,7 @@ public final class IntakeCounters implements IntakeListener {
     private final Map<EventType, LongAdder> ignored = new EnumMap<>(EventType.class);
     private final Map<BadInputKind, LongAdder> bad = new EnumMap<>(BadInputKind.class);
     private final Map<BadInputKind, LongAdder> refusedRegistrations = new EnumMap<>(BadInputKind.class);
+    private final Map<BadInputKind, LongAdder> refusedSubscriptions = new EnumMap<>(BadInputKind.class);
     private final Map<String, Boolean> logged = new ConcurrentHashMap<>();
     private final LongAdder shed = new LongAdder();
 
@@ -35,6 +36,7 @@ public final class IntakeCounters implements IntakeListener {
         for (final BadInputKind kind : BadInputKind.values()) {
             bad.put(kind, new LongAdder());
             refusedRegistrations.put(kind, new LongAdder());
+            refusedSubscriptions.put(kind, new LongAdder());
         }
     }
 
@@ -54,6 +56,9 @@ public final class IntakeCounters implements IntakeListener {
         if (error.refusesRegistration()) {
             refusedRegistrations.get(error.kind()).increment();
         }
+        if (error.refusesSubscription()) {
+            refusedSubscriptions.get(error.kind()).increment();
+        }
         if (error.refusesRegistration() && logged.putIfAbsent(source + "/registration/" + error.kind(),
                 Boolean.TRUE) == null) {
             // Cyrus and the xaps plugin answer the phone OK before mailpush sees the registration: say so, since the
@@ -62,8 +67,15 @@ public final class IntakeCounters implements IntakeListener {
                     + " it registers again; further {} refusals there are counted"
                     + " (mailpush_registrations_refused), logged at DEBUG only",
                     source, error.getMessage(), error.kind(), error.kind());
-        } else if (!error.refusesRegistration() && logged.putIfAbsent(source + "/" + error.kind(), Boolean.TRUE)
-                == null) {
+        } else if (error.refusesSubscription() && logged.putIfAbsent(source + "/subscription/" + error.kind(),
+                Boolean.TRUE) == null) {
+            // Cyrus's httpd answered the subscription 200 before mailpush saw it: as for registrations.
+            LOG.warn("Refused a calendar/contacts subscription on {}: {} ({}). The device was told OK and gets no"
+                    + " pushes for that collection until it subscribes again; further {} refusals there are"
+                    + " counted (mailpush_dav_subscriptions_refused), logged at DEBUG only",
+                    source, error.getMessage(), error.kind(), error.kind());
+        } else if (!error.refusesRegistration() && !error.refusesSubscription()
+                && logged.putIfAbsent(source + "/" + error.kind(), Boolean.TRUE) == null) {
             LOG.warn("Refused input on {}: {} ({}); further {} inputs there are counted, logged at DEBUG only",
                     source, error.getMessage(), error.kind(), error.kind());
         } else {
@@ -95,6 +107,11 @@ public final class IntakeCounters implements IntakeListener {
     /** Device registrations refused for {@code kind}, on every door. */
     public long refusedRegistrations(final BadInputKind kind) {
         return refusedRegistrations.get(kind).sum();
+    }
+
+    /** DAV subscriptions refused for {@code kind}, on every door. */
+    public long refusedSubscriptions(final BadInputKind kind) {
+        return refusedSubscriptions.get(kind).sum();
     }
 
     public long shed() {

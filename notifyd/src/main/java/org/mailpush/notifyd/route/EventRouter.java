@@ -1,15 +1,19 @@
 package org.mailpush.notifyd.route;
 
+import org.mailpush.notifyd.event.DavSubscriptionRequest;
 import org.mailpush.notifyd.event.DeviceRegistration;
 import org.mailpush.notifyd.event.IntakeEvent;
+import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.notifyd.intake.IntakeBacklog;
 import org.mailpush.notifyd.intake.IntakeListener;
+import org.mailpush.store.DavSubscriptionStore;
 import org.mailpush.store.RegistrationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -20,18 +24,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Where an event is routed: a registration is stored, a mailbox event is matched to the registrations of the
- * mailbox's owner that watch that mailbox, and each match goes to the {@link PushDispatcher}.
+ * Where an event is routed: a device's registration (mail) or subscription (a calendar or address book) is stored; a
+ * mail mailbox's event is matched to the registrations of the mailbox's owner that watch that mailbox, a calendar's
+ * or address book's event to the subscriptions of that collection ({@link DavRouting}), and each match goes to the
+ * {@link PushDispatcher}. A calendar write never reaches a mail device, nor mail a calendar subscription: routing
+ * goes by the event's {@link org.mailpush.notifyd.event.MailboxType}.
  *
  * <p>Threading: intake doors call {@link #accept} on their I/O threads; it only queues ({@link RoutingLanes}: mail
  * and registrations in lanes of their own, each bounded) and never blocks. Two threads take work in batches, so
  * that the store is asked once per batch, not once per event: the routing thread looks up the owners of up to
- * {@value #MAIL_BATCH} mailbox events at once ({@link RegistrationStore#registrationsOfUsers}); the writing thread
- * stores up to about {@value #REGISTRATION_BATCH} registrations in one group commit
- * ({@link RegistrationStore#registerAll}). So a burst of registrations never holds new mail behind a commit; and a
- * user's registrations that came first are stored before that user's mail is routed (the routing thread stores
- * those still queued itself, and waits for the writing thread's commit when it holds some), so a device that
- * registered is pushed for mail that came after it.
+ * {@value #MAIL_BATCH} mailbox events at once ({@link RegistrationStore#registrationsOfUsers}, and the collections
+ * of calendar and address-book events at once, {@link DavSubscriptionStore#subscriptionsOfCollections}); the writing
+ * thread stores up to about {@value #REGISTRATION_BATCH} registrations in one group commit
+ * ({@link RegistrationStore#registerAll}), and DAV subscriptions, which share the registrations' lane, keyed by the
+ * collection's user (the push key's first half), in the order they came. So a burst of registrations never holds
+ * new mail behind a commit; and a user's registrations (and subscriptions to that user's collections) that came
+ * first are stored before that user's mail (or calendar change) is routed (the routing thread stores those still
+ * queued itself, and waits for the writing thread's commit when it holds some), so a device that registered is
+ * pushed for mail that came after it.
  * When a lane is full the new event is dropped and reported to {@link IntakeListener#eventShed}: the door stays
  * responsive and memory stays flat. Doors that must answer their sender with the outcome use
  * {@link #submit}, which queues the same way and completes when the event has been routed; the durable queue uses
@@ -41,7 +51,8 @@ import java.util.function.Consumer;
  * events, routes and stores what is queued for up to the drain timeout, then stops.</p>
  *
  * <p>This class queues and runs the two threads; what they do with a batch is {@link MailRouting} and
- * {@link RegistrationWriting}, and how each job ends (counted, its waiter told) {@link JobOutcomes}.</p>
+ * {@link DavRouting} and {@link RegistrationWriting}, and how each job ends (counted, its waiter told)
+ * {@link JobOutcomes}.</p>
  */
 public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, AutoCloseable {
 
@@ -59,6 +70,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
     private final RoutingLanes<RouteJob> lanes;
     private final JobOutcomes outcomes = new JobOutcomes();
     private final MailRouting mail;
+    private final DavRouting dav;
     private final RegistrationWriting registrations;
     private final Thread routing;
     /** Stores registrations, so that a group commit never holds mail back (the routing thread's job). */
@@ -72,33 +84,38 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
     });
 
     /**
-     * As {@link #EventRouter(RegistrationStore, PushDispatcher, IntakeListener, String, int, int, Clock)}, both lanes
-     * alike.
+     * As {@link #EventRouter(RegistrationStore, DavSubscriptionStore, PushDispatcher, IntakeListener, String, int,
+     * int, Clock)}, both lanes alike.
      */
-    public EventRouter(final RegistrationStore store, final PushDispatcher dispatcher, final IntakeListener listener,
-                       final String registrationTopic, final int queueCapacity, final Clock clock) {
-        this(store, dispatcher, listener, registrationTopic, queueCapacity, queueCapacity, clock);
+    public EventRouter(final RegistrationStore store, final DavSubscriptionStore subscriptions,
+                       final PushDispatcher dispatcher, final IntakeListener listener, final String registrationTopic,
+                       final int queueCapacity, final Clock clock) {
+        this(store, subscriptions, dispatcher, listener, registrationTopic, queueCapacity, queueCapacity, clock);
     }
 
     /**
      * Starts the routing and writing threads.
      *
+     * @param subscriptions        where calendar and address-book subscriptions are stored and looked up
      * @param registrationTopic    the APNs topic new registrations are answered with (the mail credential's topic)
      * @param mailCapacity         how many mailbox events may wait for routing
-     * @param registrationCapacity how many registrations may wait
+     * @param registrationCapacity how many registrations and subscriptions may wait
+     * @param clock                the time registrations and subscriptions are stored with, and expiry is judged by
      */
-    public EventRouter(final RegistrationStore store, final PushDispatcher dispatcher, final IntakeListener listener,
-                       final String registrationTopic, final int mailCapacity, final int registrationCapacity,
-                       final Clock clock) {
+    public EventRouter(final RegistrationStore store, final DavSubscriptionStore subscriptions,
+                       final PushDispatcher dispatcher, final IntakeListener listener, final String registrationTopic,
+                       final int mailCapacity, final int registrationCapacity, final Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(subscriptions, "subscriptions");
         Objects.requireNonNull(dispatcher, "dispatcher");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.registrationTopic = registrationTopic;
         Objects.requireNonNull(clock, "clock");
         this.lanes = new RoutingLanes<>(mailCapacity, registrationCapacity);
         this.mail = new MailRouting(store, dispatcher, outcomes, this::failed);
-        this.registrations = new RegistrationWriting(store, listener, registrationTopic, clock, outcomes,
-                this::failed);
+        this.dav = new DavRouting(subscriptions, dispatcher, outcomes, this::failed, clock);
+        this.registrations = new RegistrationWriting(store, subscriptions, listener, registrationTopic, clock,
+                outcomes, this::failed);
         this.routing = new Thread(this::routeUntilClosed, "event-router");
         routing.setDaemon(true);
         this.writing = new Thread(this::writeUntilClosed, "event-router-registrations");
@@ -156,9 +173,18 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
         return user == null ? lanes.offerMail(job) : lanes.offerRegistration(user, job);
     }
 
-    /** The folded user for a registration's lane, {@code null} for the mail lane. */
+    /** The folded user for a registration's or subscription's lane, {@code null} for the mail lane. */
     private String laneKey(final IntakeEvent event) {
-        return event instanceof DeviceRegistration registration ? store.foldUsername(registration.username()) : null;
+        if (event instanceof DeviceRegistration registration) {
+            return store.foldUsername(registration.username());
+        }
+        if (event instanceof DavSubscriptionRequest subscription) {
+            // The collection's user (the push key's first half), not the subscriber: so a subscription to a calendar
+            // shared by alice is stored before alice's next change to it is routed, as her own are. One device's
+            // refreshes of one collection share that user, so they stay in order.
+            return store.foldUsername(subscription.mailboxUser());
+        }
+        return null;
     }
 
     /** The APNs topic registrations are stored with, which the xapsd API answers a registration with. */
@@ -198,10 +224,10 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
     public RouteOutcome route(final IntakeEvent event) {
         final CompletableFuture<RouteOutcome> outcome = new CompletableFuture<>();
         final RouteJob job = new RouteJob(event, outcome, null);
-        if (event instanceof DeviceRegistration) {
-            registrations.storeRegistrations(List.of(job));
+        if (event instanceof MailboxEvent) {
+            routeChanges(List.of(job));
         } else {
-            mail.routeMail(List.of(job));
+            registrations.storeRegistrations(List.of(job));
         }
         return outcome.getNow(RouteOutcome.STORE_FAILED);
     }
@@ -221,7 +247,7 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                 // A registration that came before this mail is stored first, wherever it waits: in its lane (stored
                 // here), or in the writing thread's batch (waited for).
                 registrations.storeRegistrations(lanes.takeRegistrationsOf(mail.owners(batch)));
-                mail.routeMail(batch);
+                routeChanges(batch);
             } catch (final InterruptedException e) {
                 return;
             }
@@ -245,6 +271,28 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
             } finally {
                 lanes.doneWriting();
             }
+        }
+    }
+
+    /**
+     * Routes mailbox events by their mailbox's type: mail to {@link MailRouting}, calendars and address books to
+     * {@link DavRouting}, other types (attachments, notes) nowhere.
+     */
+    private void routeChanges(final List<RouteJob> batch) {
+        final List<RouteJob> mailChanges = new ArrayList<>(batch.size());
+        final List<RouteJob> davChanges = new ArrayList<>();
+        for (final RouteJob job : batch) {
+            switch (((MailboxEvent) job.event()).mailboxType()) {
+                case MAIL -> mailChanges.add(job);
+                case CALENDAR, ADDRESSBOOK -> davChanges.add(job);
+                case OTHER -> outcomes.finish(job, RouteOutcome.IGNORED);
+            }
+        }
+        if (!mailChanges.isEmpty()) {
+            mail.routeMail(mailChanges);
+        }
+        if (!davChanges.isEmpty()) {
+            dav.routeChanges(davChanges);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.mailpush.notifyd.route;
 
+import org.mailpush.common.mail.MailboxNames;
 import org.mailpush.notifyd.event.EventType;
 import org.mailpush.notifyd.event.MailboxEvent;
 import org.mailpush.store.Registration;
@@ -10,15 +11,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import static org.mailpush.notifyd.route.EventRouter.LOG;
 
 /**
- * Routes a batch of mailbox events: the registrations of all their owners looked up at once
+ * Routes a batch of mail mailbox events: the registrations of all their owners looked up at once
  * ({@link RegistrationStore#registrationsOfUsers}), then a {@link PushIntent} to the {@link PushDispatcher} for each
- * of an owner's devices that watches the event's mailbox. Runs on the routing thread.
+ * of an owner's devices that watches the event's mailbox, under any name a client may give it
+ * ({@link MailboxEvent#clientNames()}: {@code Sent} or {@code INBOX/Sent}). Only mail events come here (the router
+ * sends calendars and address books to {@link DavRouting}). Runs on the routing thread.
  */
 final class MailRouting {
 
@@ -81,15 +83,13 @@ final class MailRouting {
         }
     }
 
-    /**
-     * Hands the pushes for one event to the dispatcher and finishes the job: at once, or, for a durable-queue event
-     * with pushes, when their answers came ({@code done} waits for them).
-     */
+    /** Hands the pushes for one event to the dispatcher and finishes the job ({@link Dispatching}). */
     private void dispatch(final RouteJob job, final List<Registration> ownersRegistrations) {
         final MailboxEvent change = (MailboxEvent) job.event();
+        final List<String> names = change.clientNames();
         final List<Registration> watching = new ArrayList<>(ownersRegistrations.size());
         for (final Registration registration : ownersRegistrations) {
-            if (registration.mailboxes().contains(change.mailbox())) {
+            if (MailboxNames.watchesAny(registration.mailboxes(), names)) {
                 watching.add(registration);
             }
         }
@@ -99,23 +99,6 @@ final class MailRouting {
             outcomes.finish(job, ownersRegistrations.isEmpty() ? RouteOutcome.UNKNOWN_USER : RouteOutcome.NOT_WATCHED);
             return;
         }
-        if (job.done() == null) {
-            for (final Registration registration : watching) {
-                dispatcher.dispatch(new PushIntent(registration, change));
-            }
-            outcomes.finish(job, RouteOutcome.DISPATCHED);
-            return;
-        }
-        final Runnable done = job.done();
-        final AtomicInteger outstanding = new AtomicInteger(watching.size());
-        final Runnable onePushed = () -> {
-            if (outstanding.decrementAndGet() == 0) {
-                done.run();
-            }
-        };
-        for (final Registration registration : watching) {
-            dispatcher.dispatch(new PushIntent(registration, change), onePushed);
-        }
-        outcomes.told(job, RouteOutcome.DISPATCHED);
+        Dispatching.toAll(dispatcher, outcomes, job, change, watching);
     }
 }

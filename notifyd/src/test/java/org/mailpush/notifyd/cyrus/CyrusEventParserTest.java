@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CyrusEventParserTest {
 
     private final NotifyDatagramParser datagrams = new NotifyDatagramParser(NotifyDatagramParser.DEFAULT_MAX_BYTES);
-    private final CyrusEventParser parser = new CyrusEventParser("pusher", CyrusNamespace.DEFAULT);
+    private final CyrusEventParser parser = new CyrusEventParser("pusher");
 
     @Test
     void everyFixtureParsesToTheTypeInItsName() throws Exception {

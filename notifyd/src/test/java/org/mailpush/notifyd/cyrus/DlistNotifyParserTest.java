@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DlistNotifyParserTest {
 
     private final DlistNotifyParser parser = new DlistNotifyParser(65_536);
-    private final CyrusEventParser events = new CyrusEventParser("pusher", CyrusNamespace.DEFAULT);
+    private final CyrusEventParser events = new CyrusEventParser("pusher");
 
     @Test
     void everyCapturedNotificationParsesAsItsDatagramTwinDoes() throws Exception {

@@ -54,4 +54,30 @@ public final class Fixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * The datagrams of one capture in a folder of its own ({@code dav}, {@code namespace}, {@code main}: see
+     * fixtures/README.md), in arrival order.
+     */
+    public static List<Path> datagrams(final String folder) {
+        try (Stream<Path> files = Files.list(directory().resolve(folder))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".dgram")).sorted().toList();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The datagram of {@code folder} whose name starts with {@code prefix} ({@code "21-"}). */
+    public static byte[] datagram(final String folder, final String prefix) {
+        final List<Path> matching = datagrams(folder).stream()
+                .filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
+        if (matching.size() != 1) {
+            throw new IllegalArgumentException(matching.size() + " fixtures in " + folder + " start with " + prefix);
+        }
+        try {
+            return Files.readAllBytes(matching.get(0));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -44,4 +44,25 @@ class IntakeCountersTest {
                         "Refused input on cyrus: datagram has 3 fields (TRUNCATED); further TRUNCATED inputs there"
                                 + " are counted, logged at DEBUG only");
     }
+
+    @Test
+    void refusedSubscriptionsAreCountedApartAndSaySoOnce() {
+        final IntakeCounters counters = new IntakeCounters();
+        for (int i = 0; i < 3; i++) {
+            counters.badInput("cyrus", new BadInputException(BadInputKind.BAD_DEVICE_TOKEN,
+                    "ApplePushServiceDAV apsDeviceToken efef… is not 64 hex digits (4 characters)").asSubscription());
+        }
+        counters.badInput("cyrus", BadInputException.refusedRegistration(BadInputKind.BAD_DEVICE_TOKEN, "x"));
+
+        assertThat(counters.refusedSubscriptions(BadInputKind.BAD_DEVICE_TOKEN)).isEqualTo(3);
+        assertThat(counters.refusedRegistrations(BadInputKind.BAD_DEVICE_TOKEN)).isEqualTo(1);
+        assertThat(counters.badInput(BadInputKind.BAD_DEVICE_TOKEN)).isEqualTo(4);
+        assertThat(appender.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .filteredOn(m -> m.contains("subscription"))
+                .containsExactly("Refused a calendar/contacts subscription on cyrus: ApplePushServiceDAV apsDeviceToken"
+                        + " efef… is not 64 hex digits (4 characters) (BAD_DEVICE_TOKEN). The device was told OK and"
+                        + " gets no pushes for that collection until it subscribes again; further BAD_DEVICE_TOKEN"
+                        + " refusals there are counted (mailpush_dav_subscriptions_refused), logged at DEBUG only");
+    }
 }

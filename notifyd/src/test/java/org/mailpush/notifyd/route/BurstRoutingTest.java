@@ -91,7 +91,7 @@ class BurstRoutingTest {
 
     private void start(final RegistrationStore routingStore, final PushDispatcher dispatcher, final int mailCapacity)
             throws Exception {
-        router = new EventRouter(routingStore, dispatcher, counters, TOPIC, mailCapacity,
+        router = new EventRouter(routingStore, tokenStore.subscriptions(), dispatcher, counters, TOPIC, mailCapacity,
                 RoutingSettings.DEFAULTS.maxQueuedRegistrations(), clock);
         socket = NotifySocketServer.builder().path(dir.resolve("notify")).method("pusher")
                 .mode(PosixFilePermissions.fromString("rw-rw----")).listener(counters).sink(router).backlog(router)
@@ -204,7 +204,8 @@ class BurstRoutingTest {
         final FirstCommitHeld held = new FirstCommitHeld();
         final RegistrationStore gated = held.around(store);
         final List<String> order = new CopyOnWriteArrayList<>();
-        router = new EventRouter(gated, intent -> order.add("push after " + held.commits.get() + " commit(s), "
+        router = new EventRouter(gated, tokenStore.subscriptions(),
+                intent -> order.add("push after " + held.commits.get() + " commit(s), "
                 + store.count() + " stored"), counters, TOPIC, 10, 1_000, clock);
         router.accept(device("phone0", 0));
         assertThat(held.inCommit.await(10, TimeUnit.SECONDS)).isTrue();
@@ -235,7 +236,7 @@ class BurstRoutingTest {
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Boolean> releasedAtPush = new CopyOnWriteArrayList<>();
         final FirstCommitHeld held = new FirstCommitHeld();
-        router = new EventRouter(held.around(store), intent -> {
+        router = new EventRouter(held.around(store), tokenStore.subscriptions(), intent -> {
             releasedAtPush.add(held.release.getCount() == 0);
             pushes.add(intent);
         }, counters, TOPIC, 10, 1_000, clock);
@@ -260,7 +261,7 @@ class BurstRoutingTest {
         final List<PushIntent> pushes = new CopyOnWriteArrayList<>();
         final List<Long> storedAtPush = new CopyOnWriteArrayList<>();
         final FirstCommitHeld held = new FirstCommitHeld();
-        router = new EventRouter(held.around(store), intent -> {
+        router = new EventRouter(held.around(store), tokenStore.subscriptions(), intent -> {
             storedAtPush.add(store.count());
             pushes.add(intent);
         }, counters, TOPIC, 10, 1_000, clock);

@@ -55,6 +55,11 @@ class EventRouterTest {
         tokenStore.close();
     }
 
+    /** A router on the store as it is now (tests reopen it), lanes of 10. */
+    private EventRouter router(final PushDispatcher dispatcher) {
+        return new EventRouter(store, tokenStore.subscriptions(), dispatcher, counters, TOPIC, 10, clock);
+    }
+
     private static DeviceRegistration device(final String token, final String... mailboxes) {
         return new DeviceRegistration("cyrus", "test", 2, "ACC-1", token, "com.apple.mobilemail", Set.of(mailboxes));
     }
@@ -65,7 +70,7 @@ class EventRouterTest {
 
     @Test
     void registrationIsStoredWithTheCredentialTopic() {
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         router.route(device(TOKEN_A, "INBOX", "Sent"));
 
         final Registration stored = store.find(new RegistrationKey("ACC-1", TOKEN_A)).orElseThrow();
@@ -78,7 +83,7 @@ class EventRouterTest {
 
     @Test
     void newMailReachesEveryDeviceOfTheOwnerThatWatchesTheMailbox() {
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         router.route(device(TOKEN_A, "INBOX", "Sent"));
         router.route(device(TOKEN_B, "INBOX"));
 
@@ -97,8 +102,33 @@ class EventRouterTest {
     }
 
     @Test
+    void aFolderIsRoutedWhetherTheDeviceNamesItBesideOrUnderInbox() {
+        final EventRouter router = router(pushes::add);
+        router.route(device(TOKEN_A, "Sent", "Work Stuff.Q1"));              // altnamespace
+        router.route(device(TOKEN_B, "inbox/Sent", "INBOX.Work Stuff.Q1"));   // no altnamespace
+        router.route(cyrusEvent("Sent", '/'));
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
+        pushes.clear();
+        router.route(cyrusEvent("Work Stuff.Q1", '.'));
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactlyInAnyOrder(TOKEN_A, TOKEN_B);
+        pushes.clear();
+        // Under '.', INBOX/Sent is not INBOX's child Sent; and INBOX itself is only INBOX.
+        router.route(cyrusEvent("Sent", '.'));
+        assertThat(pushes).extracting(p -> p.target().deviceToken()).containsExactly(TOKEN_A);
+        pushes.clear();
+        router.route(cyrusEvent("INBOX", '/'));
+        assertThat(pushes).isEmpty();
+        router.close();
+    }
+
+    private static MailboxEvent cyrusEvent(final String mailbox, final char separator) {
+        return new MailboxEvent("cyrus", EventType.MESSAGE_NEW, "test", mailbox, 1, 1, Instant.EPOCH, 0,
+                org.mailpush.notifyd.event.MailboxType.MAIL, "uid-1", separator);
+    }
+
+    @Test
     void queuedEventsAreRoutedInArrivalOrder() {
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         router.accept(device(TOKEN_A, "INBOX"));
         router.accept(event(EventType.MESSAGE_NEW, "test", "INBOX"));
         await().atMost(Duration.ofSeconds(5)).until(() -> pushes.size() == 1);
@@ -110,7 +140,7 @@ class EventRouterTest {
     void aFullQueueShedsNewEventsAndCountsThem() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch blocked = new CountDownLatch(1);
-        final EventRouter router = new EventRouter(store, intent -> {
+        final EventRouter router = new EventRouter(store, tokenStore.subscriptions(), intent -> {
             blocked.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -133,7 +163,7 @@ class EventRouterTest {
 
     @Test
     void aStoreFailureDoesNotStopRouting() {
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         tokenStore.close();                          // every store call now fails
         router.route(device(TOKEN_A, "INBOX"));
         router.route(event(EventType.MESSAGE_NEW, "test", "INBOX"));
@@ -145,7 +175,7 @@ class EventRouterTest {
 
     @Test
     void submitTellsWhatRoutingDid() throws Exception {
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         assertThat(router.submit(device(TOKEN_A, "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.REGISTERED);
         assertThat(router.submit(event(EventType.MESSAGE_NEW, "test", "INBOX")).get(5, TimeUnit.SECONDS))
@@ -166,7 +196,7 @@ class EventRouterTest {
         tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens"))
                 .cache(TokenStoreBuilder.CacheMode.OFF, 1, Duration.ofMinutes(1)).build();
         store = tokenStore.registrations();
-        final EventRouter uncached = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter uncached = router(pushes::add);
         tokenStore.close();
         assertThat(uncached.submit(event(EventType.MESSAGE_NEW, "test", "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.STORE_FAILED);
@@ -179,7 +209,7 @@ class EventRouterTest {
     void submitToAFullQueueCompletesAtOnceAsShed() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch blocked = new CountDownLatch(1);
-        final EventRouter router = new EventRouter(store, intent -> {
+        final EventRouter router = new EventRouter(store, tokenStore.subscriptions(), intent -> {
             blocked.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -205,7 +235,7 @@ class EventRouterTest {
         tokenStore.close();
         tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).maxDevicesPerUser(1).build();
         store = tokenStore.registrations();
-        final EventRouter router = new EventRouter(store, pushes::add, counters, TOPIC, 10, clock);
+        final EventRouter router = router(pushes::add);
         assertThat(router.submit(device(TOKEN_A, "INBOX")).get(5, TimeUnit.SECONDS))
                 .isEqualTo(RouteOutcome.REGISTERED);
         assertThat(router.submit(device(TOKEN_B, "INBOX")).get(5, TimeUnit.SECONDS))
@@ -219,7 +249,7 @@ class EventRouterTest {
     @Test
     void aTrackedEventIsDoneOnlyWhenEveryPushForItIsAnswered() throws Exception {
         final List<Runnable> pending = new CopyOnWriteArrayList<>();
-        final EventRouter router = new EventRouter(store, new PushDispatcher() {
+        final EventRouter router = new EventRouter(store, tokenStore.subscriptions(), new PushDispatcher() {
             @Override
             public void dispatch(final PushIntent intent) {
                 pushes.add(intent);

@@ -54,7 +54,8 @@ class XapsdApiContractTest {
     void start() throws IOException {
         tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).build();
         store = tokenStore.registrations();
-        router = new EventRouter(store, pushes::add, counters, TOPIC, 100, Clock.systemUTC());
+        router = new EventRouter(store, tokenStore.subscriptions(), pushes::add, counters, TOPIC, 100,
+                Clock.systemUTC());
         server = xapsd(new InetSocketAddress("::1", 0), null);
     }
 

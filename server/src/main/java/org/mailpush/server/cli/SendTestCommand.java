@@ -8,6 +8,8 @@ import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.config.StoreFactory;
 import org.mailpush.server.service.PusherFactory;
 import org.mailpush.common.mail.DeviceTokens;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.Registration;
 import org.mailpush.store.TokenStore;
 import org.mailpush.store.TokenStoreException;
@@ -34,6 +36,8 @@ import java.util.concurrent.TimeoutException;
 @Command(name = "send-test", mixinStandardHelpOptions = true,
         description = {"Pushes to every registered device of a user now (outside coalescing) and prints Apple's"
                 + " answer per device: accepted, or the status and reason.",
+                "--kind calendar or contacts pushes the user's DAV subscriptions instead, each on its own topic"
+                        + " with its collection's push key, as a change in that calendar or address book would.",
                 "A device Apple reports as gone (410 Unregistered, 400 BadDeviceToken) is removed, as the service"
                         + " would remove it.",
                 "Exit code 0 when Apple accepted every push, 1 otherwise."})
@@ -44,6 +48,12 @@ final class SendTestCommand implements Callable<Integer> {
 
     @Option(names = "--user", paramLabel = "U", required = true, description = "the user whose devices to push")
     String user;
+
+    @Option(names = "--kind", paramLabel = "KIND", defaultValue = "mail",
+            description = "which pushes: mail (the user's XAPPLEPUSHSERVICE registrations), calendar or contacts"
+                    + " (the user's DAV subscriptions not expired, each pushed with its collection's key)"
+                    + " (default: ${DEFAULT-VALUE})")
+    String kind;
 
     @Option(names = "--mailbox", paramLabel = "M",
             description = "only the devices watching this mailbox (as the client names it, e.g. INBOX)")
@@ -75,28 +85,39 @@ final class SendTestCommand implements Callable<Integer> {
             err.println("mailpush: " + e.getMessage());
             return ExitCodes.CONFIG;
         }
+        final PushTarget.Kind wanted;
+        try {
+            wanted = PushTarget.Kind.fromLabel(kind);
+        } catch (final IllegalArgumentException e) {
+            err.println("mailpush: --kind must be mail, calendar or contacts, not \"" + kind + "\"");
+            return ExitCodes.FAILED;
+        }
+        if (mailbox != null && wanted != PushTarget.Kind.MAIL) {
+            err.println("mailpush: --mailbox goes with --kind mail only");
+            return ExitCodes.FAILED;
+        }
         try (TokenStore store = StoreFactory.open(settings.store())) {
-            final List<Registration> devices = mailbox == null ? store.registrations().registrationsOf(user)
-                    : store.registrations().registrationsWatching(user, mailbox);
+            final List<? extends PushTarget> devices = targets(store, wanted);
             if (devices.isEmpty()) {
-                err.println("mailpush: no device of " + user + " is registered"
-                        + (mailbox != null ? " for " + mailbox : "") + " in " + store.describe());
+                err.println("mailpush: " + (wanted == PushTarget.Kind.MAIL ? "no device of " + user
+                        + " is registered" + (mailbox != null ? " for " + mailbox : "")
+                        : user + " has no " + wanted.label() + " subscription that has not expired") + " in "
+                        + store.describe());
                 return ExitCodes.FAILED;
             }
-            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store.registrations())) {
+            try (ApnsPusher pusher = PusherFactory.build(settings.apns(), store.registrations(),
+                    store.subscriptions())) {
                 out.println("Pushing to " + devices.size() + " device(s) of " + user + " via "
                         + pusher.credentials().get(0).apnsHost() + " ...");
                 out.flush();
                 final List<CompletableFuture<PushResult>> sent = new ArrayList<>();
-                for (final Registration device : devices) {
+                for (final PushTarget device : devices) {
                     sent.add(pusher.send(device));
                 }
                 final long deadline = System.nanoTime() + wait.toNanos();
                 boolean allAccepted = true;
                 for (int i = 0; i < devices.size(); i++) {
-                    final Registration device = devices.get(i);
-                    final String label = DeviceTokens.mask(device.deviceToken()) + " (account "
-                            + DeviceTokens.mask(device.accountId()) + ", topic " + device.topic() + ")";
+                    final String label = label(devices.get(i));
                     try {
                         final PushResult result = sent.get(i).get(Math.max(0, deadline - System.nanoTime()),
                                 TimeUnit.NANOSECONDS);
@@ -127,5 +148,25 @@ final class SendTestCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return ExitCodes.FAILED;
         }
+    }
+
+    private List<? extends PushTarget> targets(final TokenStore store, final PushTarget.Kind wanted) {
+        if (wanted == PushTarget.Kind.MAIL) {
+            return mailbox == null ? store.registrations().registrationsOf(user)
+                    : store.registrations().registrationsWatching(user, mailbox);
+        }
+        final java.time.Instant now = java.time.Instant.now();
+        return store.subscriptions().subscriptionsOf(user).stream()
+                .filter(subscription -> subscription.kind() == wanted && !subscription.expiredAt(now)).toList();
+    }
+
+    private static String label(final PushTarget device) {
+        if (device instanceof Registration registration) {
+            return DeviceTokens.mask(registration.deviceToken()) + " (account "
+                    + DeviceTokens.mask(registration.accountId()) + ", topic " + registration.topic() + ")";
+        }
+        final DavSubscription subscription = (DavSubscription) device;
+        return DeviceTokens.mask(subscription.deviceToken()) + " (" + subscription.kind().label() + " key "
+                + subscription.pushKey() + ", topic " + subscription.topic() + ")";
     }
 }

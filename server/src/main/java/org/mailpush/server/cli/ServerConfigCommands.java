@@ -72,10 +72,6 @@ final class ServerConfigCommands {
             out.println("event_notifier: " + cyrus.eventNotifier());
             out.println("event_groups: message mailbox flags applepushservice");
             out.println("notifysocket: " + cyrus.notifySocket());
-            out.println("# mailpush reads mailbox names as these settings say (cyrus.namespace); keep them equal");
-            out.println("altnamespace: " + (cyrus.namespace().altNamespace() ? "yes" : "no"));
-            out.println("unixhierarchysep: " + (cyrus.namespace().unixHierarchySep() ? "yes" : "no"));
-            out.println("virtdomains: " + (cyrus.namespace().virtDomains() ? "userid" : "off"));
             out.println();
             out.println("# cyrus.conf: in SERVICES, remove or comment out Cyrus's own notify service, which binds"
                     + " the same socket:");

@@ -10,6 +10,7 @@ import org.mailpush.notifyd.http.HttpIntakeSettings;
 import org.mailpush.notifyd.route.RoutingSettings;
 import org.mailpush.pusher.ApnsSettings;
 import org.mailpush.pusher.DeliverySettings;
+import org.mailpush.pusher.PrioritySettings;
 import org.mailpush.pusher.credentials.CredentialSettings;
 import org.mailpush.server.ops.OpsHttpSettings;
 import org.mailpush.store.StoreSettings;
@@ -74,7 +75,7 @@ public final class EffectiveConfig {
         root.put("intake", tree(HttpIntakeSettings.defaults(HttpIntakeSettings.DOVECOT_LISTEN)));
         root.put("xapsd", tree(HttpIntakeSettings.defaults(HttpIntakeSettings.XAPSD_LISTEN)));
         root.put("apns", tree(new ApnsSettings(null, null, null, List.of(new CredentialSettings(null, null, null,
-                null, null, null, null, null, null)), null, DeliverySettings.DEFAULTS)));
+                null, null, null, null, null, null)), null, PrioritySettings.DEFAULTS, DeliverySettings.DEFAULTS)));
         root.put("http", tree(OpsHttpSettings.DEFAULTS));
         root.put("routing", tree(RoutingSettings.DEFAULTS));
         return write(root);

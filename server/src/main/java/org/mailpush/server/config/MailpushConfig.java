@@ -7,6 +7,7 @@ import org.mailpush.notifyd.http.HttpIntakeSettings;
 import org.mailpush.notifyd.route.RoutingSettings;
 import org.mailpush.pusher.ApnsSettings;
 import org.mailpush.pusher.DeliverySettings;
+import org.mailpush.pusher.PrioritySettings;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 import org.mailpush.pusher.credentials.CredentialSettings;
 import org.mailpush.server.ops.OpsHttpSettings;
@@ -55,6 +56,10 @@ public record MailpushConfig(Path source, StoreSettings store, Optional<CyrusSet
 
         public DeliverySettings delivery() {
             return settings.delivery();
+        }
+
+        public PrioritySettings priority() {
+            return settings.priority();
         }
     }
 

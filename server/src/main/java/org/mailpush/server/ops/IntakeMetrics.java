@@ -49,6 +49,9 @@ public final class IntakeMetrics implements IntakeListener {
         if (error.refusesRegistration()) {
             registry.counter("mailpush_registrations_refused", "source", source, "reason", kind).increment();
         }
+        if (error.refusesSubscription()) {
+            registry.counter("mailpush_dav_subscriptions_refused", "source", source, "reason", kind).increment();
+        }
         next.badInput(source, error);
     }
 
@@ -57,6 +60,10 @@ public final class IntakeMetrics implements IntakeListener {
         registry.counter("mailpush_events_shed", "source", event.source()).increment();
         if (event instanceof org.mailpush.notifyd.event.DeviceRegistration) {
             registry.counter("mailpush_registrations_refused", "source", event.source(), "reason", "shed")
+                    .increment();
+        }
+        if (event instanceof org.mailpush.notifyd.event.DavSubscriptionRequest) {
+            registry.counter("mailpush_dav_subscriptions_refused", "source", event.source(), "reason", "shed")
                     .increment();
         }
         next.eventShed(event);

@@ -4,13 +4,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.mailpush.pusher.PushListener;
 import org.mailpush.pusher.PushResult;
+import org.mailpush.store.PushTarget;
 
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Counts and times every push as it ends: accepted, rejected by Apple's reason, or failed (no final answer:
- * retries exhausted, expired, credential disabled); the latency from taking in the event to Apple's final answer.
+ * retries exhausted, expired, credential disabled, no credential for the topic), each labelled with the
+ * {@code kind} of push (mail, calendar, contacts); the latency from taking in the event to Apple's final answer,
+ * per kind.
  * And the two parts of it, apart: from the event to the push's request leaving
  * ({@code mailpush_push_dispatch_latency}, labelled {@code coalescing="none"} for a push sent at once,
  * {@code "waited"} for one that waited on purpose for a coalescing window or a change delay), so the pipeline's
@@ -28,7 +31,8 @@ public final class PushMetrics implements PushListener {
 
     private final MeterRegistry registry;
     private final PushHistory history;
-    private final Timer eventToAnswer;
+    /** Event to final answer, one timer per kind: a DAV push waits its coalescing delay on purpose, mail does not. */
+    private final java.util.Map<PushTarget.Kind, Timer> eventToAnswer = new java.util.EnumMap<>(PushTarget.Kind.class);
     private final Timer dispatchedAtOnce;
     private final Timer dispatchedAfterWaiting;
     private final Timer roundTrip;
@@ -36,11 +40,14 @@ public final class PushMetrics implements PushListener {
     public PushMetrics(final MeterRegistry registry, final PushHistory history) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.history = Objects.requireNonNull(history, "history");
-        this.eventToAnswer = Timer.builder("mailpush_push_latency")
-                .description("from taking in the earliest event a push covers to APNs' final answer")
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .publishPercentiles(0.5, 0.9, 0.99)
-                .register(registry);
+        for (final PushTarget.Kind kind : PushTarget.Kind.values()) {
+            eventToAnswer.put(kind, Timer.builder("mailpush_push_latency")
+                    .description("from taking in the earliest event a push covers to APNs' final answer")
+                    .tag("kind", kind.label())
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .publishPercentiles(0.5, 0.9, 0.99)
+                    .register(registry));
+        }
         this.dispatchedAtOnce = dispatch(registry, "none");
         this.dispatchedAfterWaiting = dispatch(registry, "waited");
         this.roundTrip = Timer.builder("mailpush_apns_round_trip")
@@ -80,28 +87,34 @@ public final class PushMetrics implements PushListener {
         dispatchLatency(waited).record(sinceEvent);
     }
 
-    /** The event-to-answer timer (the status page reads its percentiles). */
+    /** The event-to-answer timer of mail pushes (the status page reads its percentiles). */
     public Timer latency() {
-        return eventToAnswer;
+        return latency(PushTarget.Kind.MAIL);
+    }
+
+    /** The event-to-answer timer of one kind of push. */
+    public Timer latency(final PushTarget.Kind kind) {
+        return eventToAnswer.get(kind);
     }
 
     @Override
     public void pushCompleted(final PushResult result) {
+        final String kind = result.kind().label();
         if (result.accepted()) {
-            registry.counter("mailpush_pushes_accepted").increment();
+            registry.counter("mailpush_pushes_accepted", "kind", kind).increment();
             history.accepted();
         } else if (result.status() != 0) {
-            registry.counter("mailpush_pushes_rejected", "reason", result.reason() != null ? result.reason()
-                    : "HTTP " + result.status()).increment();
-            history.rejected(result.registration().deviceToken(), result.status(), result.reason());
+            registry.counter("mailpush_pushes_rejected", "kind", kind, "reason", result.reason() != null
+                    ? result.reason() : "HTTP " + result.status()).increment();
+            history.rejected(result.target().deviceToken(), result.status(), result.reason());
         } else {
             final String reason = result.reason() != null ? result.reason().replaceAll(":.*", "")
                     : result.failure() != null ? result.failure().getClass().getSimpleName() : "NoAnswer";
-            registry.counter("mailpush_pushes_failed", "reason", reason).increment();
-            history.failed(result.registration().deviceToken(), reason);
+            registry.counter("mailpush_pushes_failed", "kind", kind, "reason", reason).increment();
+            history.failed(result.target().deviceToken(), reason);
         }
         if (result.sinceEvent() != null) {
-            eventToAnswer.record(result.sinceEvent());
+            latency(result.kind()).record(result.sinceEvent());
         }
     }
 

@@ -48,6 +48,18 @@ public final class StatusReport {
         pushes.put("inFlight", (long) gauge(registry, "mailpush_apns_in_flight"));
         pushes.put("rejectedByReason", byTag(registry, "mailpush_pushes_rejected", "reason"));
         pushes.put("failedByReason", byTag(registry, "mailpush_pushes_failed", "reason"));
+        final Map<String, Object> byKind = new LinkedHashMap<>();
+        for (final org.mailpush.store.PushTarget.Kind kind : org.mailpush.store.PushTarget.Kind.values()) {
+            final Map<String, Object> counts = new LinkedHashMap<>();
+            for (final String outcome : java.util.List.of("accepted", "rejected", "failed")) {
+                counts.put(outcome, (long) registry.find("mailpush_pushes_" + outcome).tag("kind", kind.label())
+                        .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
+            }
+            counts.put("latencyP50Ms", metrics.pushes().latency(kind).count() == 0 ? null
+                    : percentile(metrics.pushes().latency(kind), 0.5));
+            byKind.put(kind.label(), counts);
+        }
+        pushes.put("byKind", byKind);
         report.put("pushes", pushes);
 
         final Map<String, Object> latency = new LinkedHashMap<>();
@@ -131,5 +143,14 @@ public final class StatusReport {
             values.put("p" + name + "Ms", Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0);
         }
         return values;
+    }
+
+    private static Double percentile(final io.micrometer.core.instrument.Timer timer, final double wanted) {
+        for (final ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
+            if (value.percentile() == wanted) {
+                return Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0;
+            }
+        }
+        return null;
     }
 }

@@ -46,7 +46,7 @@ record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationS
         ApnsPusher pusher = null;
         if (role != Role.INTAKE) {
             pusher = lifecycle.started("pusher", PusherFactory.build(config.apns(), registrations,
-                    metrics.pushes()));
+                    store.subscriptions(), metrics.pushes()));
             metrics.bindPusher(pusher);
             for (final CredentialStatus credential : pusher.credentials()) {
                 LOG.info("APNs credential for topic {} from {} via {}{}", credential.topic(), credential.source(),

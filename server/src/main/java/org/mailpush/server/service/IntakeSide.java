@@ -14,6 +14,8 @@ import org.mailpush.server.config.ConfigException;
 import org.mailpush.server.config.MailpushConfig;
 import org.mailpush.server.ops.IntakeMetrics;
 import org.mailpush.server.ops.Readiness;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -31,6 +33,8 @@ import java.util.function.Supplier;
  * {@link #readiness} is read by the ops endpoint's thread.
  */
 final class IntakeSide {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IntakeSide.class);
 
     /** How long a stop lets the router finish what is queued. */
     private static final Duration ROUTER_DRAIN = Duration.ofSeconds(10);
@@ -59,7 +63,7 @@ final class IntakeSide {
             throw new ConfigException("apns.topic: is required for --role intake: the intake does not read the"
                     + " credentials, and answers registrations with this topic");
         }
-        router = new EventRouter(core.registrations(), dispatcher(), counted, topic,
+        router = new EventRouter(core.registrations(), core.store().subscriptions(), dispatcher(), counted, topic,
                 config.routing().maxQueuedMail(), config.routing().maxQueuedRegistrations(), Clock.systemUTC());
         lifecycle.started("event router", () -> router.close(ROUTER_DRAIN));
         core.metrics().bindRouter(router);
@@ -96,6 +100,12 @@ final class IntakeSide {
     }
 
     private void openCyrusSocket(final CyrusSettings cyrus) throws IOException {
+        if (!cyrus.deprecatedKeysSet().isEmpty()) {
+            // Accepted so that existing files still load; said once, so that they get cleaned up.
+            LOG.warn("{}: {} deprecated and ignored: mailpush reads Cyrus's namespace (altnamespace, unixhierarchysep,"
+                    + " virtdomains) from each event, nothing to mirror; remove it from the cyrus: section",
+                    config.source(), String.join(", ", cyrus.deprecatedKeysSet()));
+        }
         if (cyrus.notifySocket().streamMode()) {
             // Events acknowledged to Cyrus are on disk; done once their pushes are answered.
             final NotifyStreamServer server = NotifyStreamServer.builder()

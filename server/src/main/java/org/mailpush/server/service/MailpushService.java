@@ -10,6 +10,7 @@ import org.mailpush.server.ops.MailpushMetrics;
 import org.mailpush.server.ops.OpsHttpServer;
 import org.mailpush.server.ops.Readiness;
 import org.mailpush.server.ops.StatusReport;
+import org.mailpush.store.DavSubscriptionStore;
 import org.mailpush.store.RegistrationStore;
 import org.mailpush.store.TokenStoreException;
 import org.slf4j.Logger;
@@ -38,15 +39,17 @@ public final class MailpushService implements AutoCloseable {
 
     private final Lifecycle lifecycle;
     private final RegistrationStore registrations;
+    private final DavSubscriptionStore subscriptions;
     private final IntakeCounters intake;
     private final OpsHttpServer ops;
     private final Map<String, HttpIntakeServer> httpDoors;
 
     private MailpushService(final Lifecycle lifecycle, final RegistrationStore registrations,
-                            final IntakeCounters intake, final OpsHttpServer ops,
-                            final Map<String, HttpIntakeServer> httpDoors) {
+                            final DavSubscriptionStore subscriptions, final IntakeCounters intake,
+                            final OpsHttpServer ops, final Map<String, HttpIntakeServer> httpDoors) {
         this.lifecycle = lifecycle;
         this.registrations = registrations;
+        this.subscriptions = subscriptions;
         this.intake = intake;
         this.ops = ops;
         this.httpDoors = httpDoors;
@@ -86,7 +89,8 @@ public final class MailpushService implements AutoCloseable {
             intake.openDoors();
             LOG.info("mailpush started; {} registration(s) in {}; TLS {}", core.registrations().count(),
                     core.store().describe(), tlsImplementation());
-            return new MailpushService(lifecycle, core.registrations(), intake.counters(), ops, intake.httpDoors());
+            return new MailpushService(lifecycle, core.registrations(), core.store().subscriptions(),
+                    intake.counters(), ops, intake.httpDoors());
         } catch (final ConfigException e) {
             lifecycle.stopAll();
             throw new StartupException(e.getMessage(), e);
@@ -126,7 +130,8 @@ public final class MailpushService implements AutoCloseable {
         final OpsHttpServer ops = lifecycle.started("ops endpoint", startOps(config, core.metrics(), readiness));
         LOG.info("mailpush started as the pusher of a split install; queued pushes come from {}",
                 core.store().describe());
-        return new MailpushService(lifecycle, core.registrations(), new IntakeCounters(), ops, Map.of());
+        return new MailpushService(lifecycle, core.registrations(), core.store().subscriptions(),
+                new IntakeCounters(), ops, Map.of());
     }
 
     private static OpsHttpServer startOps(final MailpushConfig config, final MailpushMetrics metrics,
@@ -139,6 +144,11 @@ public final class MailpushService implements AutoCloseable {
     /** The registrations, as every door and the pusher use them (counted). */
     public RegistrationStore registrations() {
         return registrations;
+    }
+
+    /** The calendar and address book subscriptions (through the routing cache when it is on). */
+    public DavSubscriptionStore subscriptions() {
+        return subscriptions;
     }
 
     public IntakeCounters intake() {

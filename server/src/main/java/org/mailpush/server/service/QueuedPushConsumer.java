@@ -83,12 +83,13 @@ final class QueuedPushConsumer implements AutoCloseable {
     private void submit(final QueuedPush push) {
         if (push.target() instanceof DavSubscriptionKey key) {
             final Optional<DavSubscription> subscription = subscriptions.findSubscription(key);
-            if (subscription.isPresent() && !subscription.get().expiredAt(Instant.now())) {
-                // The pusher of this build submits mail registrations only: the row is taken off the queue here,
-                // and handing it to the pusher is wired where the pusher takes a PushTarget.
-                LOG.debug("DAV push taken from the queue: {}", subscription.get());
+            if (subscription.isEmpty() || subscription.get().expiredAt(Instant.now())) {
+                done(push.id()); // unsubscribed, removed or expired since: nothing to push
+                return;
             }
-            done(push.id()); // pushed or not, nothing more will come of this row; gone or expired: nothing to push
+            final long age = Math.max(0, Duration.between(push.receivedAt(), Instant.now()).toNanos());
+            pusher.submit(subscription.get(), PushKind.COLLECTION_CHANGE, System.nanoTime() - age,
+                    () -> done(push.id()));
             return;
         }
         final Optional<Registration> registration = registrations.find((RegistrationKey) push.target());

@@ -9,9 +9,12 @@ import org.mailpush.pusher.mock.LoopbackApnsServer;
 import org.mailpush.server.config.ConfigLoader;
 import org.mailpush.server.config.ExampleConfig;
 import org.mailpush.server.service.MailpushService;
+import org.mailpush.store.DavSubscription;
+import org.mailpush.store.PushTarget;
 import org.mailpush.store.Registration;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 
@@ -96,5 +99,45 @@ class SendTestCommandTest {
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).startsWith("mailpush: no device of nobody is registered in h2 ");
         assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void calendarPushesGoToTheUsersSubscriptionsOnTheirOwnTopic() throws Exception {
+        final String calendarTopic = "com.apple.calendar.XServer.0b7e2c9d-4a1f-4e6b-8d3c-5f9a2e1b7c40";
+        final ExamplePki.ClientCredentialFiles calendar = pki.issueClient("calendar",
+                ExamplePki.ClientSpec.mail().withTopic(calendarTopic));
+        apns.allow(calendarTopic, IPAD);
+        final Path withCalendar = ExampleConfig.write(dir.resolve("calendar.yaml"), dir.resolve("data/tokens"),
+                dir.resolve("notify"), null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
+                pki.client().p12PasswordFile(), "    - p12: " + calendar.p12File(),
+                "      password-file: " + calendar.p12PasswordFile());
+        final Instant now = Instant.now();
+        service.subscriptions().subscribe(new DavSubscription(IPAD, "1178pie115u8qv1hhvvk0myj",
+                "alice/1178pie115u8qv1hhvvk0myj", calendarTopic, PushTarget.Kind.CALENDAR, "alice", now, now,
+                now.plus(Duration.ofDays(1))));
+        // Expired: not pushed.
+        service.subscriptions().subscribe(new DavSubscription(PHONE, "hvbycm9cmvq5xxg5kxgovzgj",
+                "alice/hvbycm9cmvq5xxg5kxgovzgj", calendarTopic, PushTarget.Kind.CALENDAR, "alice",
+                now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1))));
+
+        final Cli.Run run = mailpush("send-test", "--user", "alice", "--kind", "calendar", "-c",
+                withCalendar.toString());
+        assertThat(run.exit()).as(run.all()).isZero();
+        assertThat(run.out()).startsWith("Pushing to 1 device(s) of alice")
+                .contains("accepted  ab12cd34… (calendar key alice/1178pie115u8qv1hhvvk0myj, topic " + calendarTopic);
+        assertThat(apns.receivedFor(IPAD)).singleElement().satisfies(push -> {
+            assertThat(push.topic()).isEqualTo(calendarTopic);
+            assertThat(push.priority()).isEqualTo("5");
+            assertThat(push.payload()).startsWith("{\"key\":\"alice/1178pie115u8qv1hhvvk0myj\","
+                    + "\"dataChangedTimestamp\":");
+        });
+        assertThat(apns.receivedFor(PHONE)).isEmpty();
+
+        final Cli.Run contacts = mailpush("send-test", "--user", "alice", "--kind", "contacts", "-c",
+                withCalendar.toString());
+        assertThat(contacts.exit()).isEqualTo(1);
+        assertThat(contacts.err()).startsWith("mailpush: alice has no contacts subscription that has not expired");
+        final Cli.Run wrong = mailpush("send-test", "--user", "alice", "--kind", "todo", "-c", config.toString());
+        assertThat(wrong.err()).isEqualTo("mailpush: --kind must be mail, calendar or contacts, not \"todo\"\n");
     }
 }

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.imap.proxy.ImapProxyConfig;
 import org.mailpush.imap.proxy.ImapProxySettings;
-import org.mailpush.notifyd.cyrus.CyrusNamespace;
 import org.mailpush.notifyd.cyrus.CyrusSettings;
 import org.mailpush.notifyd.route.RoutingSettings;
 import org.mailpush.pusher.DeliverySettings;
+import org.mailpush.pusher.PrioritySettings;
 import org.mailpush.pusher.credentials.ApnsEnvironment;
 
 import java.nio.file.Files;
@@ -56,11 +56,13 @@ class ConfigLoaderTest {
         assertThat(config.apns().host()).as("each credential's own gateway").isNull();
         assertThat(config.apns().port()).isEqualTo(443);
         assertThat(config.apns().delivery()).isEqualTo(new DeliverySettings(100_000, 1_000,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(24),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofHours(24),
                 new DeliverySettings.Retry(12, Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 new DeliverySettings.CircuitBreaker(50, 20, 10, Duration.ofSeconds(1)), Duration.ofSeconds(10),
                 Duration.ofSeconds(10)));
         assertThat(config.routing()).isEqualTo(new RoutingSettings(50_000, 50_000));
+        assertThat(config.apns().priority()).as("mail as it always was, calendar and contacts as Apple documents")
+                .isEqualTo(new PrioritySettings(10, 5, 5));
         assertThat(config.store().cacheMaxAge()).as("one default, as the README and docs/store.md say")
                 .isEqualTo(Duration.ofMinutes(1));
         assertThat(config.store().cacheKnownUsers()).isEqualTo(1_000_000);
@@ -73,7 +75,7 @@ class ConfigLoaderTest {
                 .isEqualTo(dir.resolve("data/cyrus-queue"));
         assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw-rw----");
         assertThat(cyrus.eventNotifier()).isEqualTo("pusher");
-        assertThat(cyrus.namespace()).isEqualTo(CyrusNamespace.DEFAULT);
+        assertThat(cyrus.deprecatedKeysSet()).as("nothing about Cyrus's namespace to mirror").isEmpty();
         assertThat(config.apns().credentials()).singleElement().satisfies(c -> {
             assertThat(c.kind()).isEqualTo(MailpushConfig.Credential.Kind.PKCS12);
             assertThat(c.key()).isEqualTo("apns.credentials[0]");
@@ -108,6 +110,8 @@ class ConfigLoaderTest {
                   max-in-flight: 50
                   new-mail-window: 2s
                   change-delay: 1m
+                  dav-change-delay: 5s
+                  priority: {mail: 5, calendar: 10, contacts: 5}
                   expiration: 12h
                   retry:
                     max-attempts: 4
@@ -141,7 +145,8 @@ class ConfigLoaderTest {
         assertThat(PosixFilePermissions.toString(cyrus.socketPermissions())).isEqualTo("rw--w----");
         assertThat(cyrus.socketGroup()).isEqualTo("mail");
         assertThat(cyrus.eventNotifier()).isEqualTo("apns");
-        assertThat(cyrus.namespace()).isEqualTo(new CyrusNamespace(false, false, true));
+        assertThat(cyrus.deprecatedKeysSet()).as("still read, so old files load; reported, ignored")
+                .containsExactly("cyrus.altnamespace", "cyrus.unixhierarchysep", "cyrus.virtdomains");
         assertThat(cyrus.maxDatagramBytes()).isEqualTo(32768);
         assertThat(config.apns().port()).isEqualTo(2197);
         assertThat(config.apns().trust()).isEqualTo(dir.resolve("ca.pem"));
@@ -149,10 +154,11 @@ class ConfigLoaderTest {
         assertThat(config.apns().credentials().get(0).environment()).isEqualTo(ApnsEnvironment.DEVELOPMENT);
         assertThat(config.apns().host()).isEqualTo("api.sandbox.push.apple.com");
         assertThat(config.apns().delivery()).isEqualTo(new DeliverySettings(500, 50, Duration.ofSeconds(2),
-                Duration.ofMinutes(1), Duration.ofHours(12),
+                Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofHours(12),
                 new DeliverySettings.Retry(4, Duration.ofMillis(250), Duration.ofSeconds(10)),
                 new DeliverySettings.CircuitBreaker(80, 30, 5, Duration.ofMinutes(1)), Duration.ZERO,
                 Duration.ofSeconds(20)));
+        assertThat(config.apns().priority()).isEqualTo(new PrioritySettings(5, 10, 5));
         assertThat(config.apns().credentials().get(1).kind()).isEqualTo(MailpushConfig.Credential.Kind.TOKEN_KEY);
         assertThat(config.apns().credentials().get(1).teamId()).isEqualTo("TEAM123456");
         assertThat(config.http().listen()).isEqualTo(new HostPort("::1", 9999));
@@ -218,6 +224,16 @@ class ConfigLoaderTest {
                         + " pem, team-id, topic)");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  change-delay: 30"),
                 "apns.change-delay: must be a duration like 500ms, 30s, 5m, 24h or 30d, not \"30\"");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  priority:\n    calendar: 7"),
+                "apns.priority.calendar: must be 5 or 10, not 7");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  priority: {mail: 1}"),
+                "apns.priority.mail: must be 5 or 10, not 1");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  priority:\n    calender: 5"),
+                "apns.priority.calender: unknown key (did you mean calendar?)");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  priority: high"),
+                "apns.priority: must be a mapping of keys");
+        assertRefused(MINIMAL.replace("apns:", "apns:\n  dav-change-delay: 11m"),
+                "apns.dav-change-delay: must be between 0ms and 10m, not 11m");
         assertRefused(MINIMAL.replace("apns:", "apns:\n  retry:\n    initial-backoff: 2h"),
                 "apns.retry.initial-backoff: must be between 1ms and 1h, not 2h");
         assertRefused(MINIMAL.replace("password-file: /etc/mailpush/mail.p12.pass",

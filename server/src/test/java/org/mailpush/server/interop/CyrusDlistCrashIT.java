@@ -118,7 +118,7 @@ class CyrusDlistCrashIT {
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> metric(
                 "mailpush_events_received_total{source=\"cyrus\",type=\"MessageNew\"}") == USERS);
-        assertThat(metric("mailpush_pushes_accepted_total")).isZero();
+        assertThat(metric("mailpush_pushes_accepted_total{kind=\"mail\"}")).isZero();
 
         // The process dies without any chance to tidy up.
         mailpush.destroyForcibly().waitFor(20, TimeUnit.SECONDS);

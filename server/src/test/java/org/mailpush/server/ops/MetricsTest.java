@@ -126,13 +126,14 @@ class MetricsTest {
         assertThat(metrics).containsEntry("mailpush_push_requests_total", 9.0);
         // Per device: the second message schedules the trailing push, the third and fourth join it.
         assertThat(metrics).containsEntry("mailpush_pushes_coalesced_total", 4.0);
-        assertThat(metrics).containsEntry("mailpush_pushes_accepted_total", 4.0);
-        assertThat(metrics).containsEntry("mailpush_pushes_rejected_total{reason=\"Unregistered\"}", 1.0);
+        assertThat(metrics).containsEntry("mailpush_pushes_accepted_total{kind=\"mail\"}", 4.0);
+        assertThat(metrics).containsEntry("mailpush_pushes_rejected_total{kind=\"mail\",reason=\"Unregistered\"}",
+                1.0);
         assertThat(metrics).containsEntry("mailpush_pushes_shed_total", 0.0);
         assertThat(metrics).containsEntry("mailpush_apns_requests_total", 5.0);
         assertThat(metrics).containsEntry("mailpush_apns_responses_total{status=\"200\"}", 4.0);
         assertThat(metrics).containsEntry("mailpush_apns_responses_total{status=\"410\"}", 1.0);
-        assertThat(metrics).containsEntry("mailpush_push_latency_seconds_count", 5.0);
+        assertThat(metrics).containsEntry("mailpush_push_latency_seconds_count{kind=\"mail\"}", 5.0);
         assertThat(metrics).containsEntry("mailpush_apns_round_trip_seconds_count", 5.0);
         // The latency in its two parts: event to the request leaving (3 sent at once for the first message, 2
         // trailing pushes that waited for the new-mail window), and request to answer (every request).
@@ -144,8 +145,11 @@ class MetricsTest {
                 "http://127.0.0.1:" + service.opsAddress().getPort() + "/status.json")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(status).contains("\"latencyParts\":{\"eventToRequest\":{\"count\":3,",
-                "\"eventToRequestAfterCoalescing\":{\"count\":2,", "\"requestToAnswer\":{\"count\":5,");
-        assertThat(metrics).containsEntry("mailpush_push_latency_seconds_bucket{le=\"+Inf\"}", 5.0);
+                "\"eventToRequestAfterCoalescing\":{\"count\":2,", "\"requestToAnswer\":{\"count\":5,",
+                "\"byKind\":{\"mail\":{\"accepted\":4,\"rejected\":1,\"failed\":0,\"latencyP50Ms\":",
+                "\"calendar\":{\"accepted\":0,\"rejected\":0,\"failed\":0,\"latencyP50Ms\":null}");
+        assertThat(metrics).containsEntry("mailpush_push_latency_seconds_bucket{kind=\"mail\",le=\"+Inf\"}",
+                5.0);
         assertThat(metrics).containsEntry("mailpush_pushes_pending", 0.0);
         assertThat(metrics).containsEntry("mailpush_routing_queue_depth", 0.0);
         assertThat(metrics.keySet()).anyMatch(key -> key.startsWith("mailpush_credential_expires_in_seconds{topic="));
@@ -203,6 +207,6 @@ class MetricsTest {
         final Map<String, Double> metrics = scrape();
         assertThat(metrics).containsEntry("mailpush_push_requests_total", 3.0);
         assertThat(metrics).containsEntry("mailpush_pushes_shed_total", 2.0);
-        assertThat(metrics).containsEntry("mailpush_pushes_accepted_total", 1.0);
+        assertThat(metrics).containsEntry("mailpush_pushes_accepted_total{kind=\"mail\"}", 1.0);
     }
 }

@@ -105,8 +105,9 @@ class StatusPageBrowserIT {
 
         final JsonNode status = new ObjectMapper().readTree(get(base + "status.json"));
         final String metrics = get(base + "metrics");
-        assertThat(metrics).contains("mailpush_pushes_accepted_total 1.0",
-                "mailpush_pushes_rejected_total{reason=\"Unregistered\"} 1.0", "mailpush_registrations 1.0");
+        assertThat(metrics).contains("mailpush_pushes_accepted_total{kind=\"mail\"} 1.0",
+                "mailpush_pushes_rejected_total{kind=\"mail\",reason=\"Unregistered\"} 1.0",
+                "mailpush_registrations 1.0");
         assertThat(text("accepted")).isEqualTo("1").isEqualTo(status.at("/pushes/accepted").asText());
         assertThat(text("rejected")).isEqualTo("1");
         assertThat(text("registrations")).isEqualTo("1");

@@ -93,6 +93,35 @@ class MailpushServiceTest {
     }
 
     @Test
+    void cyrusNamespaceKeysStillLoadAndAreNamedInOneWarning() throws Exception {
+        final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0,
+                session -> (headers, payload) -> {
+                });
+        final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"),
+                dir.resolve("notify"), null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
+                pki.client().p12PasswordFile());
+        final String text = Files.readString(config);
+        Files.writeString(config, text.replace("  notify-socket: ", "  altnamespace: no\n  virtdomains: true\n"
+                + "  notify-socket: "));
+        final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(IntakeSide.class);
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            service = MailpushService.start(ConfigLoader.load(config));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .singleElement().asString().contains(config.toString(), "cyrus.altnamespace, cyrus.virtdomains",
+                        "deprecated and ignored");
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void anExpiredCredentialIsNotReady() throws Exception {
         final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
         final ExamplePki.ClientCredentialFiles expired = pki.issueClient("expired", ExamplePki.ClientSpec.mail()
