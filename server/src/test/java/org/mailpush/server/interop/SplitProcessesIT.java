@@ -4,7 +4,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailpush.certs.example.ExamplePki;
+import org.mailpush.notifyd.cyrus.NotifyDatagramSender;
 import org.mailpush.pusher.mock.LoopbackApnsServer;
+import org.mailpush.pusher.mock.ReceivedPush;
 import org.mailpush.testing.Folders;
 import org.mailpush.testing.PostgresCluster;
 import org.mailpush.testing.RawHttpConnection;
@@ -27,7 +29,9 @@ import static org.mailpush.testing.RawHttpConnection.dovecotPost;
  * The split install: {@code mailpush run --role intake} and {@code --role pusher} as two processes under two OS
  * users and two PostgreSQL roles (granted by {@code docs/postgresql/split-roles.sql}), sharing only the token store
  * and its push queue. The intake user cannot read the APNs key; neither database role can change the schema or do
- * the other side's work; a registration and a new message posted to the intake still end in a push at (mock) APNs.
+ * the other side's work; a registration and a new message posted to the intake still end in a push at (mock) APNs,
+ * and so do a calendar subscription and a change in that calendar sent to the intake's Cyrus notify socket (pushed
+ * through the pusher's calendar credential).
  */
 class SplitProcessesIT {
 
@@ -36,12 +40,15 @@ class SplitProcessesIT {
     static final String INTAKE_ROLE = "mailpush_intake";
     static final String PUSHER_ROLE = "mailpush_pusher";
     static final String TOKEN = "2918390218931890821908309283098109381029309829018310983092892829";
+    static final String CALENDAR_TOPIC = "com.apple.calendar.XServer.0b7e2c9d-4a1f-4e6b-8d3c-5f9a2e1b7c40";
+    static final String CALENDAR_ID = "1178pie115u8qv1hhvvk0myj";
 
     @TempDir
     Path dir;
     Process intake;
     Process pusher;
     LoopbackApnsServer apns;
+    ExamplePki.ClientCredentialFiles calendar;
 
     @AfterEach
     void stop() {
@@ -68,6 +75,7 @@ class SplitProcessesIT {
 
         // The credentials belong to the pusher's user alone.
         final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
+        calendar = pki.issueClient("calendar", ExamplePki.ClientSpec.mail().withTopic(CALENDAR_TOPIC));
         try (Stream<Path> files = Files.list(dir.resolve("pki"))) {
             for (final Path file : files.toList()) {
                 SystemUsers.chown(file, PUSHER_USER);
@@ -77,6 +85,11 @@ class SplitProcessesIT {
         Files.setPosixFilePermissions(dir.resolve("pki"), PosixFilePermissions.fromString("rwx------"));
         apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(), pki.caCertificateFile(), 0);
         apns.allow(pki.client().topic(), TOKEN);
+        apns.allow(CALENDAR_TOPIC, TOKEN);
+        // Cyrus's notify socket belongs to the intake; its folder is the intake user's.
+        final Path sockets = Files.createDirectories(dir.resolve("sock"));
+        SystemUsers.chown(sockets, INTAKE_USER);
+        final Path socket = sockets.resolve("notify");
 
         try (PostgresCluster database = PostgresCluster.create(Files.createDirectories(dir.resolve("pg")), "data")
                 .start()) {
@@ -87,7 +100,7 @@ class SplitProcessesIT {
             // The intake's configuration does not even say where the key is: only the topic it answers with.
             final Path intakeConfig = config("intake.yaml", database.jdbcUrl("mailpush"), INTAKE_ROLE, pki,
                     freePort(), false, "xapsd:", "  listen: 127.0.0.1:" + xapsdPort, "intake:",
-                    "  listen: 127.0.0.1:" + intakePort);
+                    "  listen: 127.0.0.1:" + intakePort, "cyrus:", "  notify-socket: " + socket);
             final Path pusherConfig = config("pusher.yaml", database.jdbcUrl("mailpush"), PUSHER_ROLE, pki,
                     freePort(), true);
             final Path ownerConfig = config("owner.yaml", database.jdbcUrl("mailpush"), "postgres", pki, freePort(),
@@ -141,6 +154,29 @@ class SplitProcessesIT {
                     .strip().equals("0"));
             assertThat(Files.readString(dir.resolve("intake.log"))).doesNotContain("APNs credential");
 
+            // A calendar subscription and a change in that calendar, as Cyrus's httpd reports them, cross the queue
+            // too: pushed by the pusher process through the calendar credential, with the collection's key.
+            try (NotifyDatagramSender cyrus = new NotifyDatagramSender(socket)) {
+                cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"ApplePushServiceDAV\","
+                        + "\"pid\":1,\"user\":\"bob\",\"vnd.cmu.mbtype\":\"c\",\"apsTopic\":\"" + CALENDAR_TOPIC
+                        + "\",\"apsDeviceToken\":\"" + TOKEN + "\",\"mailboxUser\":\"bob\",\"mailboxUniqueId\":\""
+                        + CALENDAR_ID + "\",\"expiry\":86400}"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> database.psqlOn("mailpush",
+                        "SELECT count(*) FROM dav_subscription").strip().equals("1"));
+                cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"MessageNew\",\"timestamp\":"
+                        + "\"2026-12-01T15:39:50.026Z\",\"mailboxID\":\"" + CALENDAR_ID + "\",\"uri\":"
+                        + "\"imap://localhost/user/bob/%23calendars/Default;UIDVALIDITY=1796139581/;UID=1\",\"pid\":2,"
+                        + "\"user\":\"bob\",\"vnd.cmu.mbtype\":\"c\",\"serverFQDN\":\"localhost\"}"));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> apns.receivedFor(TOKEN).size() == 2);
+            final ReceivedPush calendarPush = apns.receivedFor(TOKEN).get(1);
+            assertThat(calendarPush.accepted()).isTrue();
+            assertThat(calendarPush.topic()).isEqualTo(CALENDAR_TOPIC);
+            assertThat(calendarPush.priority()).isEqualTo("5");
+            assertThat(calendarPush.payload()).startsWith("{\"key\":\"bob/" + CALENDAR_ID + "\",");
+            await().atMost(Duration.ofSeconds(10)).until(() -> database.psqlOn("mailpush",
+                    "SELECT count(*) FROM push_queue").strip().equals("0"));
+
             // What each database role may not do.
             assertThat(refusedSql(database, INTAKE_ROLE, "DELETE FROM push_queue"))
                     .contains("permission denied for table push_queue");
@@ -154,7 +190,7 @@ class SplitProcessesIT {
             assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE dav_subscription SET push_key = 'x'"))
                     .contains("permission denied for table dav_subscription");
             assertThat(database.psqlAs(INTAKE_ROLE, "mailpush", "SELECT count(*) FROM dav_subscription").strip())
-                    .as("the intake may read and write DAV subscriptions").isEqualTo("0");
+                    .as("the intake may read and write DAV subscriptions").isEqualTo("1");
             assertThat(refusedSql(database, PUSHER_ROLE, "CREATE TABLE planted (x int)"))
                     .contains("permission denied for schema public");
         }
@@ -191,7 +227,9 @@ class SplitProcessesIT {
                     "  trust: " + pki.caCertificateFile(),
                     "  credentials:",
                     "    - p12: " + pki.client().p12File(),
-                    "      password-file: " + pki.client().p12PasswordFile()));
+                    "      password-file: " + pki.client().p12PasswordFile(),
+                    "    - p12: " + calendar.p12File(),
+                    "      password-file: " + calendar.p12PasswordFile()));
         }
         lines.addAll(java.util.List.of(
                 "http:",
