@@ -47,8 +47,13 @@ final class AnswerHandler {
     private final ExecutorService results;
     private final Clock clock;
     private final LongSupplier ticker;
-    /** Topics already warned about having no credential: one warning each, then debug (it may be every push). */
+    /**
+     * Topics already warned about having no credential: one warning each, then debug (it may be every push). At most
+     * {@link #MAX_WARNED_TOPICS} are remembered, so topics forged by the thousand cannot grow it; past that every
+     * push on an unknown topic logs at debug only (they are counted either way).
+     */
     private final Set<String> warnedTopics = ConcurrentHashMap.newKeySet();
+    static final int MAX_WARNED_TOPICS = 64;
 
     /** @param subscriptions where invalidated subscriptions are removed; {@code null} when none is given (kept) */
     AnswerHandler(final DeliveryEngine engine, final BreakerGate gate, final RetryScheduler retries,
@@ -231,7 +236,7 @@ final class AnswerHandler {
     }
 
     private void warnNoCredential(final PushTarget target) {
-        if (warnedTopics.add(target.topic())) {
+        if (warnedTopics.size() < MAX_WARNED_TOPICS && warnedTopics.add(target.topic())) {
             LOG.warn("No APNs credential has topic {}: {} pushes on it are not sent (first: device {} of {}). Install"
                             + " the certificate of that topic, or take the topic out of imapd.conf ({}).",
                     target.topic(), target.kind().label(), DeviceTokens.mask(target.deviceToken()), target.owner(),

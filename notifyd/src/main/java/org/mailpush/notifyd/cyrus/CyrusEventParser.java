@@ -112,11 +112,23 @@ final class CyrusEventParser {
     }
 
     /** The mailbox's unique id: {@code mailboxUniqueId} (3.13+), else {@code mailboxID} (a uniqueid up to 3.12). */
-    private static String collectionId(final JsonNode json) {
+    private static String collectionId(final JsonNode json) throws BadInputException {
         for (final String field : new String[] {"mailboxUniqueId", "mailboxID"}) {
             final JsonNode value = json.get(field);
             if (value != null && value.isTextual() && !value.asText().isEmpty()) {
-                return value.asText();
+                // Looked up in the store and kept in the routing cache: bounded like a subscription's own id, and
+                // free of control characters (PostgreSQL refuses NUL in text, which would fail the whole batch).
+                final String id = value.asText();
+                if (id.length() > DavSubscriptionRequest.MAX_FIELD_CHARS) {
+                    throw new BadInputException(BadInputKind.BAD_VALUE, json.path("event").asText("?") + " " + field
+                            + " has " + id.length() + " characters, more than "
+                            + DavSubscriptionRequest.MAX_FIELD_CHARS);
+                }
+                if (id.chars().anyMatch(Character::isISOControl)) {
+                    throw new BadInputException(BadInputKind.BAD_VALUE, json.path("event").asText("?") + " " + field
+                            + " contains a control character");
+                }
+                return id;
             }
         }
         return null;
@@ -141,6 +153,7 @@ final class CyrusEventParser {
                     + NotifyDatagramParser.abbreviate(mbtype) + "\", not c (calendar) or a (address book)");
         };
         final String topic = davText(json, "apsTopic");
+        requireTopicOfItsKind(topic, json);
         final String token = davText(json, "apsDeviceToken");
         if (!DavSubscription.isApnsToken(token)) {
             throw new BadInputException(BadInputKind.BAD_DEVICE_TOKEN, DAV_EVENT + " apsDeviceToken "
@@ -150,6 +163,22 @@ final class CyrusEventParser {
         final String collectionId = keyPart(json, "mailboxUniqueId");
         return new DavSubscriptionRequest(SOURCE, subscriber, kind, topic, token, mailboxUser, collectionId,
                 expiry(json));
+    }
+
+    /**
+     * Apple's topics name their app: a calendar subscription on a mail or contacts topic would be pushed through that
+     * credential, and the app on the device would get a payload it does not understand. Topics of no known app
+     * (a site's own) pass.
+     */
+    private static void requireTopicOfItsKind(final String topic, final JsonNode json) throws BadInputException {
+        final String mbtype = json.path(MBTYPE).asText("");
+        final String own = "a".equals(mbtype) ? "com.apple.contact." : "com.apple.calendar.";
+        for (final String prefix : new String[] {"com.apple.mail.", "com.apple.calendar.", "com.apple.contact."}) {
+            if (topic.startsWith(prefix) && !prefix.equals(own)) {
+                throw new BadInputException(BadInputKind.BAD_VALUE, DAV_EVENT + " apsTopic " + topic + " is not a "
+                        + ("a".equals(mbtype) ? "contacts" : "calendar") + " topic (" + own + "...)");
+            }
+        }
     }
 
     /** A text field of {@code ApplePushServiceDAV}: present, a text, not empty, not too long, no control character. */

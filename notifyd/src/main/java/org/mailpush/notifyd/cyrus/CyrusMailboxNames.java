@@ -34,6 +34,8 @@ import java.util.Optional;
 final class CyrusMailboxNames {
 
     private static final String SCHEME = "imap://";
+    /** The longest mailbox name taken from a uri, decoded. */
+    static final int MAX_NAME_CHARS = 1024;
     private static final String USER = "user";
 
     private CyrusMailboxNames() {
@@ -71,6 +73,15 @@ final class CyrusMailboxNames {
         final long uid = numericParameter(tail, "/;UID=");
 
         String name = percentDecode(encodedName);
+        // The owner and folder become log text, cache keys and store parameters: bounded (Cyrus's own names stay
+        // under 490 bytes) and without control characters (%00 would fail a PostgreSQL batch, %0A forge a log line).
+        if (name.length() > MAX_NAME_CHARS) {
+            throw new BadInputException(BadInputKind.BAD_URI, "uri names a mailbox of " + name.length()
+                    + " characters, more than " + MAX_NAME_CHARS);
+        }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new BadInputException(BadInputKind.BAD_URI, "uri mailbox name contains a control character");
+        }
         String domain = null;
         final int at = name.lastIndexOf('@');
         if (at >= 0 && isDomain(name, at + 1)) {

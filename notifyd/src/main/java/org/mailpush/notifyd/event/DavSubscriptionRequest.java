@@ -26,10 +26,11 @@ public record DavSubscriptionRequest(String source, String subscriber, PushTarge
 
     /**
      * The longest subscription mailpush keeps without a refresh: Cyrus's {@code aps_expiry} (3.10+; 1 day before) may
-     * say more, but devices refresh daily (Cyrus advertises {@code refresh-interval} 86400), and a subscription
-     * nobody refreshes for a month is a device that is gone. Longer expiries are cut to this.
+     * say more, but devices refresh daily (Cyrus advertises {@code refresh-interval} 86400), a subscription nobody
+     * refreshes for a week is a device that is gone, and one whose user lost read access to a shared calendar goes
+     * on being pushed (with its key, not the data) only until it expires. Longer expiries are cut to this.
      */
-    public static final Duration MAX_EXPIRY = Duration.ofDays(30);
+    public static final Duration MAX_EXPIRY = Duration.ofDays(7);
     /** The longest text field taken: far above what Cyrus writes (ids of 24 to 36 characters, topics of about 60). */
     public static final int MAX_FIELD_CHARS = 255;
 

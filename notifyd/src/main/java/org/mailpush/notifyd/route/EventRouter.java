@@ -246,8 +246,14 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
                 final List<RouteJob> batch = lanes.takeMail(MAIL_BATCH);
                 // A registration that came before this mail is stored first, wherever it waits: in its lane (stored
                 // here), or in the writing thread's batch (waited for).
-                registrations.storeRegistrations(lanes.takeRegistrationsOf(mail.owners(batch)));
-                routeChanges(batch);
+                try {
+                    registrations.storeRegistrations(lanes.takeRegistrationsOf(mail.owners(batch)));
+                    routeChanges(batch);
+                } catch (final RuntimeException e) {
+                    // A fault here (a listener, a callback) must not end the one thread that routes mail: the batch
+                    // is lost (a durable-queue event is delivered again after a restart), the next ones are routed.
+                    LOG.error("Routing a batch of {} event(s) failed; routing goes on", batch.size(), e);
+                }
             } catch (final InterruptedException e) {
                 return;
             }
@@ -268,6 +274,8 @@ public final class EventRouter implements Consumer<IntakeEvent>, IntakeBacklog, 
             }
             try {
                 registrations.storeRegistrations(lanes.takeRegistrations(REGISTRATION_BATCH));
+            } catch (final RuntimeException e) {
+                LOG.error("Storing a batch of registrations and subscriptions failed; writing goes on", e);
             } finally {
                 lanes.doneWriting();
             }

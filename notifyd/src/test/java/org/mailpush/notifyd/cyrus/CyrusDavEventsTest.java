@@ -209,15 +209,15 @@ class CyrusDavEventsTest {
     }
 
     @Test
-    void anExpiryBeyondAMonthIsCutToAMonth() throws Exception {
-        for (final long seconds : new long[] {2_592_001L, 31_536_000L, Long.MAX_VALUE}) {
-            assertThat(subscription(withField("expiry", seconds)).expiry()).isEqualTo(Duration.ofDays(30));
+    void anExpiryBeyondAWeekIsCutToAWeek() throws Exception {
+        for (final long seconds : new long[] {604_801L, 2_592_000L, 31_536_000L, Long.MAX_VALUE}) {
+            assertThat(subscription(withField("expiry", seconds)).expiry()).isEqualTo(Duration.ofDays(7));
         }
         final ObjectNode huge = base();
         huge.put("expiry", new java.math.BigInteger("1" + "0".repeat(40)));
         assertThat(subscription(NotifyDatagramSender.eventDatagram("pusher", huge.toString())).expiry())
                 .isEqualTo(DavSubscriptionRequest.MAX_EXPIRY);
-        assertThat(subscription(withField("expiry", 2_592_000L)).expiry()).isEqualTo(Duration.ofDays(30));
+        assertThat(subscription(withField("expiry", 604_800L)).expiry()).isEqualTo(Duration.ofDays(7));
         assertThat(subscription(withField("expiry", 1L)).expiry()).isEqualTo(Duration.ofSeconds(1));
     }
 
@@ -241,6 +241,10 @@ class CyrusDavEventsTest {
                 bad("null topic", n -> n.putNull("apsTopic"), BadInputKind.MISSING_FIELD, "apsTopic"),
                 bad("list topic", n -> n.putArray("apsTopic").add("x"), BadInputKind.BAD_VALUE, "apsTopic"),
                 bad("over-long topic", n -> n.put("apsTopic", "com.apple.calendar.XServer." + "x".repeat(250)),
+                        BadInputKind.BAD_VALUE, "apsTopic"),
+                bad("mail topic", n -> n.put("apsTopic", "com.apple.mail.XServer.test-uuid"), BadInputKind.BAD_VALUE,
+                        "apsTopic"),
+                bad("contacts topic on a calendar", n -> n.put("apsTopic", "com.apple.contact.XServer.test-uuid"),
                         BadInputKind.BAD_VALUE, "apsTopic"),
                 bad("no token", n -> n.remove("apsDeviceToken"), BadInputKind.MISSING_FIELD, "apsDeviceToken"),
                 bad("short token", n -> n.put("apsDeviceToken", "efef"), BadInputKind.BAD_DEVICE_TOKEN,
@@ -288,6 +292,25 @@ class CyrusDavEventsTest {
                                 .doesNotContain("ab".repeat(32)).doesNotContain("ab".repeat(33));
                     });
         }
+    }
+
+    @Test
+    void aChangeEventWithAHostileCollectionIdOrMailboxNameIsRefused() throws Exception {
+        final String change = "{\"event\":\"MessageNew\",\"mailboxID\":\"%s\",\"uri\":\"imap://localhost/user/"
+                + "%s/%%23calendars/Default;UIDVALIDITY=1/;UID=1\",\"user\":\"alice\",\"vnd.cmu.mbtype\":\"c\"}";
+        for (final String[] hostile : new String[][] {{"u".repeat(256), "alice", "mailboxID has 256 characters"},
+                {"ok\\u0000id", "alice", "mailboxID contains a control character"},
+                {"1178pie115u8qv1hhvvk0myj", "ali%00ce", "uri mailbox name contains a control character"},
+                {"1178pie115u8qv1hhvvk0myj", "ali%0Ace", "uri mailbox name contains a control character"},
+                {"1178pie115u8qv1hhvvk0myj", "a".repeat(1100), "uri names a mailbox of"}}) {
+            final byte[] datagram = NotifyDatagramSender.eventDatagram("pusher",
+                    String.format(change, hostile[0], hostile[1]));
+            assertThatThrownBy(() -> parse(datagram)).as(hostile[2]).isInstanceOfSatisfying(BadInputException.class,
+                    e -> assertThat(e.getMessage()).contains(hostile[2]).doesNotContain("\n"));
+        }
+        // The same event with a plain id parses, as the capture does.
+        assertThat(parse(NotifyDatagramSender.eventDatagram("pusher", String.format(change,
+                "1178pie115u8qv1hhvvk0myj", "alice"))).event()).isPresent();
     }
 
     @Test

@@ -166,8 +166,13 @@ final class CyrusWiringCheck {
         }
         for (final CyrusConf.Entry notifyd : services.servicesRunning("notifyd")) {
             final String listen = notifyd.arguments().getOrDefault("listen", "");
-            final boolean ours = !listen.isEmpty() && Path.of(listen).toAbsolutePath().normalize()
-                    .equals(cyrus.notifySocket().path().toAbsolutePath().normalize());
+            boolean ours;
+            try {
+                ours = !listen.isEmpty() && Path.of(listen).toAbsolutePath().normalize()
+                        .equals(cyrus.notifySocket().path().toAbsolutePath().normalize());
+            } catch (final java.nio.file.InvalidPathException e) {
+                ours = false; // not a path (a port, or garbage): not the socket mailpush listens on
+            }
             final String text = cyrusConf + ":" + notifyd.line() + " runs Cyrus's own notifyd (" + notifyd.name()
                     + " in SERVICES, listen=\"" + listen + "\")";
             if (ours) {

@@ -169,6 +169,14 @@ class CyrusWiringCheckTest {
     }
 
     @Test
+    void aNotifydListeningOnSomethingThatIsNoPathIsNotTakenForTheSocket() throws IOException {
+        final Path cyrus = file("cyrus.conf", "SERVICES {", "  notify cmd=\"notifyd\" listen=\"/run/a\u0000b\"", "}");
+        assertThat(lines(new CyrusWiringCheck(listeningOn("/run/cyrus/socket/notify"), wiredImapdConf(), cyrus,
+                List.of(MAIL, CALENDAR, CONTACTS)).run())).last().asString().startsWith("WARN cyrus cyrus.conf: "
+                + cyrus + ":2 runs Cyrus's own notifyd");
+    }
+
+    @Test
     void aCyrusConfThatCannotBeParsedIsNamed() throws IOException {
         final Path cyrus = file("cyrus.conf", "SERVICES {", "  imap cmd=\"imapd\" listen=\"imap\"");
         assertThat(lines(new CyrusWiringCheck(listeningOn("/run/cyrus/socket/notify"), wiredImapdConf(), cyrus,
