@@ -35,10 +35,13 @@ import static org.mailpush.common.settings.Settings.required;
  * @param maxDatagramBytes the largest event read; larger ones are refused and counted
  * @param queueDirectory   stream mode: where events wait until their pushes are answered
  * @param queueMaxBytes    stream mode: how much that queue may hold
+ * @param imapdConf        Cyrus's imapd.conf, which {@code mailpush check} compares with these settings (read only)
+ * @param cyrusConf        Cyrus's cyrus.conf, which {@code mailpush check} reads for Cyrus's own notifyd
  */
 public record CyrusSettings(NotifySocket notifySocket, String socketMode, String socketGroup, String eventNotifier,
                             Boolean altnamespace, Boolean unixhierarchysep, Boolean virtdomains,
-                            Integer maxDatagramBytes, Path queueDirectory, Long queueMaxBytes) {
+                            Integer maxDatagramBytes, Path queueDirectory, Long queueMaxBytes, Path imapdConf,
+                            Path cyrusConf) {
 
     /** The {@code event_notifier} Cyrus names in its datagrams unless imapd.conf says otherwise. */
     public static final String DEFAULT_EVENT_NOTIFIER = "pusher";
@@ -94,7 +97,11 @@ public record CyrusSettings(NotifySocket notifySocket, String socketMode, String
         queueDirectory = orDefault(queueDirectory, Path.of("data/cyrus-queue"));
         queueMaxBytes = inLongRange("queue-max-bytes", queueMaxBytes, DEFAULT_QUEUE_MAX_BYTES, 8L * 1024 * 1024,
                 Integer.MAX_VALUE);
+        // Where Debian's and most distributions' Cyrus packages keep them.
+        imapdConf = orDefault(imapdConf, Path.of("/etc/imapd.conf"));
+        cyrusConf = orDefault(cyrusConf, Path.of("/etc/cyrus.conf"));
     }
+
 
     /** The socket's permissions as a set. */
     public Set<PosixFilePermission> socketPermissions() {

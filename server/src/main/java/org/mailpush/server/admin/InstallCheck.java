@@ -52,17 +52,14 @@ public final class InstallCheck {
     public enum Verdict { PASS, WARN, FAIL }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    /** Where Debian's and most distributions' Cyrus packages keep their configuration. */
-    public static final Path DEFAULT_IMAPD_CONF = Path.of("/etc/imapd.conf");
-    public static final Path DEFAULT_CYRUS_CONF = Path.of("/etc/cyrus.conf");
 
     private final MailpushConfig config;
     private final Clock clock;
     private final Path doveconf;
     private final Path dovecotConfig;
     private final List<Result> results = new ArrayList<>();
-    private Path imapdConf = DEFAULT_IMAPD_CONF;
-    private Path cyrusConf = DEFAULT_CYRUS_CONF;
+    private Path imapdConf;
+    private Path cyrusConf;
 
     /**
      * @param doveconf      the doveconf program to read Dovecot's configuration with ({@link #findDoveconf}),
@@ -78,12 +75,12 @@ public final class InstallCheck {
     }
 
     /**
-     * Which Cyrus configuration to compare with the {@code cyrus:} section ({@link CyrusWiringCheck}); by default
-     * {@link #DEFAULT_IMAPD_CONF} and {@link #DEFAULT_CYRUS_CONF}.
+     * Which Cyrus configuration to compare with the {@code cyrus:} section ({@link CyrusWiringCheck}) instead of
+     * {@code cyrus.imapd-conf} and {@code cyrus.cyrus-conf}; {@code null} keeps the configured one.
      */
     public InstallCheck cyrusFiles(final Path imapd, final Path cyrus) {
-        this.imapdConf = java.util.Objects.requireNonNull(imapd, "imapd");
-        this.cyrusConf = java.util.Objects.requireNonNull(cyrus, "cyrus");
+        this.imapdConf = imapd;
+        this.cyrusConf = cyrus;
         return this;
     }
 
@@ -104,7 +101,8 @@ public final class InstallCheck {
         }
         store(credentials);
         config.cyrus().ifPresent(this::cyrusSocket);
-        config.cyrus().ifPresent(cyrus -> results.addAll(new CyrusWiringCheck(cyrus, imapdConf, cyrusConf,
+        config.cyrus().ifPresent(cyrus -> results.addAll(new CyrusWiringCheck(cyrus,
+                imapdConf != null ? imapdConf : cyrus.imapdConf(), cyrusConf != null ? cyrusConf : cyrus.cyrusConf(),
                 credentials.stream().map(CredentialInspection::topic).filter(java.util.Objects::nonNull).toList())
                 .run()));
         for (int i = 0; i < credentials.size(); i++) {

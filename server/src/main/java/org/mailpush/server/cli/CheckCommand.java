@@ -40,12 +40,14 @@ final class CheckCommand implements Callable<Integer> {
     Path doveconf;
 
     @CommandLine.Option(names = "--imapd-conf", paramLabel = "FILE",
-            description = "Cyrus's imapd.conf to compare with the cyrus: section; default: /etc/imapd.conf.")
-    Path imapdConf = InstallCheck.DEFAULT_IMAPD_CONF;
+            description = "Cyrus's imapd.conf to compare with the cyrus: section; default: cyrus.imapd-conf"
+                    + " (/etc/imapd.conf).")
+    Path imapdConf;
 
     @CommandLine.Option(names = "--cyrus-conf", paramLabel = "FILE",
-            description = "Cyrus's cyrus.conf, checked for Cyrus's own notifyd; default: /etc/cyrus.conf.")
-    Path cyrusConf = InstallCheck.DEFAULT_CYRUS_CONF;
+            description = "Cyrus's cyrus.conf, checked for Cyrus's own notifyd; default: cyrus.cyrus-conf"
+                    + " (/etc/cyrus.conf).")
+    Path cyrusConf;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

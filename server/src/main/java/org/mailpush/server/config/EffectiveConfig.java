@@ -68,7 +68,7 @@ public final class EffectiveConfig {
         final Map<String, Object> root = new LinkedHashMap<>();
         root.put("store", tree(StoreSettings.DEFAULTS));
         root.put("cyrus", tree(new CyrusSettings(CyrusSettings.NotifySocket.parse("/run/cyrus/socket/notify"), null,
-                null, null, null, null, null, null, null, null)));
+                null, null, null, null, null, null, null, null, null, null)));
         root.put("imap-proxy", tree(new ImapProxyConfig(null, null, null, null,
                 new ImapProxyConfig.Upstream("127.0.0.1", null, null, null, null), null, null, null, null, null,
                 null, null, null, null)));

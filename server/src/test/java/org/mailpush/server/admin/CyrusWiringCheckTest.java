@@ -25,7 +25,7 @@ class CyrusWiringCheckTest {
 
     private static CyrusSettings listeningOn(final String socket) {
         return new CyrusSettings(CyrusSettings.NotifySocket.parse(socket), null, null, null, null, null, null, null,
-                null, null);
+                null, null, null, null);
     }
 
     private Path debian(final String name) throws IOException {

@@ -122,6 +122,17 @@ class CheckCommandTest {
     }
 
     @Test
+    void theCyrusFilesComeFromTheConfigurationUnlessGiven() throws Exception {
+        final Path[] files = cyrusFiles();
+        final Path configured = Files.writeString(dir.resolve("configured.yaml"), Files.readString(good())
+                .replace("  socket-mode: \"0660\"\n", "  socket-mode: \"0660\"\n  imapd-conf: " + files[0]
+                        + "\n  cyrus-conf: " + files[1] + "\n"));
+        final Cli.Run run = mailpush("check", "--config", configured.toString());
+        assertThat(run.out()).as(run.out()).contains("PASS  cyrus imapd.conf: " + files[0] + " sends pusher events");
+        assertThat(count(run, "FAIL")).as(run.out()).isZero();
+    }
+
+    @Test
     void subscriptionsOnATopicWithoutCredentialFail() throws Exception {
         final java.time.Instant now = Instant.now();
         final String topic = "com.apple.calendar.XServer.0b7e2c9d-4a1f-4e6b-8d3c-5f9a2e1b7c40";
