@@ -127,6 +127,43 @@ class EventRouterTest {
     }
 
     @Test
+    void theWritingThreadOutlivesAListenerThatThrows() {
+        tokenStore.close();
+        tokenStore = new TokenStoreBuilder().url("jdbc:h2:file:" + dir.resolve("tokens")).maxDevicesPerUser(1).build();
+        store = tokenStore.registrations();
+        final java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        final org.mailpush.notifyd.intake.IntakeListener faulty = new org.mailpush.notifyd.intake.IntakeListener() {
+            @Override
+            public void eventReceived(final IntakeEvent event) {
+            }
+
+            @Override
+            public void eventIgnored(final String source, final EventType type) {
+            }
+
+            @Override
+            public void badInput(final String source, final org.mailpush.notifyd.intake.BadInputException error) {
+                thrown.incrementAndGet();
+                throw new IllegalStateException("a listener's fault");
+            }
+
+            @Override
+            public void eventShed(final IntakeEvent event) {
+            }
+        };
+        final EventRouter router = new EventRouter(store, tokenStore.subscriptions(), pushes::add, faulty, TOPIC, 10,
+                clock);
+        router.accept(device(TOKEN_A, "INBOX"));
+        router.accept(device(TOKEN_B, "INBOX")); // the user's second device: refused, and the listener throws
+        await().atMost(Duration.ofSeconds(5)).until(() -> thrown.get() == 1);
+        router.accept(new DeviceRegistration("cyrus", "other", 2, "ACC-2", TOKEN_B, "com.apple.mobilemail",
+                Set.of("INBOX")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> store.find(new RegistrationKey("ACC-2", TOKEN_B))
+                .isPresent());
+        router.close();
+    }
+
+    @Test
     void queuedEventsAreRoutedInArrivalOrder() {
         final EventRouter router = router(pushes::add);
         router.accept(device(TOKEN_A, "INBOX"));
