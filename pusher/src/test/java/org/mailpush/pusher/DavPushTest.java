@@ -261,6 +261,37 @@ class DavPushTest extends MockApnsTestBase {
     }
 
     @Test
+    void topicsWithoutCredentialAreWarnedAboutOnceEachAndAtMostSixtyFourOfThemAreRemembered() throws Exception {
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        final ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(AnswerHandler.class);
+        logged.start();
+        log.addAppender(logged);
+        try {
+            final ApnsPusher pusher = pusher(this::onManualTime);
+            for (int round = 0; round < 2; round++) {
+                for (int n = 0; n < AnswerHandler.MAX_WARNED_TOPICS + 6; n++) {
+                    final DavSubscription forged = new DavSubscription(token(n), "cal-" + n, "u/cal-" + n,
+                            "com.apple.calendar.XServer.forged-" + n, PushTarget.Kind.CALENDAR, "u", time.now(),
+                            time.now(), time.now().plus(Duration.ofDays(1)));
+                    assertThat(pusher.submit(forged, PushKind.COLLECTION_CHANGE, time.nanoTime()))
+                            .isEqualTo(SubmitOutcome.NO_CREDENTIAL);
+                }
+            }
+            pusher.awaitAnswersHandled();
+            assertThat(logged.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .filter(e -> e.getFormattedMessage().startsWith("No APNs credential has topic")).count())
+                    .as("one warning per topic, for the first 64 topics only")
+                    .isEqualTo(AnswerHandler.MAX_WARNED_TOPICS);
+            assertThat(pusher.counters().noCredential(PushTarget.Kind.CALENDAR))
+                    .as("every one counted").isEqualTo(2L * (AnswerHandler.MAX_WARNED_TOPICS + 6));
+        } finally {
+            log.detachAppender(logged);
+        }
+    }
+
+    @Test
     void aCredentialWhoseTopicChangedOnReloadNoLongerServesTheSubscriptionsWaitingForIt() throws Exception {
         final Path p12 = dataDir.resolve("calendar.p12");
         Files.copy(calendarCredential.p12File(), p12);
