@@ -34,8 +34,9 @@ import java.util.stream.Stream;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Shows the whole push path on this machine and exits 0 when the push reached APNs.",
                 "Makes throwaway certificates, starts Pushy's mock APNs server on loopback, runs mailpush on an H2"
-                        + " file in a temporary folder, sends it a Cyrus registration and a new-mail event over the"
-                        + " notify socket, and prints what APNs received (device token masked)."})
+                        + " file in a temporary folder, sends it a Cyrus registration and a new-mail event, then a"
+                        + " calendar subscription and a change in that calendar, over the notify socket, and prints"
+                        + " what APNs received (device tokens masked)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--keep", description = "keep the temporary folder (certificates, config, database) afterwards")
@@ -45,6 +46,8 @@ final class DemoCommand implements Callable<Integer> {
     boolean verbose;
 
     private final PrintStream out = System.out;
+    /** A calendar's uniqueid as Cyrus 3.6 makes them. */
+    private static final String DEMO_CALENDAR = "1178pie115u8qv1hhvvk0myj";
 
     @Override
     public Integer call() throws Exception {
@@ -65,12 +68,17 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int demo(final Path dir) throws Exception {
-        out.println("mailpush demo: registration -> token store -> notify socket -> APNs, all on this machine");
+        out.println("mailpush demo: registration or subscription -> token store -> notify socket -> APNs, all on this"
+                + " machine");
         out.println();
 
         final ExamplePki pki = ExamplePki.create(dir.resolve("pki"));
         final String topic = pki.client().topic();
-        out.println("1. Throwaway CA and mail push certificate, topic " + topic);
+        final String calendarTopic = "com.apple.calendar.XServer." + UUID.randomUUID();
+        final ExamplePki.ClientCredentialFiles calendar = pki.issueClient("calendar",
+                ExamplePki.ClientSpec.mail().withTopic(calendarTopic));
+        out.println("1. Throwaway CA, a mail push certificate (topic " + topic + ")");
+        out.println("   and a calendar push certificate (topic " + calendarTopic + ")");
 
         try (LoopbackApnsServer apns = LoopbackApnsServer.start(pki.serverCertificateFile(), pki.serverKeyFile(),
                 pki.caCertificateFile(), 0)) {
@@ -78,14 +86,20 @@ final class DemoCommand implements Callable<Integer> {
             new SecureRandom().nextBytes(tokenBytes);
             final String token = HexFormat.of().formatHex(tokenBytes);
             final String accountId = UUID.randomUUID().toString().toUpperCase();
+            new SecureRandom().nextBytes(tokenBytes);
+            final String calendarToken = HexFormat.of().formatHex(tokenBytes);
             apns.allow(topic, token);
+            apns.allow(calendarTopic, calendarToken);
             out.println("2. Mock APNs (Pushy MockApnsServer) on https://localhost:" + apns.port()
                     + ", checking the topic against the client certificate");
 
             final Path socket = dir.resolve("notify");
             final Path config = ExampleConfig.write(dir.resolve("mailpush.yaml"), dir.resolve("data/tokens"), socket,
                     null, apns.port(), pki.caCertificateFile(), pki.client().p12File(),
-                    pki.client().p12PasswordFile());
+                    pki.client().p12PasswordFile(), "    - p12: " + calendar.p12File(),
+                    "      password-file: " + calendar.p12PasswordFile(),
+                    // One push per calendar write, a second after it (the default, 3 s, is CalendarServer's).
+                    "  dav-change-delay: 1s");
             try (MailpushService service = MailpushService.start(ConfigLoader.load(config))) {
                 out.println("3. mailpush running from " + config);
                 out.println("   store " + dir.resolve("data/tokens") + " (H2), Cyrus notify socket " + socket);
@@ -108,14 +122,40 @@ final class DemoCommand implements Callable<Integer> {
                             + "\"uri\":\"imap://demo/user/alice;UIDVALIDITY=1/;UID=1\",\"pid\":4243,"
                             + "\"user\":\"alice\",\"vnd.cmu.mbtype\":\"e\",\"serverFQDN\":\"demo\"}"));
                     out.println("5. Sent Cyrus's MessageNew datagram for alice's INBOX");
+                    if (!waitFor(() -> !apns.received().isEmpty(), Duration.ofSeconds(15))) {
+                        out.println("FAILED: APNs received nothing within 15 s");
+                        return ExitCodes.FAILED;
+                    }
+
+                    // What Cyrus's httpd sends when alice's iPhone Calendar subscribes to her Default calendar,
+                    // then when an event is PUT into it (dav-push.md §1.5, §1.6).
+                    cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"ApplePushServiceDAV\","
+                            + "\"pid\":4244,\"user\":\"alice\",\"vnd.cmu.mbtype\":\"c\",\"apsTopic\":\""
+                            + calendarTopic + "\",\"apsDeviceToken\":\"" + calendarToken + "\",\"mailboxUser\":"
+                            + "\"alice\",\"mailboxUniqueId\":\"" + DEMO_CALENDAR + "\",\"expiry\":86400}"));
+                    out.println("6. Sent Cyrus's ApplePushServiceDAV datagram: alice's device "
+                            + DeviceTokens.mask(calendarToken) + " subscribes to her calendar, push key alice/"
+                            + DEMO_CALENDAR);
+                    if (!waitFor(() -> service.subscriptions().countSubscriptions() == 1, Duration.ofSeconds(10))) {
+                        out.println("FAILED: the subscription did not reach the token store");
+                        return ExitCodes.FAILED;
+                    }
+                    for (final String event : List.of("MailboxModseq", "MessageNew")) {
+                        cyrus.send(NotifyDatagramSender.eventDatagram("pusher", "{\"event\":\"" + event + "\","
+                                + "\"timestamp\":\"" + Instant.now() + "\",\"mailboxID\":\"" + DEMO_CALENDAR
+                                + "\",\"uri\":\"imap://demo/user/alice/%23calendars/Default;UIDVALIDITY=1/;UID=1\","
+                                + "\"pid\":4245,\"user\":\"alice\",\"vnd.cmu.mbtype\":\"c\",\"serverFQDN\":\"demo\"}"));
+                    }
+                    out.println("7. Sent the MailboxModseq and MessageNew datagrams of an event PUT into that calendar"
+                            + " (one push for both, after apns.dav-change-delay)");
                 }
 
-                if (!waitFor(() -> !apns.received().isEmpty(), Duration.ofSeconds(15))) {
-                    out.println("FAILED: APNs received nothing within 15 s");
+                if (!waitFor(() -> apns.received().size() >= 2, Duration.ofSeconds(15))) {
+                    out.println("FAILED: APNs received " + apns.received().size() + " push(es) within 15 s, not 2");
                     return ExitCodes.FAILED;
                 }
                 final List<ReceivedPush> received = apns.received();
-                out.println("6. APNs received " + received.size() + " push:");
+                out.println("8. APNs received " + received.size() + " pushes:");
                 for (final ReceivedPush push : received) {
                     out.println("   POST /3/device/" + DeviceTokens.mask(push.token()));
                     out.println("   apns-topic: " + push.topic());
@@ -127,10 +167,11 @@ final class DemoCommand implements Callable<Integer> {
                     out.println("   answer: " + (push.accepted() ? "200 accepted" : "rejected " + push.reason()));
                 }
                 out.println();
-                final boolean ok = received.size() == 1 && received.get(0).accepted()
-                        && received.get(0).token().equals(token);
-                out.println(ok ? "Demo passed: one push for alice's device reached APNs."
-                        : "FAILED: expected exactly one accepted push for the registered device");
+                final boolean ok = received.size() == 2 && received.stream().allMatch(ReceivedPush::accepted)
+                        && received.get(0).token().equals(token) && received.get(1).token().equals(calendarToken)
+                        && received.get(1).topic().equals(calendarTopic);
+                out.println(ok ? "Demo passed: a mail push and a calendar push for alice's devices reached APNs."
+                        : "FAILED: expected exactly one accepted mail push and one accepted calendar push");
                 return ok ? 0 : ExitCodes.FAILED;
             }
         } catch (final MailpushService.StartupException | ConfigException e) {
