@@ -27,28 +27,11 @@ final class MailServerProcess {
      */
     static void awaitGreeting(final String name, final Process process, final int imapPort, final Duration timeout,
                               final Logs logs) throws IOException, InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        IOException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException(name + " exited with " + process.exitValue() + ": " + logs.read());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", imapPort), 1000);
-                socket.setSoTimeout(5000);
-                final byte[] greeting = new byte[4];
-                if (socket.getInputStream().readNBytes(greeting, 0, 4) == 4
-                        && new String(greeting, StandardCharsets.US_ASCII).equals("* OK")) {
-                    return;
-                }
-            } catch (final IOException e) {
-                last = e;
-            }
-            // The real server process tells nothing when it is ready: its greeting is polled for, 10 times a second.
-            Thread.sleep(100);
-        }
-        throw new IOException(name + " did not greet on port " + imapPort + " within " + timeout + ": " + logs.read(),
-                last);
+        awaitAnswer(name, process, imapPort, timeout, logs, "greet", socket -> {
+            final byte[] greeting = new byte[4];
+            return socket.getInputStream().readNBytes(greeting, 0, 4) == 4
+                    && new String(greeting, StandardCharsets.US_ASCII).equals("* OK");
+        });
     }
 
     /**
@@ -57,6 +40,24 @@ final class MailServerProcess {
      */
     static void awaitHttp(final String name, final Process process, final int port, final Duration timeout,
                           final Logs logs) throws IOException, InterruptedException {
+        awaitAnswer(name, process, port, timeout, logs, "answer HTTP", socket -> {
+            socket.getOutputStream().write("OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            final byte[] status = new byte[5];
+            return socket.getInputStream().readNBytes(status, 0, 5) == 5
+                    && new String(status, StandardCharsets.US_ASCII).equals("HTTP/");
+        });
+    }
+
+    /** What a server says once it is ready, asked on a fresh connection. */
+    @FunctionalInterface
+    private interface ReadyProbe {
+        boolean ready(Socket socket) throws IOException;
+    }
+
+    private static void awaitAnswer(final String name, final Process process, final int port,
+                                     final Duration timeout, final Logs logs, final String what,
+                                     final ReadyProbe probe) throws IOException, InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         while (System.nanoTime() < deadline) {
@@ -66,20 +67,16 @@ final class MailServerProcess {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 socket.setSoTimeout(5000);
-                socket.getOutputStream().write("OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                        .getBytes(StandardCharsets.US_ASCII));
-                final byte[] status = new byte[5];
-                if (socket.getInputStream().readNBytes(status, 0, 5) == 5
-                        && new String(status, StandardCharsets.US_ASCII).equals("HTTP/")) {
+                if (probe.ready(socket)) {
                     return;
                 }
             } catch (final IOException e) {
                 last = e;
             }
-            // As for the IMAP greeting: nothing says when the server is ready, so it is polled 10 times a second.
+            // The real server process tells nothing when it is ready: it is polled for, 10 times a second.
             Thread.sleep(100);
         }
-        throw new IOException(name + " did not answer HTTP on port " + port + " within " + timeout + ": "
+        throw new IOException(name + " did not " + what + " on port " + port + " within " + timeout + ": "
                 + logs.read(), last);
     }
 

@@ -1,8 +1,5 @@
 package org.mailpush.server.admin;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,17 +32,7 @@ record CyrusConf(Path file, List<Entry> entries) {
     private static final Pattern ARGUMENT = Pattern.compile("([A-Za-z_]+)=(\"[^\"]*\"|\\S+)");
 
     static CyrusConf read(final Path file) throws ImapdConf.UnreadableException {
-        final List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (final java.nio.file.NoSuchFileException e) {
-            throw new ImapdConf.UnreadableException(file + " does not exist");
-        } catch (final java.nio.file.AccessDeniedException e) {
-            throw new ImapdConf.UnreadableException(file + " cannot be read by this user");
-        } catch (final IOException e) {
-            throw new ImapdConf.UnreadableException(file + " cannot be read: " + e.getMessage());
-        }
-        return parse(file, lines);
+        return parse(file, ImapdConf.lines(file));
     }
 
     static CyrusConf parse(final Path file, final List<String> lines) throws ImapdConf.UnreadableException {

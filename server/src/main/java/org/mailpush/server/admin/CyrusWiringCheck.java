@@ -1,6 +1,7 @@
 package org.mailpush.server.admin;
 
 import org.mailpush.notifyd.cyrus.CyrusSettings;
+import org.mailpush.pusher.credentials.PushTopics;
 import org.mailpush.server.admin.InstallCheck.Result;
 import org.mailpush.server.admin.InstallCheck.Verdict;
 
@@ -54,8 +55,8 @@ final class CyrusWiringCheck {
         eventNotifier(imapd);
         eventGroups(imapd);
         mailTopic(imapd);
-        davTopic(imapd, "aps_topic_caldav", "caldav", "calendar", "com.apple.calendar.");
-        davTopic(imapd, "aps_topic_carddav", "carddav", "contacts", "com.apple.contact.");
+        davTopic(imapd, "aps_topic_caldav", "caldav", "calendar", PushTopics.CALENDAR_PREFIX);
+        davTopic(imapd, "aps_topic_carddav", "carddav", "contacts", PushTopics.CONTACTS_PREFIX);
         if (results.isEmpty()) {
             results.add(new Result(Verdict.PASS, "cyrus imapd.conf", imapdConf + " sends " + cyrus.eventNotifier()
                     + " events to " + cyrus.notifySocket() + " with the topics of the installed credentials"));
@@ -76,7 +77,7 @@ final class CyrusWiringCheck {
             return;
         }
         final CyrusSettings.NotifySocket ours = cyrus.notifySocket();
-        if (!cyrusSide.path().toAbsolutePath().normalize().equals(ours.path().toAbsolutePath().normalize())
+        if (!samePath(cyrusSide.path(), ours.path())
                 || cyrusSide.streamMode() != ours.streamMode()) {
             fail("cyrus notifysocket", imapd.where("notifysocket") + " notifysocket is " + cyrusSide
                     + (imapd.value("notifysocket").isEmpty() ? " (Cyrus's default)" : "") + ", but mailpush listens"
@@ -122,11 +123,9 @@ final class CyrusWiringCheck {
     private void mailTopic(final ImapdConf imapd) {
         final Optional<String> topic = imapd.value("aps_topic");
         if (topic.isEmpty()) {
-            if (credentialTopics.stream().anyMatch(t -> t.startsWith("com.apple.mail."))) {
-                fail("cyrus aps_topic", imapdConf + " has no aps_topic: Cyrus does not offer XAPPLEPUSHSERVICE, so"
-                        + " Mail never registers; add aps_topic: " + credentialTopics.stream()
-                        .filter(t -> t.startsWith("com.apple.mail.")).findFirst().orElseThrow());
-            }
+            credentialTopics.stream().filter(t -> t.startsWith(PushTopics.MAIL_PREFIX)).findFirst().ifPresent(
+                    mail -> fail("cyrus aps_topic", imapdConf + " has no aps_topic: Cyrus does not offer"
+                            + " XAPPLEPUSHSERVICE, so Mail never registers; add aps_topic: " + mail));
         } else if (!credentialTopics.contains(topic.get())) {
             fail("cyrus aps_topic", imapd.where("aps_topic") + " aps_topic is " + topic.get() + ", which no"
                     + " installed credential has (" + topicsText() + "): Mail registrations would not be pushed");
@@ -168,8 +167,7 @@ final class CyrusWiringCheck {
             final String listen = notifyd.arguments().getOrDefault("listen", "");
             boolean ours;
             try {
-                ours = !listen.isEmpty() && Path.of(listen).toAbsolutePath().normalize()
-                        .equals(cyrus.notifySocket().path().toAbsolutePath().normalize());
+                ours = !listen.isEmpty() && samePath(Path.of(listen), cyrus.notifySocket().path());
             } catch (final java.nio.file.InvalidPathException e) {
                 ours = false; // not a path (a port, or garbage): not the socket mailpush listens on
             }
@@ -183,6 +181,10 @@ final class CyrusWiringCheck {
                         + " socket, but Cyrus needs only one of them"));
             }
         }
+    }
+
+    private static boolean samePath(final Path one, final Path other) {
+        return one.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize());
     }
 
     private String topicsText() {

@@ -32,9 +32,13 @@ record ImapdConf(Path file, Map<String, Option> options) {
     }
 
     static ImapdConf read(final Path file) throws UnreadableException {
-        final List<String> lines;
+        return parse(file, lines(file));
+    }
+
+    /** A Cyrus configuration file's lines, or why they cannot be had, naming the file. */
+    static List<String> lines(final Path file) throws UnreadableException {
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (final java.nio.file.NoSuchFileException e) {
             throw new UnreadableException(file + " does not exist");
         } catch (final java.nio.file.AccessDeniedException e) {
@@ -42,7 +46,6 @@ record ImapdConf(Path file, Map<String, Option> options) {
         } catch (final IOException e) {
             throw new UnreadableException(file + " cannot be read: " + e.getMessage());
         }
-        return parse(file, lines);
     }
 
     static ImapdConf parse(final Path file, final List<String> lines) throws UnreadableException {

@@ -99,12 +99,15 @@ public final class InstallCheck {
         for (int i = 0; i < credentials.size(); i++) {
             credential("apns.credentials[" + i + "]", credentials.get(i));
         }
-        store(credentials);
+        // The topics of the credentials that could be read: what the store's subscriptions and Cyrus's aps_topic*
+        // settings are held against.
+        final Set<String> topics = new java.util.LinkedHashSet<>(credentials.stream().map(CredentialInspection::topic)
+                .filter(java.util.Objects::nonNull).toList());
+        store(!credentials.isEmpty(), topics);
         config.cyrus().ifPresent(this::cyrusSocket);
         config.cyrus().ifPresent(cyrus -> results.addAll(new CyrusWiringCheck(cyrus,
                 imapdConf != null ? imapdConf : cyrus.imapdConf(), cyrusConf != null ? cyrusConf : cyrus.cyrusConf(),
-                credentials.stream().map(CredentialInspection::topic).filter(java.util.Objects::nonNull).toList())
-                .run()));
+                topics).run()));
         for (int i = 0; i < credentials.size(); i++) {
             if (credentials.get(i).valid()) {
                 apns("apns.credentials[" + i + "]", config.apns().credentials().get(i), credentials.get(i));
@@ -151,7 +154,8 @@ public final class InstallCheck {
         }
     }
 
-    private void store(final List<CredentialInspection> credentials) {
+    /** @param credentials whether any credential is configured (an intake-only install has none) */
+    private void store(final boolean credentials, final Set<String> topics) {
         try (TokenStore store = StoreFactory.open(config.store(), TIMEOUT)) {
             if (!store.isReachable()) {
                 results.add(new Result(Verdict.FAIL, "store", store.describe() + " does not answer"));
@@ -162,9 +166,7 @@ public final class InstallCheck {
                     + store.registrations().count() + " registration(s), "
                     + byTopic.values().stream().mapToLong(Long::longValue).sum() + " DAV subscription(s)"));
             // A subscription is pushed only through the credential of its own topic: without one it never is.
-            final Set<String> topics = new java.util.HashSet<>();
-            credentials.forEach(credential -> topics.add(credential.topic()));
-            if (!credentials.isEmpty()) {
+            if (credentials) {
                 byTopic.forEach((topic, count) -> {
                     if (!topics.contains(topic)) {
                         results.add(new Result(Verdict.FAIL, "store subscriptions", count + " DAV subscription(s)"

@@ -48,15 +48,16 @@ public final class StatusReport {
         pushes.put("inFlight", (long) gauge(registry, "mailpush_apns_in_flight"));
         pushes.put("rejectedByReason", byTag(registry, "mailpush_pushes_rejected", "reason"));
         pushes.put("failedByReason", byTag(registry, "mailpush_pushes_failed", "reason"));
+        final Map<String, Map<String, Long>> outcomesByKind = new LinkedHashMap<>();
+        for (final String outcome : java.util.List.of("accepted", "rejected", "failed")) {
+            outcomesByKind.put(outcome, byTag(registry, "mailpush_pushes_" + outcome, "kind"));
+        }
         final Map<String, Object> byKind = new LinkedHashMap<>();
         for (final org.mailpush.store.PushTarget.Kind kind : org.mailpush.store.PushTarget.Kind.values()) {
             final Map<String, Object> counts = new LinkedHashMap<>();
-            for (final String outcome : java.util.List.of("accepted", "rejected", "failed")) {
-                counts.put(outcome, (long) registry.find("mailpush_pushes_" + outcome).tag("kind", kind.label())
-                        .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
-            }
-            counts.put("latencyP50Ms", metrics.pushes().latency(kind).count() == 0 ? null
-                    : percentile(metrics.pushes().latency(kind), 0.5));
+            outcomesByKind.forEach((outcome, byLabel) -> counts.put(outcome, byLabel.getOrDefault(kind.label(), 0L)));
+            final io.micrometer.core.instrument.Timer latency = metrics.pushes().latency(kind);
+            counts.put("latencyP50Ms", latency.count() == 0 ? null : percentiles(latency).get("p50Ms"));
             byKind.put(kind.label(), counts);
         }
         pushes.put("byKind", byKind);
@@ -143,14 +144,5 @@ public final class StatusReport {
             values.put("p" + name + "Ms", Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0);
         }
         return values;
-    }
-
-    private static Double percentile(final io.micrometer.core.instrument.Timer timer, final double wanted) {
-        for (final ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
-            if (value.percentile() == wanted) {
-                return Math.round(value.value(java.util.concurrent.TimeUnit.MICROSECONDS)) / 1000.0;
-            }
-        }
-        return null;
     }
 }
