@@ -13,16 +13,37 @@ public sealed interface PushTarget permits Registration, DavSubscription {
     /** Which app on the device the push is for. */
     enum Kind {
         /** iOS Mail: {@code {"aps":{"account-id":...}}} on the mail topic. */
-        MAIL("mail"),
+        MAIL("mail", "com.apple.mail."),
         /** iOS Calendar: the collection's push key, on the calendar topic. */
-        CALENDAR("calendar"),
+        CALENDAR("calendar", "com.apple.calendar."),
         /** iOS Contacts: the address book's push key, on the contacts topic. */
-        CONTACTS("contacts");
+        CONTACTS("contacts", "com.apple.contact.");
 
         private final String label;
+        private final String topicPrefix;
 
-        Kind(final String label) {
+        Kind(final String label, final String topicPrefix) {
             this.label = label;
+            this.topicPrefix = topicPrefix;
+        }
+
+        /**
+         * How Apple's topics for this app begin: each app has its own certificate and topic,
+         * {@code com.apple.mail.XServer.<uuid>}, {@code com.apple.calendar.XServer.<uuid>},
+         * {@code com.apple.contact.XServer.<uuid>}.
+         */
+        public String topicPrefix() {
+            return topicPrefix;
+        }
+
+        /** The app {@code topic} is for; empty for any other topic (an MDM topic, an app's bundle id, null). */
+        public static java.util.Optional<Kind> ofTopic(final String topic) {
+            for (final Kind kind : values()) {
+                if (topic != null && topic.startsWith(kind.topicPrefix)) {
+                    return java.util.Optional.of(kind);
+                }
+            }
+            return java.util.Optional.empty();
         }
 
         /** Lower case, as in configuration keys, metric labels and the admin commands. */

@@ -153,7 +153,7 @@ final class CyrusEventParser {
                     + NotifyDatagramParser.abbreviate(mbtype) + "\", not c (calendar) or a (address book)");
         };
         final String topic = davText(json, "apsTopic");
-        requireTopicOfItsKind(topic, json);
+        requireTopicOfItsKind(topic, kind);
         final String token = davText(json, "apsDeviceToken");
         if (!DavSubscription.isApnsToken(token)) {
             throw new BadInputException(BadInputKind.BAD_DEVICE_TOKEN, DAV_EVENT + " apsDeviceToken "
@@ -170,14 +170,12 @@ final class CyrusEventParser {
      * credential, and the app on the device would get a payload it does not understand. Topics of no known app
      * (a site's own) pass.
      */
-    private static void requireTopicOfItsKind(final String topic, final JsonNode json) throws BadInputException {
-        final String mbtype = json.path(MBTYPE).asText("");
-        final String own = "a".equals(mbtype) ? "com.apple.contact." : "com.apple.calendar.";
-        for (final String prefix : new String[] {"com.apple.mail.", "com.apple.calendar.", "com.apple.contact."}) {
-            if (topic.startsWith(prefix) && !prefix.equals(own)) {
-                throw new BadInputException(BadInputKind.BAD_VALUE, DAV_EVENT + " apsTopic " + topic + " is not a "
-                        + ("a".equals(mbtype) ? "contacts" : "calendar") + " topic (" + own + "...)");
-            }
+    private static void requireTopicOfItsKind(final String topic, final PushTarget.Kind kind)
+            throws BadInputException {
+        final java.util.Optional<PushTarget.Kind> app = PushTarget.Kind.ofTopic(topic);
+        if (app.isPresent() && app.get() != kind) {
+            throw new BadInputException(BadInputKind.BAD_VALUE, DAV_EVENT + " apsTopic " + topic + " is not a "
+                    + kind.label() + " topic (" + kind.topicPrefix() + "...)");
         }
     }
 

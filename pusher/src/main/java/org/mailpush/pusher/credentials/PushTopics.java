@@ -12,30 +12,18 @@ import java.util.Optional;
 public final class PushTopics {
 
     /** Mail push topics. */
-    public static final String MAIL_PREFIX = "com.apple.mail.";
+    public static final String MAIL_PREFIX = PushTarget.Kind.MAIL.topicPrefix();
     /** CalDAV push topics (Cyrus's {@code aps_topic_caldav}). */
-    public static final String CALENDAR_PREFIX = "com.apple.calendar.";
+    public static final String CALENDAR_PREFIX = PushTarget.Kind.CALENDAR.topicPrefix();
     /** CardDAV push topics (Cyrus's {@code aps_topic_carddav}). */
-    public static final String CONTACTS_PREFIX = "com.apple.contact.";
+    public static final String CONTACTS_PREFIX = PushTarget.Kind.CONTACTS.topicPrefix();
 
     private PushTopics() {
     }
 
     /** The app {@code topic} is for; empty for any other topic (an MDM topic, an app's bundle id). */
     public static Optional<PushTarget.Kind> kindOf(final String topic) {
-        if (topic == null) {
-            return Optional.empty();
-        }
-        if (topic.startsWith(MAIL_PREFIX)) {
-            return Optional.of(PushTarget.Kind.MAIL);
-        }
-        if (topic.startsWith(CALENDAR_PREFIX)) {
-            return Optional.of(PushTarget.Kind.CALENDAR);
-        }
-        if (topic.startsWith(CONTACTS_PREFIX)) {
-            return Optional.of(PushTarget.Kind.CONTACTS);
-        }
-        return Optional.empty();
+        return PushTarget.Kind.ofTopic(topic);
     }
 
     /** The warning for a topic no app of the three wakes for; empty for the three kinds. */
