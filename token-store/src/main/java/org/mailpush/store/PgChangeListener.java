@@ -14,9 +14,11 @@ import java.util.Properties;
 /**
  * Listens on PostgreSQL's {@code mailpush_registrations} channel (fed by the trigger of migration V2) and drops the
  * changed user from the registrations' routing cache, and on {@code mailpush_dav_subscriptions} (migration V5) and
- * drops the changed collection from the DAV subscriptions' one. It holds its own connection to the primary (NOTIFY
- * is not replicated to standbys); when that connection breaks (a failover), notifications may have been missed, so
- * both caches are emptied and the connection made again, with back-off.
+ * drops the changed collection from the DAV subscriptions' one (both only with the routing cache on); and on
+ * {@code mailpush_push_queue} (migration V6_1), which wakes this process's queue claimer. It holds its own
+ * connection to the primary (NOTIFY is not replicated to standbys); when that connection breaks (a failover),
+ * notifications may have been missed, so both caches are emptied, the claimer woken, and the connection made
+ * again, with back-off.
  *
  * <p>Runs on its own daemon thread from {@link #start} until {@link #close}.</p>
  */
@@ -25,18 +27,22 @@ final class PgChangeListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgChangeListener.class);
     static final String CHANNEL = "mailpush_registrations";
     static final String DAV_CHANNEL = "mailpush_dav_subscriptions";
+    /** Pushes were queued (migration V6_1); the payload is empty. */
+    static final String QUEUE_CHANNEL = "mailpush_push_queue";
 
     private final String url;
     private final Properties credentials;
     /** The cache each channel feeds. */
     private final java.util.Map<String, RoutingCache> caches;
+    private final JdbiPushQueue queue;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile boolean listening;
 
     PgChangeListener(final String url, final String user, final String password,
-                     final CachingRegistrationStore registrations, final CachingDavSubscriptionStore subscriptions) {
+                     final CachingRegistrationStore registrations, final CachingDavSubscriptionStore subscriptions,
+                     final JdbiPushQueue queue) {
         this.url = url;
         this.credentials = new Properties();
         if (user != null) {
@@ -45,7 +51,9 @@ final class PgChangeListener implements AutoCloseable {
         if (password != null) {
             credentials.setProperty("password", password);
         }
-        this.caches = java.util.Map.of(CHANNEL, registrations, DAV_CHANNEL, subscriptions);
+        this.caches = registrations == null ? java.util.Map.of()
+                : java.util.Map.of(CHANNEL, registrations, DAV_CHANNEL, subscriptions);
+        this.queue = queue;
         this.thread = new Thread(this::run, "store-notifications");
         this.thread.setDaemon(true);
     }
@@ -65,11 +73,15 @@ final class PgChangeListener implements AutoCloseable {
             try (Connection conn = DriverManager.getConnection(url, credentials)) {
                 connection = conn;
                 try (Statement statement = conn.createStatement()) {
-                    statement.execute("LISTEN " + CHANNEL);
-                    statement.execute("LISTEN " + DAV_CHANNEL);
+                    for (final String channel : caches.keySet()) {
+                        statement.execute("LISTEN " + channel);
+                    }
+                    statement.execute("LISTEN " + QUEUE_CHANNEL);
                 }
-                // Whatever changed while we were not listening is unknown: start from empty caches.
+                // Whatever changed while we were not listening is unknown: start from empty caches, and look for
+                // pushes queued meanwhile.
                 invalidateAll();
+                queue.queuedElsewhere();
                 listening = true;
                 backoffMillis = 200;
                 final PGConnection pg = conn.unwrap(PGConnection.class);
@@ -77,6 +89,10 @@ final class PgChangeListener implements AutoCloseable {
                     final PGNotification[] notifications = pg.getNotifications(500);
                     if (notifications != null) {
                         for (final PGNotification notification : notifications) {
+                            if (QUEUE_CHANNEL.equals(notification.getName())) {
+                                queue.queuedElsewhere();
+                                continue;
+                            }
                             final RoutingCache cache = caches.get(notification.getName());
                             if (cache != null) {
                                 cache.invalidate(notification.getParameter());

@@ -32,17 +32,21 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * @param maxDevicesPerUser devices one user may register
  * @param maxSubscriptionsPerUser DAV subscriptions (device and calendar or address book) one user may hold: a phone
  *                          subscribes to each of its user's collections, so this is devices times collections
- * @param maxQueuedPushes   rows the split install's push queue holds at most
+ * @param maxQueuedPushes   rows (targets) the shared push queue of a split install holds at most
+ * @param queueLease        how long a pusher's claim on queued rows lasts unless renewed: how soon another pusher
+ *                          takes over the rows of one that died
+ * @param queuePoll         how often an idle pusher looks at the queue without being woken (a missed notification,
+ *                          H2 across processes, an expired lease)
  */
 public record StoreSettings(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                             Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,
                             TokenStoreBuilder.CacheMode cache, Integer cacheSize, Duration cacheMaxAge,
                             Long cacheKnownUsers, Integer maxDevicesPerUser, Integer maxSubscriptionsPerUser,
-                            Integer maxQueuedPushes) {
+                            Integer maxQueuedPushes, Duration queueLease, Duration queuePoll) {
 
     /** Every value at its default. */
     public static final StoreSettings DEFAULTS = new StoreSettings(null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null);
 
     public StoreSettings {
         url = orDefault(url, "jdbc:h2:file:./data/tokens");
@@ -65,5 +69,9 @@ public record StoreSettings(String url, String user, Path passwordFile, Username
         maxSubscriptionsPerUser = inRange("max-subscriptions-per-user", maxSubscriptionsPerUser, 1_000, 1,
                 1_000_000);
         maxQueuedPushes = inRange("max-queued-pushes", maxQueuedPushes, 100_000, 1, 100_000_000);
+        queueLease = inRange("queue-lease", queueLease, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                Duration.ofHours(1));
+        queuePoll = inRange("queue-poll", queuePoll, Duration.ofSeconds(1), Duration.ofMillis(10),
+                Duration.ofMinutes(1));
     }
 }

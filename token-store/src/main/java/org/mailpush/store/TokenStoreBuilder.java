@@ -203,10 +203,16 @@ public final class TokenStoreBuilder {
         final JdbiDavSubscriptionStore subscriptions = new JdbiDavSubscriptionStore(database, folding,
                 maxSubscriptionsPerUser);
         final JdbiTransfer transfer = new JdbiTransfer(database, registrations, subscriptions);
-        final PushQueue pushQueue = new JdbiPushQueue(database);
+        final JdbiPushQueue pushQueue = new JdbiPushQueue(database, engine);
         if (cacheMode == CacheMode.OFF) {
+            // Without caches the listener only wakes queue claimers (PostgreSQL); H2's claimers poll.
+            PgChangeListener queueListener = null;
+            if (engine == StoreEngine.POSTGRESQL) {
+                queueListener = new PgChangeListener(url, username, password, null, null, pushQueue);
+                queueListener.start();
+            }
             return new TokenStore(registrations, subscriptions, pushQueue, transfer, java.util.List.of(), database,
-                    description, null);
+                    description, queueListener);
         }
         final CachingRegistrationStore cache = new CachingRegistrationStore(registrations, folding, cacheUsers,
                 cacheMaxAge, registrations::forEachRegisteredUser, knownUsers);
@@ -215,7 +221,8 @@ public final class TokenStoreBuilder {
                 cacheMaxAge);
         final AutoCloseable changeListener;
         if (engine == StoreEngine.POSTGRESQL) {
-            final PgChangeListener listener = new PgChangeListener(url, username, password, cache, davCache);
+            final PgChangeListener listener = new PgChangeListener(url, username, password, cache, davCache,
+                    pushQueue);
             changeListener = listener;
             listener.start();
         } else {

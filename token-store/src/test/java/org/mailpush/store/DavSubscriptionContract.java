@@ -295,7 +295,7 @@ abstract class DavSubscriptionContract {
         final DavSubscriptionKey dav = new DavSubscriptionKey(TOKEN_A, "1178pie115u8qv1hhvvk0myj");
         queue.enqueue(mail, true, T0);
         queue.enqueue(dav, true, T0.plusSeconds(1));
-        final List<QueuedPush> queued = queue.read(0, 10);
+        final List<QueuedPush> queued = queue.claim("pusher", 10, T0, java.time.Duration.ofSeconds(30));
         assertThat(queued).extracting(QueuedPush::target).containsExactly(mail, dav);
         assertThat(queued).extracting(QueuedPush::newMail).as("new mail means nothing to a DAV push")
                 .containsExactly(true, false);

@@ -321,25 +321,4 @@ abstract class TokenStoreContract {
         assertThat(found.values().stream().filter(list -> !list.isEmpty()).count()).isEqualTo(600);
         assertThat(store.foldUsername("USER4")).isEqualTo("user4");
     }
-
-    @Test
-    void queuedPushesComeBackInOrderUntilRemoved() {
-        final RegistrationKey phone = new RegistrationKey("ACC-1", TOKEN_A);
-        final RegistrationKey tablet = new RegistrationKey("ACC-2", TOKEN_B);
-        queue.enqueue(phone, true, T0);
-        queue.enqueue(tablet, false, T0.plusSeconds(1));
-        queue.enqueue(phone, false, T0.plusSeconds(2));
-        assertThat(queue.size()).isEqualTo(3);
-        final List<QueuedPush> firstTwo = queue.read(0, 2);
-        assertThat(firstTwo).extracting(QueuedPush::target).containsExactly(phone, tablet);
-        assertThat(firstTwo).extracting(QueuedPush::newMail).containsExactly(true, false);
-        assertThat(firstTwo.get(0).receivedAt()).isEqualTo(T0);
-        assertThat(firstTwo.get(1).id()).isGreaterThan(firstTwo.get(0).id());
-        final List<QueuedPush> rest = queue.read(firstTwo.get(1).id(), 10);
-        assertThat(rest).singleElement().satisfies(p -> assertThat(p.target()).isEqualTo(phone));
-        queue.remove(List.of(firstTwo.get(0).id(), rest.get(0).id()));
-        assertThat(queue.read(0, 10)).singleElement().satisfies(p -> assertThat(p.target())
-                .isEqualTo(tablet));
-        assertThat(queue.size()).isEqualTo(1);
-    }
 }

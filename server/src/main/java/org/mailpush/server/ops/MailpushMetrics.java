@@ -45,6 +45,8 @@ public final class MailpushMetrics implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailpushMetrics.class);
     static final Duration COUNT_INTERVAL = Duration.ofSeconds(15);
+    /** How often the shared push queue is counted for its gauges. */
+    static final Duration QUEUE_INTERVAL = Duration.ofSeconds(5);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final PushHistory history;
@@ -203,13 +205,55 @@ public final class MailpushMetrics implements AutoCloseable {
                 ProxyCounters::protocolViolations);
     }
 
-    /** The push queue in the token store, as the intake process of a split install sees it. */
-    public void bindPushQueue(final LongSupplier depth, final LongSupplier shed) {
-        Gauge.builder("mailpush_push_queue_depth", depth, LongSupplier::getAsLong)
-                .description("pushes queued in the token store for the pusher process (recounted every second)")
+    /**
+     * The shared push queue as a whole (every process of a split install shows the same): rows queued, rows held
+     * under a live lease, and the age of the oldest queued event, from one query every {@link #QUEUE_INTERVAL}.
+     */
+    public void bindPushQueue(final java.util.function.Supplier<org.mailpush.store.QueueStats> stats) {
+        final QueueStatsSampler sampler = new QueueStatsSampler(stats, clock);
+        sampler.refresh();
+        refresher.scheduleWithFixedDelay(sampler::refresh, QUEUE_INTERVAL.toMillis(), QUEUE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        Gauge.builder("mailpush_push_queue_depth", sampler, QueueStatsSampler::depth)
+                .description("push targets queued in the token store for the pusher processes, claimed or not")
+                .register(registry);
+        Gauge.builder("mailpush_push_queue_claimed", sampler, QueueStatsSampler::claimed)
+                .description("queued push targets held by a pusher under a lease that has not expired")
+                .register(registry);
+        Gauge.builder("mailpush_push_queue_oldest_seconds", sampler, QueueStatsSampler::oldestSeconds)
+                .description("age of the oldest event still queued (0 when the queue is empty)").register(registry);
+    }
+
+    /** The intake side's writes into the shared push queue. */
+    public void bindPushQueueIntake(final LongSupplier estimate, final LongSupplier shed, final LongSupplier written,
+                                    final LongSupplier lost) {
+        Gauge.builder("mailpush_push_queue_depth_estimate", estimate, LongSupplier::getAsLong)
+                .description("the queue's depth as this intake checks store.max-queued-pushes against: recounted"
+                        + " every second, plus its own writes since")
                 .register(registry);
         FunctionCounter.builder("mailpush_push_queue_shed", shed, LongSupplier::getAsLong)
                 .description("pushes shed because the queue held store.max-queued-pushes").register(registry);
+        FunctionCounter.builder("mailpush_push_queue_written", written, LongSupplier::getAsLong)
+                .description("pushes this intake committed to the queue (merged into a queued row or a new row)")
+                .register(registry);
+        FunctionCounter.builder("mailpush_push_queue_lost", lost, LongSupplier::getAsLong)
+                .description("pushes given up on at shutdown because the store could not take them")
+                .register(registry);
+    }
+
+    /** A pusher process's claims on the shared push queue. */
+    public void bindPushQueueClaimer(final java.util.function.IntSupplier held, final LongSupplier claims,
+                                     final LongSupplier leaseExpiries, final LongSupplier redeliveries) {
+        Gauge.builder("mailpush_push_queue_held", held, java.util.function.IntSupplier::getAsInt)
+                .description("queued rows this pusher holds: claimed, not yet settled").register(registry);
+        FunctionCounter.builder("mailpush_push_queue_claims", claims, LongSupplier::getAsLong)
+                .description("queued rows this pusher claimed").register(registry);
+        FunctionCounter.builder("mailpush_push_queue_lease_expiries", leaseExpiries, LongSupplier::getAsLong)
+                .description("rows this pusher took from another whose lease had expired (a pusher died or"
+                        + " stalled)").register(registry);
+        FunctionCounter.builder("mailpush_push_queue_redeliveries", redeliveries, LongSupplier::getAsLong)
+                .description("rows claimed that an earlier claim left without a final answer: their device may"
+                        + " be pushed twice").register(registry);
     }
 
     /** An HTTP intake listener ({@code intake} or {@code xapsd}): its connections and its connection limit. */

@@ -1,18 +1,19 @@
 package org.mailpush.server.ops;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.mailpush.store.PendingPush;
 import org.mailpush.store.PushQueue;
-import org.mailpush.store.PushTarget;
+import org.mailpush.store.QueueStats;
 import org.mailpush.store.QueuedPush;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * The push queue of a split install with its failures counted ({@code mailpush_store_errors}, operation
- * {@code queue}), as {@link MeteredRegistrationStore} counts those of the registrations. Thread-safe as the queue it
- * wraps.
+ * The shared push queue with its failures counted ({@code mailpush_store_errors}, operation {@code queue}), as
+ * {@link MeteredRegistrationStore} counts those of the registrations. Thread-safe as the queue it wraps.
  */
 public final class MeteredPushQueue implements PushQueue {
 
@@ -25,9 +26,9 @@ public final class MeteredPushQueue implements PushQueue {
     }
 
     @Override
-    public void enqueue(final PushTarget.Key target, final boolean newMail, final Instant receivedAt) {
+    public void enqueue(final Collection<PendingPush> pushes) {
         MeteredRegistrationStore.measured(registry, "queue", () -> {
-            queue.enqueue(target, newMail, receivedAt);
+            queue.enqueue(pushes);
             return null;
         });
     }
@@ -38,15 +39,35 @@ public final class MeteredPushQueue implements PushQueue {
     }
 
     @Override
-    public List<QueuedPush> read(final long afterId, final int limit) {
-        return MeteredRegistrationStore.measured(registry, "queue", () -> queue.read(afterId, limit));
+    public QueueStats stats(final Instant now) {
+        return MeteredRegistrationStore.measured(registry, "queue", () -> queue.stats(now));
     }
 
     @Override
-    public void remove(final Collection<Long> ids) {
+    public List<QueuedPush> claim(final String claimer, final int limit, final Instant now, final Duration lease) {
+        return MeteredRegistrationStore.measured(registry, "queue", () -> queue.claim(claimer, limit, now, lease));
+    }
+
+    @Override
+    public int renew(final String claimer, final Collection<Long> ids, final Instant until) {
+        return MeteredRegistrationStore.measured(registry, "queue", () -> queue.renew(claimer, ids, until));
+    }
+
+    @Override
+    public void settle(final String claimer, final Collection<QueuedPush> answered) {
         MeteredRegistrationStore.measured(registry, "queue", () -> {
-            queue.remove(ids);
+            queue.settle(claimer, answered);
             return null;
         });
+    }
+
+    @Override
+    public int release(final String claimer, final Collection<QueuedPush> unanswered) {
+        return MeteredRegistrationStore.measured(registry, "queue", () -> queue.release(claimer, unanswered));
+    }
+
+    @Override
+    public void whenQueued(final Runnable wake) {
+        queue.whenQueued(wake);
     }
 }

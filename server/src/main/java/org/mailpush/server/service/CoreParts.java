@@ -38,6 +38,9 @@ record CoreParts(MailpushMetrics metrics, TokenStore store, MeteredRegistrationS
                 metrics.registry());
         final PushQueue pushQueue = new MeteredPushQueue(store.pushQueue(), metrics.registry());
         metrics.bindStore(registrations);
+        if (role != Role.ALL) {
+            metrics.bindPushQueue(() -> pushQueue.stats(java.time.Instant.now()));
+        }
         if (role != Role.PUSHER) {
             lifecycle.started("registration sweeper", RegistrationSweeper.start(registrations, store.subscriptions(),
                     config.store().expireAfter(), config.store().sweepInterval(), Clock.systemUTC()));

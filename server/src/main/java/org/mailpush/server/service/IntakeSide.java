@@ -80,9 +80,10 @@ final class IntakeSide {
         if (core.pusher() != null) {
             return PushDispatchers.to(core.pusher());
         }
-        final QueuedPushDispatcher queue = new QueuedPushDispatcher(core.pushQueue(),
-                config.store().maxQueuedPushes(), Duration.ofSeconds(1));
-        core.metrics().bindPushQueue(queue::queuedEstimate, queue::shed);
+        // Stopped after the router (registered before it): the router's last pushes are written on the way out.
+        final QueuedPushDispatcher queue = lifecycle.started("push queue writer", new QueuedPushDispatcher(
+                core.pushQueue(), config.store().maxQueuedPushes(), Duration.ofSeconds(1)).start());
+        core.metrics().bindPushQueueIntake(queue::queuedEstimate, queue::shed, queue::written, queue::lost);
         return queue;
     }
 

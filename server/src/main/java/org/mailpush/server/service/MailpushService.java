@@ -120,11 +120,15 @@ public final class MailpushService implements AutoCloseable {
     private static MailpushService startQueueConsumer(final MailpushConfig config, final CoreParts core,
                                                       final Lifecycle lifecycle) throws IOException {
         final QueuedPushConsumer consumer = new QueuedPushConsumer(core.pushQueue(), core.registrations(),
-                core.store().subscriptions(), core.pusher());
-        // Stopped before the pusher (stops reading); the rows its last answers settled are removed once the pusher
-        // finished and before the store closes (removed after it, they could not be, and would be pushed again).
-        core.afterPusher().fill(consumer::removeAnsweredNow);
-        lifecycle.started("queue consumer", consumer);
+                core.store().subscriptions(), core.pusher()::submit,
+                QueuedPushConsumer.Settings.of(config.store().queueLease(), config.store().queuePoll()),
+                Clock.systemUTC(), System::nanoTime, QueuedPushConsumer.claimerName());
+        // Stopped before the pusher (stops claiming); its last answers are settled, and what it never answered
+        // given back, once the pusher finished and before the store closes.
+        core.afterPusher().fill(consumer::finish);
+        lifecycle.started("queue consumer", consumer.start());
+        core.metrics().bindPushQueueClaimer(consumer::held, consumer::claims, consumer::leaseExpiries,
+                consumer::redeliveries);
         final Supplier<Readiness> readiness = () -> ServiceReadiness.of(core.store(), core.pusher(), false, null,
                 null, Map.of());
         final OpsHttpServer ops = lifecycle.started("ops endpoint", startOps(config, core.metrics(), readiness));

@@ -52,14 +52,16 @@ class MeteredStoreTest {
         final PushQueue queue = new MeteredPushQueue(store.pushQueue(), registry);
         queue.enqueue(new RegistrationKey("ACC-1", "a".repeat(64)), true, Instant.now());
         assertThat(queue.size()).isEqualTo(1);
-        queue.remove(queue.read(0, 10).stream().map(push -> push.id()).toList());
+        queue.settle("pusher", queue.claim("pusher", 10, Instant.now(), Duration.ofSeconds(30)));
         assertThat(queue.size()).isZero();
         assertThat(errors("queue")).isZero();
 
         store.close();
         assertThatThrownBy(queue::size).isInstanceOf(TokenStoreException.class);
-        assertThatThrownBy(() -> queue.read(0, 10)).isInstanceOf(TokenStoreException.class);
-        assertThatThrownBy(() -> queue.remove(List.of(1L))).isInstanceOf(TokenStoreException.class);
+        assertThatThrownBy(() -> queue.claim("pusher", 10, Instant.now(), Duration.ofSeconds(30)))
+                .isInstanceOf(TokenStoreException.class);
+        assertThatThrownBy(() -> queue.renew("pusher", List.of(1L), Instant.now()))
+                .isInstanceOf(TokenStoreException.class);
         assertThat(errors("queue")).isEqualTo(3);
     }
 

@@ -64,6 +64,9 @@ class QueuedPushConsumerTest {
             consumer.close();
         }
         pusher.close();
+        if (consumer != null) {
+            consumer.finish();
+        }
         apns.close();
         store.close();
     }
@@ -79,7 +82,9 @@ class QueuedPushConsumerTest {
         store.pushQueue().enqueue(new DavSubscription(GONE, "gone", "alice/gone", TOPIC, PushTarget.Kind.CALENDAR,
                 "alice", now, now, now.plus(Duration.ofDays(1))).key(), false, now);
 
-        consumer = new QueuedPushConsumer(store.pushQueue(), store.registrations(), store.subscriptions(), pusher);
+        consumer = new QueuedPushConsumer(store.pushQueue(), store.registrations(), store.subscriptions(),
+                pusher::submit, QueuedPushConsumer.Settings.of(Duration.ofSeconds(30), Duration.ofMillis(50)),
+                java.time.Clock.systemUTC(), System::nanoTime, QueuedPushConsumer.claimerName()).start();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> store.pushQueue().size() == 0);
         assertThat(apns.received()).singleElement().satisfies(push -> {
