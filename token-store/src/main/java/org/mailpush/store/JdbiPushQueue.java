@@ -66,11 +66,14 @@ final class JdbiPushQueue implements PushQueue {
 
     private final JdbiDatabase database;
     private final String enqueueSql;
+    private final boolean acrossProcesses;
     private volatile Runnable wake = () -> { };
 
     JdbiPushQueue(final JdbiDatabase database, final StoreEngine engine) {
         this.database = database;
         this.enqueueSql = engine == StoreEngine.POSTGRESQL ? POSTGRES_ENQUEUE : H2_ENQUEUE;
+        // The store's change listener hears migration V6_1's NOTIFY on PostgreSQL; H2 has nothing like it.
+        this.acrossProcesses = engine == StoreEngine.POSTGRESQL;
     }
 
     @Override
@@ -255,6 +258,11 @@ final class JdbiPushQueue implements PushQueue {
     @Override
     public void whenQueued(final Runnable wake) {
         this.wake = wake == null ? () -> { } : wake;
+    }
+
+    @Override
+    public boolean wakesAcrossProcesses() {
+        return acrossProcesses;
     }
 
     /** Runs {@code wake}: for the store's change listener, which hears other processes' pushes queued. */

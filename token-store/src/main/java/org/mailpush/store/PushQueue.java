@@ -73,4 +73,10 @@ public interface PushQueue {
      * that broke): claimers poll as well. One listener; a second call replaces it.
      */
     void whenQueued(Runnable wake);
+
+    /**
+     * Whether {@link #whenQueued} hears pushes queued by other processes (PostgreSQL's LISTEN/NOTIFY); when not
+     * (H2, whose triggers run only in the process that serves the file), claimers must poll more often.
+     */
+    boolean wakesAcrossProcesses();
 }

@@ -36,7 +36,7 @@ import static org.mailpush.common.settings.Settings.orDefault;
  * @param queueLease        how long a pusher's claim on queued rows lasts unless renewed: how soon another pusher
  *                          takes over the rows of one that died
  * @param queuePoll         how often an idle pusher looks at the queue without being woken (a missed notification,
- *                          H2 across processes, an expired lease)
+ *                          an expired lease); on H2, which cannot wake another process, at most every 50 ms
  */
 public record StoreSettings(String url, String user, Path passwordFile, UsernameFolding usernameCase,
                             Duration expireAfter, Duration sweepInterval, Duration failoverTimeout,

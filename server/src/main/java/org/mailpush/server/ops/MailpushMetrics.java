@@ -58,6 +58,7 @@ public final class MailpushMetrics implements AutoCloseable {
         return thread;
     });
     private final Clock clock;
+    private final java.util.List<Object> strongly = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public MailpushMetrics(final Clock clock) {
         this.clock = clock;
@@ -211,6 +212,7 @@ public final class MailpushMetrics implements AutoCloseable {
      */
     public void bindPushQueue(final java.util.function.Supplier<org.mailpush.store.QueueStats> stats) {
         final QueueStatsSampler sampler = new QueueStatsSampler(stats, clock);
+        keep(sampler);
         sampler.refresh();
         refresher.scheduleWithFixedDelay(sampler::refresh, QUEUE_INTERVAL.toMillis(), QUEUE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -227,6 +229,7 @@ public final class MailpushMetrics implements AutoCloseable {
     /** The intake side's writes into the shared push queue. */
     public void bindPushQueueIntake(final LongSupplier estimate, final LongSupplier shed, final LongSupplier written,
                                     final LongSupplier lost) {
+        keep(estimate, shed, written, lost);
         Gauge.builder("mailpush_push_queue_depth_estimate", estimate, LongSupplier::getAsLong)
                 .description("the queue's depth as this intake checks store.max-queued-pushes against: recounted"
                         + " every second, plus its own writes since")
@@ -244,6 +247,7 @@ public final class MailpushMetrics implements AutoCloseable {
     /** A pusher process's claims on the shared push queue. */
     public void bindPushQueueClaimer(final java.util.function.IntSupplier held, final LongSupplier claims,
                                      final LongSupplier leaseExpiries, final LongSupplier redeliveries) {
+        keep(held, claims, leaseExpiries, redeliveries);
         Gauge.builder("mailpush_push_queue_held", held, java.util.function.IntSupplier::getAsInt)
                 .description("queued rows this pusher holds: claimed, not yet settled").register(registry);
         FunctionCounter.builder("mailpush_push_queue_claims", claims, LongSupplier::getAsLong)
@@ -264,6 +268,14 @@ public final class MailpushMetrics implements AutoCloseable {
         FunctionCounter.builder("mailpush_intake_connections_refused", server, HttpIntakeServer::refusedConnections)
                 .tag("door", door).description("connections closed at once at the listener's max-connections")
                 .register(registry);
+    }
+
+    /**
+     * Holds what meters read: Micrometer refers to a gauge's or function counter's source weakly, so a method
+     * reference passed in would be collected and the meter read NaN.
+     */
+    private void keep(final Object... sources) {
+        strongly.addAll(java.util.List.of(sources));
     }
 
     private <T> void counter(final String name, final String description, final T source,

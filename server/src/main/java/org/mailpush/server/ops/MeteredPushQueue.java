@@ -70,4 +70,9 @@ public final class MeteredPushQueue implements PushQueue {
     public void whenQueued(final Runnable wake) {
         queue.whenQueued(wake);
     }
+
+    @Override
+    public boolean wakesAcrossProcesses() {
+        return queue.wakesAcrossProcesses();
+    }
 }

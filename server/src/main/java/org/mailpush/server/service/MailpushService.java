@@ -121,7 +121,8 @@ public final class MailpushService implements AutoCloseable {
                                                       final Lifecycle lifecycle) throws IOException {
         final QueuedPushConsumer consumer = new QueuedPushConsumer(core.pushQueue(), core.registrations(),
                 core.store().subscriptions(), core.pusher()::submit,
-                QueuedPushConsumer.Settings.of(config.store().queueLease(), config.store().queuePoll()),
+                QueuedPushConsumer.Settings.of(config.store().queueLease(), config.store().queuePoll(),
+                        core.pushQueue()),
                 Clock.systemUTC(), System::nanoTime, QueuedPushConsumer.claimerName());
         // Stopped before the pusher (stops claiming); its last answers are settled, and what it never answered
         // given back, once the pusher finished and before the store closes.

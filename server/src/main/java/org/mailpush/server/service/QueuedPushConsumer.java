@@ -48,6 +48,8 @@ final class QueuedPushConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuedPushConsumer.class);
     /** How long an answer may wait to be settled with others. */
     static final Duration SETTLE_DELAY = Duration.ofMillis(50);
+    /** How often a claimer polls a store that cannot wake it for another process's pushes (H2). */
+    static final Duration UNWOKEN_POLL = Duration.ofMillis(50);
     /** Answers that are settled at once, without waiting for more. */
     private static final int SETTLE_BATCH = 500;
 
@@ -66,8 +68,15 @@ final class QueuedPushConsumer implements AutoCloseable {
             }
         }
 
-        static Settings of(final Duration lease, final Duration poll) {
-            return new Settings(lease, poll, 500, 4_000);
+        /**
+         * The settings for {@code queue}: {@code poll} as configured where the store wakes claimers across
+         * processes, otherwise (H2) at most {@link #UNWOKEN_POLL}, since polling is then the only way to hear of
+         * another process's pushes.
+         */
+        static Settings of(final Duration lease, final Duration poll, final PushQueue queue) {
+            final Duration effective = queue.wakesAcrossProcesses() || poll.compareTo(UNWOKEN_POLL) < 0 ? poll
+                    : UNWOKEN_POLL;
+            return new Settings(lease, effective, 500, 4_000);
         }
     }
 

@@ -83,7 +83,8 @@ class QueuedPushConsumerTest {
                 "alice", now, now, now.plus(Duration.ofDays(1))).key(), false, now);
 
         consumer = new QueuedPushConsumer(store.pushQueue(), store.registrations(), store.subscriptions(),
-                pusher::submit, QueuedPushConsumer.Settings.of(Duration.ofSeconds(30), Duration.ofMillis(50)),
+                pusher::submit,
+                QueuedPushConsumer.Settings.of(Duration.ofSeconds(30), Duration.ofSeconds(1), store.pushQueue()),
                 java.time.Clock.systemUTC(), System::nanoTime, QueuedPushConsumer.claimerName()).start();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> store.pushQueue().size() == 0);
