@@ -48,6 +48,12 @@ final class QueuedPushConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuedPushConsumer.class);
     /** How long an answer may wait to be settled with others. */
     static final Duration SETTLE_DELAY = Duration.ofMillis(50);
+    /**
+     * Rows one pusher holds at most. Generous: a mailbox change waits {@code apns.change-delay} (30 s) in the
+     * pusher's coalescing while its row stays held, so this bounds how many such pushes one pusher can have on the
+     * way; well under {@code apns.max-pending} (100,000), past which the pusher would shed.
+     */
+    static final int MAX_HELD = 20_000;
     /** How often a claimer polls a store that cannot wake it for another process's pushes (H2). */
     static final Duration UNWOKEN_POLL = Duration.ofMillis(50);
     /** Answers that are settled at once, without waiting for more. */
@@ -76,7 +82,7 @@ final class QueuedPushConsumer implements AutoCloseable {
         static Settings of(final Duration lease, final Duration poll, final PushQueue queue) {
             final Duration effective = queue.wakesAcrossProcesses() || poll.compareTo(UNWOKEN_POLL) < 0 ? poll
                     : UNWOKEN_POLL;
-            return new Settings(lease, effective, 500, 4_000);
+            return new Settings(lease, effective, 500, MAX_HELD);
         }
     }
 
@@ -159,6 +165,10 @@ final class QueuedPushConsumer implements AutoCloseable {
                     LOG.warn("Cannot work on the push queue ({}); trying again every {} ms", e.getMessage(),
                             settings.poll().toMillis());
                 }
+                waitMillis = settings.poll().toMillis();
+            } catch (final RuntimeException e) {
+                // A bug must not stop the pushes of everyone else: what was claimed is renewed and settled as ever.
+                LOG.error("Unexpected failure taking queued pushes; going on", e);
                 waitMillis = settings.poll().toMillis();
             }
             if (waitMillis > 0 && !await(waitMillis)) {

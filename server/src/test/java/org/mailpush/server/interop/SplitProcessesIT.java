@@ -180,6 +180,11 @@ class SplitProcessesIT {
             // What each database role may not do.
             assertThat(refusedSql(database, INTAKE_ROLE, "DELETE FROM push_queue"))
                     .contains("permission denied for table push_queue");
+            assertThat(refusedSql(database, INTAKE_ROLE, "UPDATE push_queue SET claimed_by = 'x', lease_until = now()"))
+                    .as("the intake cannot claim rows").contains("permission denied for table push_queue");
+            assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE push_queue SET generation = 0, new_mail = true"))
+                    .as("the pusher cannot make or change a queued push").contains(
+                            "permission denied for table push_queue");
             assertThat(refusedSql(database, INTAKE_ROLE, "DROP TABLE push_queue"))
                     .contains("must be owner of table push_queue");
             assertThat(refusedSql(database, PUSHER_ROLE, "UPDATE registration SET device_token = 'x'"))
