@@ -192,20 +192,8 @@ final class JdbiPushQueue implements PushQueue {
         if (ids.isEmpty()) {
             return 0;
         }
-        final List<Long> sorted = ids.stream().sorted().toList();
-        return withDeadlockRetry("renew push queue leases", handle -> {
-            int held = 0;
-            for (final List<Long> chunk : chunks(sorted)) {
-                held += handle.createUpdate("""
-                                UPDATE push_queue SET lease_until = :until
-                                 WHERE claimed_by = :claimer AND id IN (<ids>)""")
-                        .bind("until", utc(micros(until)))
-                        .bind("claimer", claimer)
-                        .bindList("ids", chunk)
-                        .execute();
-            }
-            return held;
-        });
+        return updateHeld("renew push queue leases", "lease_until = :until", claimer,
+                ids.stream().sorted().toList(), until);
     }
 
     @Override
@@ -238,19 +226,9 @@ final class JdbiPushQueue implements PushQueue {
         if (unanswered.isEmpty()) {
             return 0;
         }
-        final List<Long> ids = ids(inTargetOrder(unanswered));
-        final int released = withDeadlockRetry("release claimed pushes", handle -> {
-            int held = 0;
-            for (final List<Long> chunk : chunks(ids)) {
-                held += handle.createUpdate("""
-                                UPDATE push_queue SET claimed_by = NULL, lease_until = NULL, claimed_generation = NULL
-                                 WHERE claimed_by = :claimer AND id IN (<ids>)""")
-                        .bind("claimer", claimer)
-                        .bindList("ids", chunk)
-                        .execute();
-            }
-            return held;
-        });
+        final int released = updateHeld("release claimed pushes",
+                "claimed_by = NULL, lease_until = NULL, claimed_generation = NULL", claimer,
+                ids(inTargetOrder(unanswered)), null);
         wake.run();
         return released;
     }
@@ -268,6 +246,30 @@ final class JdbiPushQueue implements PushQueue {
     /** Runs {@code wake}: for the store's change listener, which hears other processes' pushes queued. */
     void queuedElsewhere() {
         wake.run();
+    }
+
+    /**
+     * Sets {@code assignments} on those of the rows {@code ids} that {@code claimer} still holds, in bounded IN
+     * lists (a pusher may hold thousands), binding {@code until} when given.
+     *
+     * @return how many rows it still held
+     */
+    private int updateHeld(final String what, final String assignments, final String claimer, final List<Long> ids,
+                           final Instant until) {
+        return withDeadlockRetry(what, handle -> {
+            int held = 0;
+            for (final List<Long> chunk : chunks(ids)) {
+                final var update = handle.createUpdate("UPDATE push_queue SET " + assignments
+                                + " WHERE claimed_by = :claimer AND id IN (<ids>)")
+                        .bind("claimer", claimer)
+                        .bindList("ids", chunk);
+                if (until != null) {
+                    update.bind("until", utc(micros(until)));
+                }
+                held += update.execute();
+            }
+            return held;
+        });
     }
 
     private <T> T withDeadlockRetry(final String what, final Function<Handle, T> work) {

@@ -212,52 +212,45 @@ public final class MailpushMetrics implements AutoCloseable {
      */
     public void bindPushQueue(final java.util.function.Supplier<org.mailpush.store.QueueStats> stats) {
         final QueueStatsSampler sampler = new QueueStatsSampler(stats, clock);
-        keep(sampler);
         sampler.refresh();
         refresher.scheduleWithFixedDelay(sampler::refresh, QUEUE_INTERVAL.toMillis(), QUEUE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
-        Gauge.builder("mailpush_push_queue_depth", sampler, QueueStatsSampler::depth)
+        Gauge.builder("mailpush_push_queue_depth", sampler, QueueStatsSampler::depth).strongReference(true)
                 .description("push targets queued in the token store for the pusher processes, claimed or not")
                 .register(registry);
-        Gauge.builder("mailpush_push_queue_claimed", sampler, QueueStatsSampler::claimed)
+        Gauge.builder("mailpush_push_queue_claimed", sampler, QueueStatsSampler::claimed).strongReference(true)
                 .description("queued push targets held by a pusher under a lease that has not expired")
                 .register(registry);
         Gauge.builder("mailpush_push_queue_oldest_seconds", sampler, QueueStatsSampler::oldestSeconds)
+                .strongReference(true)
                 .description("age of the oldest event still queued (0 when the queue is empty)").register(registry);
     }
 
     /** The intake side's writes into the shared push queue. */
     public void bindPushQueueIntake(final LongSupplier estimate, final LongSupplier shed, final LongSupplier written,
                                     final LongSupplier lost) {
-        keep(estimate, shed, written, lost);
-        Gauge.builder("mailpush_push_queue_depth_estimate", estimate, LongSupplier::getAsLong)
+        Gauge.builder("mailpush_push_queue_depth_estimate", estimate, LongSupplier::getAsLong).strongReference(true)
                 .description("the queue's depth as this intake checks store.max-queued-pushes against: recounted"
                         + " every second, plus its own writes since")
                 .register(registry);
-        FunctionCounter.builder("mailpush_push_queue_shed", shed, LongSupplier::getAsLong)
-                .description("pushes shed because the queue held store.max-queued-pushes").register(registry);
-        FunctionCounter.builder("mailpush_push_queue_written", written, LongSupplier::getAsLong)
-                .description("pushes this intake committed to the queue (merged into a queued row or a new row)")
-                .register(registry);
-        FunctionCounter.builder("mailpush_push_queue_lost", lost, LongSupplier::getAsLong)
-                .description("pushes given up on at shutdown because the store could not take them")
-                .register(registry);
+        counter("mailpush_push_queue_shed", "pushes shed because the queue held store.max-queued-pushes", shed,
+                LongSupplier::getAsLong);
+        counter("mailpush_push_queue_written", "pushes this intake committed to the queue (merged into a queued row"
+                + " or a new row)", written, LongSupplier::getAsLong);
+        counter("mailpush_push_queue_lost", "pushes given up on at shutdown because the store could not take them",
+                lost, LongSupplier::getAsLong);
     }
 
     /** A pusher process's claims on the shared push queue. */
     public void bindPushQueueClaimer(final java.util.function.IntSupplier held, final LongSupplier claims,
                                      final LongSupplier leaseExpiries, final LongSupplier redeliveries) {
-        keep(held, claims, leaseExpiries, redeliveries);
-        Gauge.builder("mailpush_push_queue_held", held, java.util.function.IntSupplier::getAsInt)
+        Gauge.builder("mailpush_push_queue_held", held, java.util.function.IntSupplier::getAsInt).strongReference(true)
                 .description("queued rows this pusher holds: claimed, not yet settled").register(registry);
-        FunctionCounter.builder("mailpush_push_queue_claims", claims, LongSupplier::getAsLong)
-                .description("queued rows this pusher claimed").register(registry);
-        FunctionCounter.builder("mailpush_push_queue_lease_expiries", leaseExpiries, LongSupplier::getAsLong)
-                .description("rows this pusher took from another whose lease had expired (a pusher died or"
-                        + " stalled)").register(registry);
-        FunctionCounter.builder("mailpush_push_queue_redeliveries", redeliveries, LongSupplier::getAsLong)
-                .description("rows claimed that an earlier claim left without a final answer: their device may"
-                        + " be pushed twice").register(registry);
+        counter("mailpush_push_queue_claims", "queued rows this pusher claimed", claims, LongSupplier::getAsLong);
+        counter("mailpush_push_queue_lease_expiries", "rows this pusher took from another whose lease had expired"
+                + " (a pusher died or stalled)", leaseExpiries, LongSupplier::getAsLong);
+        counter("mailpush_push_queue_redeliveries", "rows claimed that an earlier claim left without a final answer:"
+                + " their device may be pushed twice", redeliveries, LongSupplier::getAsLong);
     }
 
     /** An HTTP intake listener ({@code intake} or {@code xapsd}): its connections and its connection limit. */
@@ -271,15 +264,12 @@ public final class MailpushMetrics implements AutoCloseable {
     }
 
     /**
-     * Holds what meters read: Micrometer refers to a gauge's or function counter's source weakly, so a method
-     * reference passed in would be collected and the meter read NaN.
+     * A function counter reading {@code source}, which it holds: Micrometer refers to a function counter's source
+     * weakly, so a method reference passed in would be collected and the counter read nothing.
      */
-    private void keep(final Object... sources) {
-        strongly.addAll(java.util.List.of(sources));
-    }
-
     private <T> void counter(final String name, final String description, final T source,
                              final ToDoubleFunction<T> value) {
+        strongly.add(source);
         FunctionCounter.builder(name, source, value).description(description).register(registry);
     }
 
